@@ -1,0 +1,1 @@
+"""slackapp: the career side of a student club, in Slack."""

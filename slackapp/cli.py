@@ -1,0 +1,128 @@
+"""`slackapp run` and friends: read settings once, build the app, start it."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from slackapp.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("slackapp")
+
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+
+def setup_steps(settings: Settings, mode: str, *, forced_http: bool = False) -> str:
+    missing = ", ".join(settings.missing_for(mode))
+    if not forced_http and settings.slack_signing_secret is None and settings.slack_app_token is None:
+        missing = " and ".join(filter(None, [", ".join(n for n in settings.missing_for("http") if n != "SLACK_SIGNING_SECRET"),
+                                            "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)"]))
+    manifest = str(MANIFEST) if MANIFEST.exists() else "manifest.yml (at the top of the slackapp repository)"
+    env_file = Path.cwd() / ".env"
+    return f"""slackapp needs Slack credentials before it can start (missing: {missing}).
+
+1. Create the app: open https://api.slack.com/apps, choose "Create New App" -> "From an app manifest",
+   pick your workspace and paste the contents of:
+     {manifest}
+2. Install it: "Install App" -> "Install to Workspace", and allow the permissions.
+3. Set these variables in your shell, or put them in {env_file} (one NAME=value per line):
+   Socket Mode (no public URL needed; best on a laptop):
+     SLACK_BOT_TOKEN=xoxb-...      "OAuth & Permissions" -> Bot User OAuth Token
+     SLACK_APP_TOKEN=xapp-...      "Basic Information" -> App-Level Tokens -> Generate (scope connections:write)
+   or HTTP (Slack sends requests to https://your-host/slack/events):
+     SLACK_BOT_TOKEN=xoxb-...
+     SLACK_SIGNING_SECRET=...      "Basic Information" -> App Credentials -> Signing Secret
+     (then turn Socket Mode off and set that URL under Slash Commands, Interactivity and Event Subscriptions)
+   Optional: DATABASE_URL (default sqlite:///slackapp.db), SLACKAPP_OFFICERS=U012ABC,U034DEF, PORT.
+4. Run `slackapp run` again.
+"""
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    mode = "http" if args.http or not settings.socket_mode else "socket"
+    if settings.missing_for(mode):
+        print(setup_steps(settings, mode, forced_http=args.http), file=sys.stderr)
+        return 2
+    port = args.port or settings.port
+
+    from slackapp.db import Store, upgrade
+
+    store = Store.from_url(settings.database_url)
+    try:
+        upgrade(store.engine)
+    except Exception as exc:  # any driver error: say which store failed, then stop
+        print(f"slackapp: could not prepare the database at DATABASE_URL ({store.engine.url!r}): {exc}", file=sys.stderr)
+        return 1
+    finally:
+        # Workers open their own connections after the fork.
+        store.dispose()
+
+    from slack_bolt.error import BoltError
+
+    from slackapp.slack.app import create_app
+
+    if mode == "socket":
+        app, _, _ = _build(create_app, settings, Store.from_url(settings.database_url))
+        from slackapp.slack.server import serve_socket_mode
+
+        log.info("starting in Socket Mode")
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
+        return 0
+
+    from slackapp.slack.server import Routes, serve_http
+
+    def load():
+        worker_store = Store.from_url(settings.database_url)
+        app, _, _ = _build(create_app, settings, worker_store)
+        return Routes(app, worker_store)
+
+    log.info("starting HTTP on port %s (%s worker(s) x %s threads)", port, args.workers or settings.slackapp_http_workers, settings.slackapp_http_threads)
+    serve_http(load, port=port, workers=args.workers or settings.slackapp_http_workers, threads=settings.slackapp_http_threads)
+    return 0
+
+
+def _build(create_app, settings, store):
+    from slack_bolt.error import BoltError
+
+    try:
+        return create_app(settings, store)
+    except BoltError as exc:
+        # Bolt checks the token with auth.test while it is built.
+        print(f"slackapp: Slack did not accept SLACK_BOT_TOKEN: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _migrate(_args: argparse.Namespace) -> int:
+    from slackapp.db import Store, upgrade
+
+    settings = load_settings()
+    store = Store.from_url(settings.database_url)
+    upgrade(store.engine)
+    print("database is up to date")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="slackapp", description="The career side of a student club, in Slack.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
+    run.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
+    run.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
+    run.add_argument("--workers", type=int, help="HTTP worker processes (default: SLACKAPP_HTTP_WORKERS or 1)")
+    run.set_defaults(handler=_run)
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date and exit")
+    migrate.set_defaults(handler=_migrate)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        print(f"slackapp: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""The club itself: workspace settings, officers, help."""

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from slackapp.db import Base, UTCDateTime, utcnow
+
+
+class Workspace(Base):
+    """Per-workspace settings that officers change with `/club config`."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    leads_channel: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Officer(Base):
+    """Someone an officer promoted with `/club officers add`."""
+
+    __tablename__ = "officers"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,77 @@
+"""Workspace settings and the officer list. No Slack here: callers pass plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from slackapp.club.models import Officer, Workspace
+
+
+class ClubError(ValueError):
+    """A request the club's rules refuse; the message is shown to the person who asked."""
+
+
+def insert_for(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def workspace(session: Session, *, team_id: str) -> Workspace:
+    """The workspace's settings, created with defaults the first time it is seen."""
+    found = session.get(Workspace, team_id)
+    if found is not None:
+        return found
+    return Workspace(team_id=team_id, timezone="UTC", leads_channel=None)
+
+
+def ensure_workspace(session: Session, *, team_id: str) -> Workspace:
+    session.execute(insert_for(session)(Workspace).values(team_id=team_id, timezone="UTC").on_conflict_do_nothing())
+    return session.get(Workspace, team_id, populate_existing=True)
+
+
+def valid_timezone(name: str) -> str:
+    name = name.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ClubError(f"“{name}” is not a time zone I know. Use a name like America/New_York or Europe/Berlin.") from None
+    return name
+
+
+@dataclass(frozen=True)
+class ConfigChange:
+    timezone: str
+    leads_channel: str | None
+
+
+def configure(session: Session, *, team_id: str, change: ConfigChange) -> Workspace:
+    settings = ensure_workspace(session, team_id=team_id)
+    settings.timezone = valid_timezone(change.timezone)
+    settings.leads_channel = change.leads_channel
+    return settings
+
+
+def listed_officers(session: Session, *, team_id: str) -> list[Officer]:
+    return list(session.scalars(select(Officer).where(Officer.team_id == team_id).order_by(Officer.added_at, Officer.id)))
+
+
+def is_listed_officer(session: Session, *, team_id: str, user_id: str) -> bool:
+    return session.scalar(select(Officer.id).where(Officer.team_id == team_id, Officer.user_id == user_id)) is not None
+
+
+def add_officer(session: Session, *, team_id: str, user_id: str, added_by: str) -> bool:
+    """Returns False when they were already on the list."""
+    result = session.execute(
+        insert_for(session)(Officer).values(team_id=team_id, user_id=user_id, added_by=added_by).on_conflict_do_nothing()
+    )
+    return result.rowcount == 1
+
+
+def remove_officer(session: Session, *, team_id: str, user_id: str) -> bool:
+    result = session.execute(delete(Officer).where(Officer.team_id == team_id, Officer.user_id == user_id))
+    return result.rowcount == 1

@@ -1,0 +1,68 @@
+"""The club's own screens: help, settings, the officer list."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import ConversationFilter, ConversationSelectElement, InputBlock, PlainTextInputElement
+from slack_sdk.models.views import View
+
+from slackapp.club.models import Officer, Workspace
+from slackapp.slack.blocks import section
+
+CONFIG_FORM = "club_config"
+TIMEZONE = "timezone"
+LEADS_CHANNEL = "leads_channel"
+VALUE = "value"
+
+HELP = """*What I can do*
+*Internship leads*
+• `/internships` — open leads, newest first · `/internships <words>` to search (`remote`, `paid`, `type:micro` …)
+• `/internships post` — share a lead · `/internships mine` — leads you saved and where you are with them
+• `/internships help` — search tips
+• Message menu → *Save as internship lead* — turn a posted link into a lead
+*The club*
+• `/club help` — this list
+• `/club config` — officers: the club's time zone and the channel where new leads are announced
+• `/club officers list` — who runs the club · `/club officers add @someone` / `remove @someone` — officers only"""
+
+
+def help_blocks() -> list:
+    return [section(HELP)]
+
+
+def config_form(settings: Workspace) -> View:
+    return View(
+        type="modal",
+        callback_id=CONFIG_FORM,
+        title="Club settings",
+        submit="Save",
+        close="Cancel",
+        private_metadata=json.dumps({"team_id": settings.team_id}),
+        blocks=[
+            InputBlock(
+                block_id=TIMEZONE,
+                label="Time zone",
+                hint="A name like America/New_York. Deadlines and schedules follow it.",
+                element=PlainTextInputElement(action_id=VALUE, initial_value=settings.timezone, max_length=64),
+            ),
+            InputBlock(
+                block_id=LEADS_CHANNEL,
+                label="Announce new leads in",
+                optional=True,
+                hint="Empty: announce in the channel where the lead was shared.",
+                element=ConversationSelectElement(
+                    action_id=VALUE,
+                    initial_conversation=settings.leads_channel,
+                    filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
+                ),
+            ),
+        ],
+    )
+
+
+def officer_list(listed: list[Officer], configured: frozenset[str]) -> str:
+    names = [f"<@{user_id}> (from SLACKAPP_OFFICERS)" for user_id in sorted(configured)]
+    names += [f"<@{officer.user_id}> (added by <@{officer.added_by}>)" for officer in listed if officer.user_id not in configured]
+    lines = "\n".join(f"• {name}" for name in names) or "• nobody added yet"
+    return f"*Officers*\n{lines}\nWorkspace admins and owners are officers too."

@@ -1,0 +1,102 @@
+"""Settings from the environment and `.env`, read once at start-up."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///slackapp.db"
+SLACK_API_URL = "https://slack.com/api/"
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_api_url: str = SLACK_API_URL
+    slackapp_officers: str = ""
+    port: int = Field(default=3000, ge=1, le=65535)
+    # Threads that run listeners after the ack. Bolt's default of 5 lets five slow Web API calls
+    # starve every other request, so the pool is sized for bursts of slow work.
+    slackapp_listener_threads: int = Field(default=64, ge=4, le=1024)
+    slackapp_http_threads: int = Field(default=64, ge=1, le=1024)
+    slackapp_http_workers: int = Field(default=1, ge=1, le=64)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value or None
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value() and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value or None
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _empty_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_shape(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        # slack_sdk joins method names onto the base URL, so the trailing slash matters.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_shape(cls, value: str) -> str:
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+            raise ValueError("must start with sqlite:/// or postgresql://")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            # psycopg 3 is the driver we ship; plain URLs would make SQLAlchemy look for psycopg2.
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("slackapp_officers")
+    @classmethod
+    def _officer_ids(cls, value: str) -> str:
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        bad = [part for part in ids if not _USER_ID.match(part)]
+        if bad:
+            raise ValueError(f"expected comma-separated Slack user IDs like U012ABC, got {bad[0]!r}")
+        return ",".join(ids)
+
+    @property
+    def officer_ids(self) -> frozenset[str]:
+        return frozenset(part for part in self.slackapp_officers.split(",") if part)
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def missing_for(self, mode: str) -> list[str]:
+        """Names of the variables that `mode` ("socket" or "http") still needs."""
+        needed = {"socket": ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], "http": ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]}
+        return [name for name in needed[mode] if getattr(self, name.lower()) is None]
+
+
+def load_settings(**overrides) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

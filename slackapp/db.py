@@ -1,0 +1,156 @@
+"""The store: engine, sessions and migrations, built once per process."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+# One advisory lock id for "someone is migrating", so app processes starting together on
+# PostgreSQL don't run the same revision twice.
+_MIGRATION_LOCK = 4_711_2026
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timestamps stored as UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC datetime")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=40)
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    # pysqlite opens transactions lazily and as DEFERRED; a read-then-write transaction then fails
+    # with "database is locked" under concurrency. We take over BEGIN ourselves (SQLAlchemy's
+    # documented recipe) so write transactions can ask for the write lock up front.
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        mode = "IMMEDIATE" if connection.get_execution_options().get("write") else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Store:
+    """Hands out short-lived sessions. The caller that opens a session owns its transaction."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
+        self._writer = sessionmaker(bind=engine.execution_options(write=True), expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> "Store":
+        return cls(make_engine(url))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._reader() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that holds the write lock from its first statement and commits on success."""
+        with self._writer() as session:
+            with session.begin():
+                yield session
+
+    def ping(self) -> bool:
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception:  # the health check must answer, whatever the driver raised
+            log.warning("store did not answer the health check", exc_info=True)
+            return False
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest revision; safe to call from several processes at once."""
+    from alembic import command
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    # On SQLite the write option makes the migration take the write lock first, which serialises
+    # two processes starting on the same file.
+    with engine.execution_options(write=True).connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": _MIGRATION_LOCK})
+            connection.commit()
+        try:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+        finally:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK})
+                connection.commit()

@@ -1,0 +1,1 @@
+"""Internship leads: share, search, save and track applications."""

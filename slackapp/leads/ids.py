@@ -1,0 +1,19 @@
+"""Every callback, action and block id the leads feature uses."""
+
+COMMAND = "/internships"
+SHORTCUT_SAVE_MESSAGE = "save_as_lead"
+FORM = "lead_form"
+
+OPEN = "lead_open"
+SAVE = "lead_save"
+EDIT = "lead_edit"
+CLOSE = "lead_close"
+SHARE = "lead_share"
+PAGE = "lead_page"
+PAGE_BACK = "lead_page_back"
+STAGE = "lead_stage"
+UNSAVE = "lead_unsave"
+
+ACTIONS = (OPEN, SAVE, EDIT, CLOSE, SHARE, PAGE, PAGE_BACK, STAGE, UNSAVE)
+FIELDS = ("company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags")
+VALUE = "value"

@@ -1,0 +1,386 @@
+"""The rules of internship leads, over the store. Nothing here knows about Slack."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from slackapp.club.service import insert_for
+from slackapp.db import utcnow
+from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
+
+PAGE_SIZE = 10
+# Kept below Slack's own limits so a lead always fits in one section block and one button URL.
+LIMITS = {"company": 100, "role": 150, "url": 2000, "location": 100, "pay": 100, "description": 2000, "tags": 200}
+REQUIRED = ("company", "role", "url", "kind")
+SOON_DAYS = 7
+
+
+class LeadError(ValueError):
+    """Something the person asked for that the rules refuse; the message is for them."""
+
+
+class FormErrors(LeadError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class DuplicateLead(LeadError):
+    def __init__(self, existing: Lead):
+        super().__init__(
+            f"This link was already shared as “{existing.role} at {existing.company}” on "
+            f"{existing.created_at:%b %-d, %Y}. Find it with /internships {existing.company}"[:150]
+        )
+        self.existing = existing
+
+
+@dataclass(frozen=True)
+class LeadDraft:
+    company: str
+    role: str
+    url: str
+    kind: LeadType
+    location: str | None = None
+    remote: bool = False
+    pay: str | None = None
+    deadline: date | None = None
+    description: str | None = None
+    tags: str | None = None
+
+
+def normalize_url(url: str) -> str:
+    """What makes two links the same posting: case-insensitive host, no fragment or tracking."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.lower().startswith("utm_")))
+    return urlunsplit(("https", host, parts.path.rstrip("/") or "/", query, ""))
+
+
+def _is_web_link(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in url and "." in (parts.hostname or "")
+
+
+def validate(raw: dict[str, object], *, today: date) -> LeadDraft:
+    """Check a submitted form. Raises FormErrors keyed by field name, all problems at once."""
+    errors: dict[str, str] = {}
+
+    def clean(name: str) -> str | None:
+        value = raw.get(name)
+        value = value.strip() if isinstance(value, str) else None
+        if not value:
+            if name in REQUIRED:
+                errors[name] = "Please fill this in."
+            return None
+        if len(value) > LIMITS.get(name, 10_000):
+            errors[name] = f"Keep this under {LIMITS[name]} characters (it has {len(value)})."
+        return value
+
+    values = {name: clean(name) for name in ("company", "role", "url", "location", "pay", "description", "tags")}
+    url = values["url"]
+    if url and "url" not in errors and not _is_web_link(url):
+        errors["url"] = "Give a web link starting with http:// or https://"
+
+    kind = None
+    raw_kind = raw.get("kind")
+    if not raw_kind:
+        errors["kind"] = "Pick a type."
+    else:
+        try:
+            kind = LeadType(raw_kind)
+        except ValueError:
+            errors["kind"] = "Pick one of the listed types."
+
+    remote = bool(raw.get("remote"))
+    if not remote and not values["location"] and "location" not in errors:
+        errors["location"] = "Give a location, or tick Remote."
+
+    deadline = raw.get("deadline")
+    if isinstance(deadline, str) and deadline:
+        try:
+            deadline = date.fromisoformat(deadline)
+        except ValueError:
+            errors["deadline"] = "Pick a date from the calendar."
+            deadline = None
+    elif not isinstance(deadline, date):
+        deadline = None
+    if deadline is not None and deadline < today:
+        errors["deadline"] = "That date has passed. Pick today or a later date."
+
+    tags = values["tags"]
+    if tags:
+        tags = ", ".join(dict.fromkeys(tag.strip().lower() for tag in tags.split(",") if tag.strip())) or None
+
+    if errors:
+        raise FormErrors(errors)
+    return LeadDraft(
+        company=values["company"],
+        role=values["role"],
+        url=url,
+        kind=kind,
+        location=values["location"],
+        remote=remote,
+        pay=values["pay"],
+        deadline=deadline,
+        description=values["description"],
+        tags=tags,
+    )
+
+
+def get_lead(session: Session, *, team_id: str, lead_id: int) -> Lead:
+    lead = session.scalar(select(Lead).where(Lead.team_id == team_id, Lead.id == lead_id))
+    if lead is None:
+        raise LeadError("That lead no longer exists.")
+    return lead
+
+
+def _existing_with_link(session: Session, *, team_id: str, url_key: str) -> Lead | None:
+    return session.scalar(select(Lead).where(Lead.team_id == team_id, Lead.url_key == url_key))
+
+
+def create_lead(session: Session, *, team_id: str, user_id: str, draft: LeadDraft, now: datetime | None = None) -> Lead:
+    url_key = normalize_url(draft.url)
+    existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
+    if existing is not None:
+        raise DuplicateLead(existing)
+    lead = Lead(team_id=team_id, posted_by=user_id, url_key=url_key, created_at=now or utcnow(), **_columns(draft))
+    try:
+        with session.begin_nested():
+            session.add(lead)
+    except IntegrityError:
+        # Someone shared the same link in the same instant (PostgreSQL lets both reach the insert).
+        existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
+        if existing is None:
+            raise
+        raise DuplicateLead(existing) from None
+    return lead
+
+
+def _columns(draft: LeadDraft) -> dict:
+    return {
+        "company": draft.company,
+        "role": draft.role,
+        "url": draft.url,
+        "kind": draft.kind.value,
+        "location": draft.location,
+        "remote": draft.remote,
+        "pay": draft.pay,
+        "deadline": draft.deadline,
+        "description": draft.description,
+        "tags": draft.tags,
+    }
+
+
+def may_manage(lead: Lead, *, user_id: str, is_officer: bool) -> bool:
+    return is_officer or lead.posted_by == user_id
+
+
+def _ensure_may_manage(lead: Lead, *, user_id: str, is_officer: bool) -> None:
+    if not may_manage(lead, user_id=user_id, is_officer=is_officer):
+        raise LeadError("Only the person who shared this lead, or an officer, can change it.")
+
+
+def update_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, is_officer: bool, draft: LeadDraft) -> Lead:
+    lead = get_lead(session, team_id=team_id, lead_id=lead_id)
+    _ensure_may_manage(lead, user_id=user_id, is_officer=is_officer)
+    url_key = normalize_url(draft.url)
+    if url_key != lead.url_key:
+        existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
+        if existing is not None:
+            raise DuplicateLead(existing)
+        lead.url_key = url_key
+    for name, value in _columns(draft).items():
+        setattr(lead, name, value)
+    session.flush()
+    return lead
+
+
+def close_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, is_officer: bool, now: datetime | None = None) -> Lead:
+    lead = get_lead(session, team_id=team_id, lead_id=lead_id)
+    _ensure_may_manage(lead, user_id=user_id, is_officer=is_officer)
+    if lead.closed_at is None:
+        lead.closed_at = now or utcnow()
+        lead.closed_by = user_id
+    return lead
+
+
+def record_announcement(session: Session, *, team_id: str, lead_id: int, channel: str, ts: str) -> None:
+    lead = get_lead(session, team_id=team_id, lead_id=lead_id)
+    lead.announce_channel, lead.announce_ts = channel, ts
+
+
+# --- finding leads -------------------------------------------------------------------------
+
+_TYPE_WORDS = {
+    "internship": LeadType.internship,
+    "internships": LeadType.internship,
+    "micro": LeadType.micro,
+    "micro-internship": LeadType.micro,
+    "part-time": LeadType.part_time,
+    "parttime": LeadType.part_time,
+    "full-time": LeadType.full_time,
+    "fulltime": LeadType.full_time,
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    words: tuple[str, ...] = ()
+    remote: bool = False
+    paid: bool = False
+    kind: LeadType | None = None
+
+    @property
+    def is_search(self) -> bool:
+        return bool(self.words or self.remote or self.paid or self.kind)
+
+    def as_text(self) -> str:
+        parts = list(self.words)
+        parts += ["remote"] if self.remote else []
+        parts += ["paid"] if self.paid else []
+        parts += [f"type:{self.kind.value}"] if self.kind else []
+        return " ".join(parts)
+
+
+def parse_query(text_: str) -> Query:
+    words: list[str] = []
+    remote = paid = False
+    kind = None
+    for token in text_.split():
+        lowered = token.lower()
+        if lowered == "remote":
+            remote = True
+        elif lowered == "paid":
+            paid = True
+        elif lowered.startswith("type:"):
+            wanted = lowered.removeprefix("type:")
+            if wanted not in _TYPE_WORDS:
+                raise LeadError(f"I don't know the type “{token[5:]}”. Use type:internship, type:micro, type:part-time or type:full-time.")
+            kind = _TYPE_WORDS[wanted]
+        else:
+            words.append(token)
+    return Query(words=tuple(words), remote=remote, paid=paid, kind=kind)
+
+
+def _search_terms(words: tuple[str, ...]) -> list[str]:
+    # Only letters and digits reach the text index, so nobody can type index syntax into a search.
+    return [term for word in words for term in re.findall(r"\w+", word.lower())]
+
+
+def _open_filter(team_id: str, today: date):
+    return and_(Lead.team_id == team_id, Lead.closed_at.is_(None), or_(Lead.deadline.is_(None), Lead.deadline >= today))
+
+
+def _matching(session: Session, statement: Select, terms: list[str]) -> Select:
+    if not terms:
+        return statement
+    if session.get_bind().dialect.name == "postgresql":
+        tsquery = " & ".join(f"{term}:*" for term in terms)
+        return statement.where(text("leads.search_vector @@ to_tsquery('english', :tsquery)").bindparams(tsquery=tsquery))
+    fts_query = " ".join(f'"{term}"*' for term in terms)
+    matches = select(text("rowid")).select_from(text("leads_fts")).where(text("leads_fts MATCH :fts").bindparams(fts=fts_query))
+    return statement.where(Lead.id.in_(matches))
+
+
+@dataclass
+class Page:
+    leads: list[Lead]
+    number: int
+    has_next: bool
+    query: Query = field(default_factory=Query)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def open_leads(session: Session, *, team_id: str, today: date, query: Query = Query(), page: int = 1) -> Page:
+    """Open leads, newest first, a page at a time. Past-deadline and closed leads drop out by themselves."""
+    page = max(1, page)
+    statement = select(Lead).where(_open_filter(team_id, today))
+    if query.remote:
+        statement = statement.where(Lead.remote.is_(True))
+    if query.paid:
+        statement = statement.where(func.coalesce(Lead.pay, "") != "")
+    if query.kind:
+        statement = statement.where(Lead.kind == query.kind.value)
+    terms = _search_terms(query.words)
+    if query.words and not terms:
+        return Page(leads=[], number=page, has_next=False, query=query)
+    statement = _matching(session, statement, terms)
+    statement = statement.order_by(Lead.created_at.desc(), Lead.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    found = list(session.scalars(statement))
+    return Page(leads=found[:PAGE_SIZE], number=page, has_next=len(found) > PAGE_SIZE, query=query)
+
+
+def saved_ids(session: Session, *, team_id: str, user_id: str, lead_ids: list[int]) -> set[int]:
+    if not lead_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(SavedLead.lead_id).where(SavedLead.team_id == team_id, SavedLead.user_id == user_id, SavedLead.lead_id.in_(lead_ids))
+        )
+    )
+
+
+# --- a member's own tracking -----------------------------------------------------------------
+
+
+def save_lead(session: Session, *, team_id: str, user_id: str, lead_id: int) -> bool:
+    """Returns False when it was saved already (saving twice is harmless)."""
+    get_lead(session, team_id=team_id, lead_id=lead_id)
+    result = session.execute(
+        insert_for(session)(SavedLead)
+        .values(team_id=team_id, user_id=user_id, lead_id=lead_id, stage=Stage.saved.value)
+        .on_conflict_do_nothing()
+    )
+    return result.rowcount == 1
+
+
+def _saved(session: Session, *, team_id: str, user_id: str, lead_id: int) -> SavedLead:
+    saved = session.scalar(
+        select(SavedLead).where(SavedLead.team_id == team_id, SavedLead.user_id == user_id, SavedLead.lead_id == lead_id)
+    )
+    if saved is None:
+        raise LeadError("You haven't saved that lead. Press Save on it first.")
+    return saved
+
+
+def move_stage(session: Session, *, team_id: str, user_id: str, lead_id: int, stage: str) -> SavedLead:
+    try:
+        wanted = Stage(stage)
+    except ValueError:
+        raise LeadError("That is not a status I know.") from None
+    saved = _saved(session, team_id=team_id, user_id=user_id, lead_id=lead_id)
+    saved.stage = wanted.value
+    saved.updated_at = utcnow()
+    return saved
+
+
+def unsave(session: Session, *, team_id: str, user_id: str, lead_id: int) -> None:
+    session.delete(_saved(session, team_id=team_id, user_id=user_id, lead_id=lead_id))
+
+
+def my_leads(session: Session, *, team_id: str, user_id: str) -> list[SavedLead]:
+    """A member's saved leads: ones still in play first, then by nearest deadline."""
+    rows = session.scalars(
+        select(SavedLead).where(SavedLead.team_id == team_id, SavedLead.user_id == user_id).order_by(SavedLead.saved_at.desc())
+    ).all()
+    return sorted(rows, key=lambda row: (row.stage == Stage.closed.value, row.lead.deadline or date.max))
+
+
+def due_soon(deadline: date | None, *, today: date) -> int | None:
+    """Days left when a deadline falls within the next week, else None."""
+    if deadline is None:
+        return None
+    days = (deadline - today).days
+    return days if 0 <= days <= SOON_DAYS else None

@@ -1,0 +1,242 @@
+"""Leads as Block Kit: pure functions from domain objects to slack_sdk models."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    ConfirmObject,
+    DatePickerElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from slackapp.leads import ids
+from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
+from slackapp.leads.service import LIMITS, Page, due_soon
+from slackapp.slack.blocks import actions, button, context, section
+from slackapp.slack.text import date_token, end_of_day, escape, truncate
+
+
+def _where(lead: Lead) -> str:
+    if lead.remote and lead.location:
+        return f"{escape(lead.location)} or remote"
+    return "Remote" if lead.remote else escape(lead.location)
+
+
+def deadline_text(lead: Lead, tz: str) -> str:
+    if lead.deadline is None:
+        return "rolling deadline"
+    return f"apply by {date_token(end_of_day(lead.deadline, tz))}"
+
+
+def lead_text(lead: Lead, tz: str, *, today: date | None = None) -> str:
+    """The lead in a few lines of mrkdwn; every piece of user text escaped."""
+    facts = [lead.lead_type.label, _where(lead)]
+    if lead.pay:
+        facts.append(f"pay: {escape(lead.pay)}")
+    facts.append(deadline_text(lead, tz))
+    lines = [f"*{escape(lead.role)}* · {escape(lead.company)}", " · ".join(facts)]
+    if lead.description:
+        lines.append(escape(truncate(lead.description, 300)))
+    if lead.tag_list:
+        lines.append(" ".join(f"`{escape(tag)}`" for tag in lead.tag_list))
+    footer = f"shared by <@{lead.posted_by}>"
+    if lead.closed_at is not None:
+        footer = "*Closed* · " + footer
+    lines.append(footer)
+    return "\n".join(lines)
+
+
+def lead_buttons(lead: Lead, *, saved: bool, can_manage: bool):
+    return actions(
+        button("Open", ids.OPEN, str(lead.id), url=lead.url),
+        button("Saved ✓" if saved else "Save", ids.SAVE, str(lead.id), style=None if saved else "primary"),
+        button("Edit", ids.EDIT, str(lead.id)) if can_manage else None,
+        button("Close", ids.CLOSE, str(lead.id), style="danger", confirm=close_confirm()) if can_manage and lead.closed_at is None else None,
+        block_id=f"lead_{lead.id}",
+    )
+
+
+def _page_value(page: Page, number: int) -> str:
+    return json.dumps({"q": page.query.as_text(), "p": number})
+
+
+def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int]) -> list:
+    query = page.query.as_text()
+    title = f"Leads matching “{truncate(query, 80)}”" if query else "Open internship leads"
+    blocks: list = [HeaderBlock(text=truncate(title, 150))]
+    if not page.leads:
+        empty = "Nothing matches that search. Try fewer words, or `/internships help`." if query else "No open leads yet. Be the first to share one!"
+        blocks.append(section(empty if page.number == 1 else "No more leads on this page."))
+    for lead in page.leads:
+        blocks.append(section(lead_text(lead, tz)))
+        blocks.append(lead_buttons(lead, saved=lead.id in saved, can_manage=lead.id in manageable))
+    nav = [
+        button("◀ Previous", ids.PAGE_BACK, _page_value(page, page.number - 1)) if page.has_previous else None,
+        button("Next ▶", ids.PAGE, _page_value(page, page.number + 1)) if page.has_next else None,
+        button("Share a lead", ids.SHARE, "share", style="primary"),
+    ]
+    blocks.append(DividerBlock())
+    blocks.append(actions(*nav, block_id="lead_nav"))
+    blocks.append(context(f"Page {page.number} · `/internships help` for search tips · `/internships mine` for your saved leads"))
+    return blocks
+
+
+def announcement(lead: Lead, tz: str) -> tuple[str, list]:
+    """The channel post for a new lead: notification text and blocks, Open and Save only."""
+    text = f"New lead: {escape(lead.role)} at {escape(lead.company)}"
+    blocks = [
+        section(":briefcase: *New lead shared*"),
+        section(lead_text(lead, tz)),
+        actions(
+            button("Open", ids.OPEN, str(lead.id), url=lead.url),
+            button("Save", ids.SAVE, str(lead.id), style="primary") if lead.closed_at is None else None,
+            block_id=f"lead_{lead.id}",
+        ),
+    ]
+    return text, blocks
+
+
+def _text_input(name: str, label: str, *, initial: str | None, optional: bool = False, multiline: bool = False, placeholder: str | None = None, hint: str | None = None):
+    return InputBlock(
+        block_id=name,
+        label=label,
+        optional=optional,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id=ids.VALUE,
+            initial_value=truncate(initial, LIMITS[name]) if initial else None,
+            max_length=LIMITS[name],
+            multiline=multiline,
+            placeholder=placeholder,
+        ),
+    )
+
+
+def lead_form(values: dict | None = None, *, lead_id: int | None = None, channel: str | None = None) -> View:
+    """The share/edit modal. `values` prefills it (field name -> value, as the form returns them)."""
+    values = values or {}
+    types = [Option(value=kind.value, label=kind.label) for kind in LeadType]
+    kind = next((option for option in types if option.value == values.get("kind")), None)
+    remote_option = Option(value="remote", label="Remote")
+    deadline = values.get("deadline")
+    blocks = [
+        _text_input("company", "Company", initial=values.get("company"), placeholder="Acme Analytics"),
+        _text_input("role", "Role", initial=values.get("role"), placeholder="Supply chain analyst intern"),
+        _text_input("url", "Link", initial=values.get("url"), placeholder="https://…", hint="Where to read more and apply."),
+        InputBlock(
+            block_id="kind",
+            label="Type",
+            element=StaticSelectElement(action_id=ids.VALUE, options=types, initial_option=kind, placeholder="Choose a type"),
+        ),
+        _text_input("location", "Location", initial=values.get("location"), optional=True, placeholder="Storrs, CT", hint="Leave empty if it is fully remote."),
+        InputBlock(
+            block_id="remote",
+            label="Remote",
+            optional=True,
+            element=CheckboxesElement(
+                action_id=ids.VALUE,
+                options=[remote_option],
+                initial_options=[remote_option] if values.get("remote") else None,
+            ),
+        ),
+        _text_input("pay", "Pay", initial=values.get("pay"), optional=True, placeholder="$20/hour"),
+        InputBlock(
+            block_id="deadline",
+            label="Deadline",
+            optional=True,
+            hint="Leave empty when applications are rolling.",
+            element=DatePickerElement(action_id=ids.VALUE, initial_date=str(deadline) if deadline else None),
+        ),
+        _text_input("description", "Description", initial=values.get("description"), optional=True, multiline=True),
+        _text_input("tags", "Tags", initial=values.get("tags"), optional=True, placeholder="analytics, supply chain", hint="Comma-separated; they help people search."),
+    ]
+    return View(
+        type="modal",
+        callback_id=ids.FORM,
+        title="Edit lead" if lead_id else "Share a lead",
+        submit="Save" if lead_id else "Share",
+        close="Cancel",
+        private_metadata=json.dumps({"lead_id": lead_id, "channel": channel}),
+        blocks=blocks,
+    )
+
+
+def draft_values(lead: Lead) -> dict:
+    return {
+        "company": lead.company,
+        "role": lead.role,
+        "url": lead.url,
+        "kind": lead.kind,
+        "location": lead.location,
+        "remote": lead.remote,
+        "pay": lead.pay,
+        "deadline": lead.deadline,
+        "description": lead.description,
+        "tags": lead.tags,
+    }
+
+
+_STAGE_OPTIONS = [Option(value=stage.value, label=stage.label) for stage in Stage]
+
+
+def my_leads(saved: list[SavedLead], *, tz: str, today: date) -> list:
+    blocks: list = [HeaderBlock(text="Your saved leads")]
+    if not saved:
+        blocks.append(section("You haven't saved any leads yet. Press *Save* on a lead in `/internships` to track it here."))
+        return blocks
+    for row in saved[:45]:
+        lead = row.lead
+        days = due_soon(lead.deadline, today=today) if row.stage != Stage.closed.value else None
+        flag = ""
+        if days is not None:
+            flag = ":warning: *due today* · " if days == 0 else f":warning: *due in {days} day{'s' if days != 1 else ''}* · "
+        stage = next(option for option in _STAGE_OPTIONS if option.value == row.stage)
+        blocks.append(
+            section(
+                flag + lead_text(lead, tz),
+                block_id=f"saved_{lead.id}",
+                accessory=StaticSelectElement(
+                    action_id=ids.STAGE,
+                    options=[Option(value=f"{lead.id}:{option.value}", label=option.label) for option in _STAGE_OPTIONS],
+                    initial_option=Option(value=f"{lead.id}:{stage.value}", label=stage.label),
+                ),
+            )
+        )
+        blocks.append(
+            actions(
+                button("Open", ids.OPEN, str(lead.id), url=lead.url),
+                button("Remove", ids.UNSAVE, str(lead.id)),
+                block_id=f"saved_actions_{lead.id}",
+            )
+        )
+    if len(saved) > 45:
+        blocks.append(context(f"…and {len(saved) - 45} more."))
+    return blocks
+
+
+def close_confirm() -> ConfirmObject:
+    return ConfirmObject(title="Close this lead?", text="It leaves the open list for everyone.", confirm="Close it", deny="Keep it open")
+
+
+HELP = """*Finding internship leads*
+• `/internships` — open leads, newest first
+• `/internships <words>` — search role, company, description and tags
+• Filters you can mix with words: `remote` · `paid` · `type:internship` · `type:micro` · `type:part-time` · `type:full-time`
+   e.g. `/internships analytics remote paid`
+• `/internships post` — share a lead (a form opens)
+• `/internships mine` — the leads you saved, with where you are: saved → applied → interviewing → offer, or closed
+• On any message: *More actions → Save as internship lead* turns a posted link into a lead
+Leads leave the list by themselves once their deadline has passed or someone closes them."""
+
+
+def help_blocks() -> list:
+    return [section(HELP)]

@@ -1,0 +1,7 @@
+"""Every table, imported in one place so migrations see the whole schema."""
+
+from slackapp.club.models import Officer, Workspace  # noqa: F401
+from slackapp.db import Base
+from slackapp.leads.models import Lead, SavedLead  # noqa: F401
+
+metadata = Base.metadata

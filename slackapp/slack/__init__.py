@@ -1,0 +1,1 @@
+"""Bolt wiring shared by every feature."""

@@ -1,0 +1,46 @@
+"""Block Kit pieces every feature uses: built from slack_sdk models so limits are checked."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from slackapp.slack.text import truncate
+
+
+def section(mrkdwn: str, *, block_id: str | None = None, accessory=None) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=truncate(mrkdwn, 3000)), block_id=block_id, accessory=accessory)
+
+
+def context(mrkdwn: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(mrkdwn, 3000))])
+
+
+def button(
+    text: str, action_id: str, value: str | None = None, *, style: str | None = None, url: str | None = None, confirm=None
+) -> ButtonElement:
+    return ButtonElement(
+        text=PlainTextObject(text=truncate(text, 75)), action_id=action_id, value=value, style=style, url=url, confirm=confirm
+    )
+
+
+def actions(*elements, block_id: str | None = None) -> ActionsBlock:
+    return ActionsBlock(elements=[element for element in elements if element is not None], block_id=block_id)
+
+
+def to_dicts(blocks) -> list[dict]:
+    return [block.to_dict() for block in blocks]
+
+
+def ephemeral(text: str, blocks=None) -> dict:
+    """Keyword arguments for ack()/respond() that show something to one person only."""
+    message = {"response_type": "ephemeral", "text": text}
+    if blocks is not None:
+        message["blocks"] = to_dicts(blocks)
+    return message

@@ -1,0 +1,96 @@
+"""Who someone is in Slack (admin? time zone?), asked of users.info and remembered briefly."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from slackapp.club import service as club
+from slackapp.db import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    is_admin: bool
+    tz: str | None
+    name: str
+
+
+class Directory:
+    """A short-lived cache in front of users.info: admin status can change, so entries expire."""
+
+    def __init__(self, client: WebClient, *, ttl_seconds: float = 300.0):
+        self._client = client
+        self._ttl = ttl_seconds
+        self._entries: dict[tuple[str, str], tuple[float, Person]] = {}
+        self._lock = threading.Lock()
+
+    def cached(self, team_id: str, user_id: str) -> Person | None:
+        with self._lock:
+            entry = self._entries.get((team_id, user_id))
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def lookup(self, team_id: str, user_id: str) -> Person | None:
+        """users.info, cached; None when Slack doesn't know the user or can't answer right now."""
+        found = self.cached(team_id, user_id)
+        if found is not None:
+            return found
+        try:
+            user = self._client.users_info(user=user_id)["user"]
+        except SlackApiError as exc:
+            log.warning("users.info failed for %s/%s: %s", team_id, user_id, exc.response.get("error"))
+            return None
+        except OSError:
+            log.warning("users.info unreachable for %s/%s", team_id, user_id, exc_info=True)
+            return None
+        person = Person(
+            user_id=user_id,
+            is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
+            tz=user.get("tz"),
+            name=user.get("real_name") or user.get("name") or user_id,
+        )
+        with self._lock:
+            self._entries[(team_id, user_id)] = (time.monotonic() + self._ttl, person)
+        return person
+
+
+class Officers:
+    """Who may run the club: configured IDs, people officers added, and workspace admins/owners."""
+
+    def __init__(self, *, configured: frozenset[str], store: Store, directory: Directory):
+        self._configured = configured
+        self._store = store
+        self._directory = directory
+
+    def _listed(self, team_id: str, user_id: str) -> bool:
+        if user_id in self._configured:
+            return True
+        with self._store.read() as session:
+            return club.is_listed_officer(session, team_id=team_id, user_id=user_id)
+
+    def check(self, team_id: str, user_id: str) -> bool:
+        """The authoritative answer, asked on the server for every officer-only request."""
+        if self._listed(team_id, user_id):
+            return True
+        person = self._directory.lookup(team_id, user_id)
+        return bool(person and person.is_admin)
+
+    def probably(self, team_id: str, user_id: str) -> bool:
+        """For deciding which buttons to show, without waiting on Slack before an ack.
+
+        Never used to authorise: the action the button triggers calls `check`.
+        """
+        if self._listed(team_id, user_id):
+            return True
+        person = self._directory.cached(team_id, user_id)
+        return bool(person and person.is_admin)

@@ -101,11 +101,9 @@ class Store:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
+        # Closing (not rolling back) keeps loaded objects readable after the block, detached.
         with self._reader() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:

@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-BOT_USER_ID = "UBOT"  # matches tests.fakes' auth.test answer
-API_APP_ID = "A111"
+# The same installation tests.fakes describes in its auth.test answer and view echoes.
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+API_APP_ID = "AFAKE"
 
 _counter = itertools.count(1)
 _counter_lock = threading.Lock()
@@ -103,7 +105,7 @@ def _view_from_sample(view: dict | None, team_id: str) -> dict:
     view = copy.deepcopy(view or {})
     base = load("view_submission.json")["view"]
     vid = view.get("id") or _new_id("V")
-    base.update({"id": vid, "root_view_id": vid, "app_id": API_APP_ID, "blocks": [],
+    base.update({"id": vid, "root_view_id": vid, "app_id": API_APP_ID, "bot_id": BOT_ID, "blocks": [],
                  "state": {"values": {}}, "private_metadata": "", "callback_id": ""})
     if view.get("type") == "home":
         for key in ("title", "close", "submit"):
@@ -269,7 +271,7 @@ def view_submission(
 
     vid = view_id or _new_id("V")
     v = p["view"]
-    v.update({"id": vid, "root_view_id": vid, "callback_id": callback_id, "app_id": API_APP_ID,
+    v.update({"id": vid, "root_view_id": vid, "callback_id": callback_id, "app_id": API_APP_ID, "bot_id": BOT_ID,
               "private_metadata": private_metadata, "blocks": blocks})
     v.update(copy.deepcopy(view or {}))
     v["state"] = {"values": state}

@@ -186,6 +186,8 @@ def draft_values(lead: Lead) -> dict:
 
 
 _STAGE_OPTIONS = [Option(value=stage.value, label=stage.label) for stage in Stage]
+# Two blocks a lead; Slack allows 50 blocks in a message.
+MINE_SHOWN = 22
 
 
 def my_leads(saved: list[SavedLead], *, tz: str, today: date) -> list:
@@ -193,7 +195,7 @@ def my_leads(saved: list[SavedLead], *, tz: str, today: date) -> list:
     if not saved:
         blocks.append(section("You haven't saved any leads yet. Press *Save* on a lead in `/internships` to track it here."))
         return blocks
-    for row in saved[:45]:
+    for row in saved[:MINE_SHOWN]:
         lead = row.lead
         days = due_soon(lead.deadline, today=today) if row.stage != Stage.closed.value else None
         flag = ""
@@ -218,8 +220,8 @@ def my_leads(saved: list[SavedLead], *, tz: str, today: date) -> list:
                 block_id=f"saved_actions_{lead.id}",
             )
         )
-    if len(saved) > 45:
-        blocks.append(context(f"…and {len(saved) - 45} more."))
+    if len(saved) > MINE_SHOWN:
+        blocks.append(context(f"…and {len(saved) - MINE_SHOWN} more. Set finished ones to Closed or remove them to see the rest."))
     return blocks
 
 

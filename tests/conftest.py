@@ -1,0 +1,234 @@
+"""The app under test runs as Slack would see it: a real `slackapp run --http` process, signed
+requests, a recording fake of the Slack Web API, and a real SQLite file or PostgreSQL database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from slackapp.db import Store
+from tests import payloads, pg
+from tests.fakes import FakeSlack
+from tests.slackhttp import SlackClient, post_signed
+
+SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+CONFIGURED_OFFICER = "UCONFIGOFF1"
+STORES = ["sqlite", "postgresql"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def fake_slack():
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory):
+    """A PostgreSQL server: the one CI started, or a throwaway one from the local binaries."""
+    url = os.environ.get("SLACKAPP_TEST_POSTGRES_URL")
+    if url:
+        yield url
+        return
+    if not pg.available():
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is required in CI: set SLACKAPP_TEST_POSTGRES_URL or install PostgreSQL 15")
+        pytest.skip("PostgreSQL binaries not found; set SLACKAPP_TEST_POSTGRES_URL to run the PostgreSQL half")
+    server = pg.start_postgres(tmp_path_factory.mktemp("pg"))
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def fresh_database(kind: str, request, tmp_path_factory) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'slackapp.db'}"
+    base = request.getfixturevalue("postgres")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    import psycopg
+
+    admin = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+@dataclass
+class AppServer:
+    url: str
+    database_url: str
+    store: Store
+    process: subprocess.Popen
+    log_path: Path
+    slack: SlackClient = field(init=False)
+
+    def __post_init__(self):
+        self.slack = SlackClient(self.url, SECRET)
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.store.dispose()
+
+
+def start_app(database_url: str, fake: FakeSlack, log_path: Path, **extra_env: str) -> AppServer:
+    port = _free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SLACK") and key.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+    }
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.url,
+        DATABASE_URL=database_url,
+        SLACKAPP_OFFICERS=CONFIGURED_OFFICER,
+        PYTHONUNBUFFERED="1",
+        **extra_env,
+    )
+    log_file = open(log_path, "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "slackapp", "run", "--http", "--port", str(port)],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        cwd=log_path.parent,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    import http.client
+
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"app exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        raise RuntimeError(f"app did not become healthy:\n{log_path.read_text()}")
+    return AppServer(url=url, database_url=database_url, store=Store.from_url(database_url), process=process, log_path=log_path)
+
+
+@pytest.fixture(scope="session", params=STORES)
+def server(request, fake_slack, tmp_path_factory):
+    """One running app per store for the whole session; tests stay apart by using their own workspace."""
+    database_url = fresh_database(request.param, request, tmp_path_factory)
+    app = start_app(database_url, fake_slack, tmp_path_factory.mktemp(f"app-{request.param}") / "app.log")
+    yield app
+    app.stop()
+
+
+def new_id(prefix: str) -> str:
+    return prefix + uuid.uuid4().hex[:10].upper()
+
+
+@dataclass
+class Workspace:
+    """One test's own Slack workspace: its team, people and channels, and ways to act in it."""
+
+    server: AppServer
+    fake: FakeSlack
+    team_id: str = field(default_factory=lambda: new_id("T"))
+    channel: str = field(default_factory=lambda: new_id("C"))
+
+    def member(self, *, admin: bool = False, tz: str = "America/New_York", name: str | None = None) -> str:
+        user_id = new_id("U")
+        self.fake.add_user(user_id, team_id=self.team_id, tz=tz, is_admin=admin, name=name or user_id.lower())
+        return user_id
+
+    def officer(self) -> str:
+        return self.member(admin=True)
+
+    def response_url(self) -> str:
+        return self.fake.response_url(new_id("r"))
+
+    def command(self, command: str, text: str = "", *, user: str, channel: str | None = None, response_url: str | None = None):
+        return self.server.slack.command(
+            command,
+            text,
+            user_id=user,
+            team_id=self.team_id,
+            channel_id=channel or self.channel,
+            response_url=response_url or self.response_url(),
+        )
+
+    def click(self, action_id: str, value: str | None = None, *, user: str, response_url: str | None = None, **fields):
+        payload = payloads.block_actions(
+            action_id,
+            value,
+            user_id=user,
+            team_id=self.team_id,
+            channel_id=fields.pop("channel_id", self.channel),
+            response_url=response_url or self.response_url(),
+            **fields,
+        )
+        return self.server.slack.interact(payload)
+
+    def submit(self, callback_id: str, values: dict, *, user: str, private_metadata: str = ""):
+        payload = payloads.view_submission(
+            callback_id, values, user_id=user, team_id=self.team_id, private_metadata=private_metadata
+        )
+        return self.server.slack.interact(payload)
+
+    def responses(self, response_url: str, count: int = 1, timeout: float = 5.0):
+        tag = response_url.rsplit("/", 1)[1]
+        return self.fake.wait_for("response_url", count=count, timeout=timeout, predicate=lambda call: call.tag == tag)
+
+    def posted(self, method: str = "chat.postMessage", count: int = 1, timeout: float = 5.0, **match):
+        return self.fake.wait_for(
+            method,
+            count=count,
+            timeout=timeout,
+            predicate=lambda call: all(call.args.get(key) == value for key, value in match.items()),
+        )
+
+
+@pytest.fixture
+def workspace(server, fake_slack) -> Workspace:
+    return Workspace(server=server, fake=fake_slack)
+
+
+def signed_post(url: str, body: str, content_type: str, **kwargs):
+    return post_signed(url, body, content_type=content_type, secret=SECRET, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _everything_sent_is_valid_block_kit(request):
+    """Every message and view the app sends during any test must pass Block Kit's rules."""
+    if "fake_slack" not in request.fixturenames:
+        yield
+        return
+    from tests.blockkit import call_problems
+
+    fake = request.getfixturevalue("fake_slack")
+    start = len(fake.calls)
+    yield
+    problems = [f"{call.method}: {problem}" for call in fake.calls[start:] for problem in call_problems(call)]
+    assert problems == [], problems

@@ -1,0 +1,85 @@
+"""Reading what the app sent, and acting in Slack the way members do."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+from slackapp.leads import ids
+
+
+def walk(node):
+    """Every dict inside a Block Kit structure, depth first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+def all_text(blocks) -> str:
+    """The mrkdwn and plain text a reader sees, one text object per line."""
+    return "\n".join(node["text"] for node in walk(blocks) if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str))
+
+
+def buttons(blocks) -> list[dict]:
+    return [node for node in walk(blocks) if node.get("type") == "button"]
+
+
+def eventually(check, timeout: float = 5.0):
+    """Wait for work the app does after it has answered Slack."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if result or result is None:
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"condition still false after {timeout}s")
+        time.sleep(0.02)
+
+
+def lead_values(
+    *,
+    company="Acme",
+    role="Analyst intern",
+    url=None,
+    kind="internship",
+    location="Storrs, CT",
+    remote=False,
+    pay=None,
+    deadline=None,
+    description=None,
+    tags=None,
+) -> dict:
+    """view_submission state for the lead form, shaped like Slack's for each input type."""
+
+    def text(value):
+        return {ids.VALUE: {"type": "plain_text_input", "value": value}}
+
+    remote_options = [{"text": {"type": "plain_text", "text": "Remote"}, "value": "remote"}] if remote else []
+    return {
+        "company": text(company),
+        "role": text(role),
+        "url": text(url or f"https://jobs.example/{uuid.uuid4().hex}"),
+        "kind": {ids.VALUE: {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": kind}, "value": kind} if kind else None}},
+        "location": text(location),
+        "remote": {ids.VALUE: {"type": "checkboxes", "selected_options": remote_options}},
+        "pay": text(pay),
+        "deadline": {ids.VALUE: {"type": "datepicker", "selected_date": deadline}},
+        "description": text(description),
+        "tags": text(tags),
+    }
+
+
+def share_lead(workspace, user: str, *, private_metadata: str | None = None, **fields):
+    """Submit the share form as `user`, from the workspace's channel."""
+    metadata = private_metadata if private_metadata is not None else json.dumps({"lead_id": None, "channel": workspace.channel})
+    return workspace.submit(ids.FORM, lead_values(**fields), user=user, private_metadata=metadata)

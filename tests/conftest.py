@@ -19,6 +19,10 @@ from tests import payloads, pg
 from tests.fakes import FakeSlack
 from tests.slackhttp import SlackClient, post_signed
 
+# slack_sdk sends even loopback traffic through a configured proxy; the fake lives on loopback.
+for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    os.environ.pop(_proxy, None)
+
 SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 CONFIGURED_OFFICER = "UCONFIGOFF1"

@@ -73,7 +73,7 @@ def register(wiring: Wiring, deps: Deps) -> None:
                     done.append(f"<@{target}> {'is no longer' if changed else 'was not'} on the officer list{note}.")
         return "\n".join(done)
 
-    def on_config(ack, body, view):
+    def on_config(ack, body, view, client):
         team_id = view.get("team_id") or body["team"]["id"]
         user_id = body["user"]["id"]
         values = form_values(view)
@@ -95,6 +95,21 @@ def register(wiring: Wiring, deps: Deps) -> None:
             ack(response_action="errors", errors={views.TIMEZONE: str(exc)[:150]})
             return
         ack()
+        if channel:
+            join_or_explain(client, channel=channel, user_id=user_id)
+
+    def join_or_explain(client, *, channel: str, user_id: str) -> None:
+        """Join the chosen channel now, so the first announcement doesn't fail; else say how to invite."""
+        try:
+            client.conversations_join(channel=channel)
+        except SlackApiError as exc:
+            log.info("could not join %s: %s", channel, exc.response.get("error"))
+            announce.tell(
+                client,
+                user_id=user_id,
+                text=f"Settings saved. I can't join <#{channel}> by myself (it is probably private): "
+                "invite me there with `/invite @slackapp` so I can announce new leads.",
+            )
 
     wiring.command(COMMAND, on_command)
     wiring.view(views.CONFIG_FORM, on_config)

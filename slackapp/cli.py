@@ -61,12 +61,13 @@ def _run(args: argparse.Namespace) -> int:
         # Workers open their own connections after the fork.
         store.dispose()
 
-    from slack_bolt.error import BoltError
 
     from slackapp.slack.app import create_app
 
     if mode == "socket":
-        app, _, _ = _build(create_app, settings, Store.from_url(settings.database_url))
+        socket_store = Store.from_url(settings.database_url)
+        app, _, _ = _build(create_app, settings, socket_store)
+        _start_clock(settings, socket_store)
         from slackapp.slack.server import serve_socket_mode
 
         log.info("starting in Socket Mode")
@@ -78,11 +79,22 @@ def _run(args: argparse.Namespace) -> int:
     def load():
         worker_store = Store.from_url(settings.database_url)
         app, _, _ = _build(create_app, settings, worker_store)
+        # Every worker runs a clock; claiming in the store keeps each item to one sender.
+        _start_clock(settings, worker_store)
         return Routes(app, worker_store)
 
     log.info("starting HTTP on port %s (%s worker(s) x %s threads)", port, args.workers or settings.slackapp_http_workers, settings.slackapp_http_threads)
     serve_http(load, port=port, workers=args.workers or settings.slackapp_http_workers, threads=settings.slackapp_http_threads)
     return 0
+
+
+def _start_clock(settings: Settings, store) -> None:
+    if not settings.slackapp_scheduler:
+        log.info("scheduler is off in this process (SLACKAPP_SCHEDULER=false)")
+        return
+    from slackapp.scheduler.runner import build_clock
+
+    build_clock(settings, store).start()
 
 
 def _build(create_app, settings, store):
@@ -106,6 +118,26 @@ def _migrate(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs(args: argparse.Namespace) -> int:
+    from slackapp.db import Store, upgrade
+    from slackapp.scheduler import queue
+
+    settings = load_settings()
+    store = Store.from_url(settings.database_url)
+    upgrade(store.engine)
+    statuses = ("pending", "claimed", "failed") if not args.all else ()
+    with store.read() as session:
+        jobs = queue.listing(session, team_id=args.team, statuses=statuses, limit=args.limit)
+    if not jobs:
+        print("no pending or failed work" if not args.all else "no work recorded")
+        return 0
+    print(f"{'id':>6}  {'status':<9} {'kind':<8} {'team':<12} {'for':<12} {'when (UTC)':<16}  why")
+    for job in jobs:
+        when = (job.next_attempt_at if job.status == "pending" else job.finished_at or job.due_at).strftime("%Y-%m-%d %H:%M")
+        print(f"{job.id:>6}  {job.status:<9} {job.kind:<8} {job.team_id:<12} {job.target:<12} {when:<16}  {job.reason or ''}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="slackapp", description="The career side of a student club, in Slack.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -116,6 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=_run)
     migrate = commands.add_parser("migrate", help="bring the database schema up to date and exit")
     migrate.set_defaults(handler=_migrate)
+    jobs = commands.add_parser("jobs", help="list the timed work that is pending or failed, and why")
+    jobs.add_argument("--team", help="only this workspace (team ID)")
+    jobs.add_argument("--all", action="store_true", help="also list work that was sent, skipped, dropped or cancelled")
+    jobs.add_argument("--limit", type=int, default=200)
+    jobs.set_defaults(handler=_jobs)
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     slackapp_listener_threads: int = Field(default=64, ge=4, le=1024)
     slackapp_http_threads: int = Field(default=64, ge=1, le=1024)
     slackapp_http_workers: int = Field(default=1, ge=1, le=64)
+    # Off: this process sends no timed work (another process on the same store does).
+    slackapp_scheduler: bool = True
+    # Direct messages per second per workspace when fanning out timed work.
+    slackapp_dm_per_second: float = Field(default=20.0, gt=0, le=1000)
 
     @field_validator("slack_bot_token")
     @classmethod

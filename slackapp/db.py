@@ -83,6 +83,22 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def insert_for(session: Session):
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def inserted(session: Session, statement, key_column) -> bool:
+    """Run an INSERT … ON CONFLICT and tell whether it wrote a row.
+
+    rowcount can't say: with implicit RETURNING psycopg reports -1, so we ask for the key back.
+    """
+    return session.execute(statement.returning(key_column)).first() is not None
+
+
 class Store:
     """Hands out short-lived sessions. The caller that opens a session owns its transaction."""
 

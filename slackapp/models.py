@@ -2,6 +2,8 @@
 
 from slackapp.club.models import Officer, Workspace  # noqa: F401
 from slackapp.db import Base
+from slackapp.habit.models import HabitCheck, HabitMember  # noqa: F401
 from slackapp.leads.models import Lead, SavedLead  # noqa: F401
+from slackapp.scheduler.models import Job, Member  # noqa: F401
 
 metadata = Base.metadata

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime, timezone
 
 from slack_sdk.errors import SlackApiError
 
 from slackapp.club import service, views
+from slackapp.digest import jobs as digest_jobs
 from slackapp.slack import announce
 from slackapp.slack.app import Deps, Wiring
 from slackapp.slack.blocks import ephemeral
@@ -85,14 +87,21 @@ def register(wiring: Wiring, deps: Deps) -> None:
             ack(response_action="errors", errors={views.LEADS_CHANNEL: "Pick a channel from the list."})
             return
         try:
+            day = int(values.get(views.DIGEST_DAY) or 0)
+        except ValueError:
+            day = -1
+        change = service.ConfigChange(
+            timezone=str(values.get(views.TIMEZONE) or ""),
+            leads_channel=channel,
+            digest_weekday=day,
+            digest_time=str(values.get(views.DIGEST_TIME) or "09:00"),
+        )
+        try:
             with store.write() as session:
-                service.configure(
-                    session,
-                    team_id=team_id,
-                    change=service.ConfigChange(timezone=str(values.get(views.TIMEZONE) or ""), leads_channel=channel),
-                )
+                service.configure(session, team_id=team_id, change=change)
+                digest_jobs.replan(session, team_id=team_id, now=datetime.now(timezone.utc))
         except service.ClubError as exc:
-            ack(response_action="errors", errors={views.TIMEZONE: str(exc)[:150]})
+            ack(response_action="errors", errors={exc.field or views.TIMEZONE: str(exc)[:150]})
             return
         ack()
         if channel:

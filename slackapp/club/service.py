@@ -6,19 +6,18 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from slackapp.club.models import Officer, Workspace
+from slackapp.db import insert_for, inserted
 
 
 class ClubError(ValueError):
     """A request the club's rules refuse; the message is shown to the person who asked."""
 
-
-def insert_for(session: Session):
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def workspace(session: Session, *, team_id: str) -> Workspace:
@@ -39,7 +38,7 @@ def valid_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ClubError(f"“{name}” is not a time zone I know. Use a name like America/New_York or Europe/Berlin.") from None
+        raise ClubError(f"“{name}” is not a time zone I know. Use a name like America/New_York or Europe/Berlin.", field="timezone") from None
     return name
 
 
@@ -47,13 +46,26 @@ def valid_timezone(name: str) -> str:
 class ConfigChange:
     timezone: str
     leads_channel: str | None
+    digest_weekday: int = 0
+    digest_time: str = "09:00"
 
 
 def configure(session: Session, *, team_id: str, change: ConfigChange) -> Workspace:
+    if not 0 <= change.digest_weekday <= 6:
+        raise ClubError("Pick a day of the week for the digest.", field="digest_day")
+    if not _is_clock_time(change.digest_time):
+        raise ClubError("Pick a time of day for the digest.", field="digest_time")
     settings = ensure_workspace(session, team_id=team_id)
     settings.timezone = valid_timezone(change.timezone)
     settings.leads_channel = change.leads_channel
+    settings.digest_weekday = change.digest_weekday
+    settings.digest_time = change.digest_time
     return settings
+
+
+def _is_clock_time(text: str) -> bool:
+    hours, _, minutes = text.partition(":")
+    return hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60
 
 
 def listed_officers(session: Session, *, team_id: str) -> list[Officer]:
@@ -66,10 +78,8 @@ def is_listed_officer(session: Session, *, team_id: str, user_id: str) -> bool:
 
 def add_officer(session: Session, *, team_id: str, user_id: str, added_by: str) -> bool:
     """Returns False when they were already on the list."""
-    result = session.execute(
-        insert_for(session)(Officer).values(team_id=team_id, user_id=user_id, added_by=added_by).on_conflict_do_nothing()
-    )
-    return result.rowcount == 1
+    statement = insert_for(session)(Officer).values(team_id=team_id, user_id=user_id, added_by=added_by).on_conflict_do_nothing()
+    return inserted(session, statement, Officer.id)
 
 
 def remove_officer(session: Session, *, team_id: str, user_id: str) -> bool:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from slack_sdk.models.blocks import ConversationFilter, ConversationSelectElement, InputBlock, PlainTextInputElement
+from slack_sdk.models.blocks import (
+    ConversationFilter,
+    ConversationSelectElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+    TimePickerElement,
+)
 from slack_sdk.models.views import View
 
 from slackapp.club.models import Officer, Workspace
@@ -13,6 +21,9 @@ from slackapp.slack.blocks import section
 CONFIG_FORM = "club_config"
 TIMEZONE = "timezone"
 LEADS_CHANNEL = "leads_channel"
+DIGEST_DAY = "digest_day"
+DIGEST_TIME = "digest_time"
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 VALUE = "value"
 
 HELP = """*What I can do*
@@ -23,7 +34,8 @@ HELP = """*What I can do*
 • Message menu → *Save as internship lead* — turn a posted link into a lead
 *The club*
 • `/club help` — this list
-• `/club config` — officers: the club's time zone and the channel where new leads are announced
+• `/internships habit on` — a weekly job-search checklist by DM · `/internships habit` — your last 8 weeks
+• `/club config` — officers: time zone, the leads channel, and when the weekly digest is posted
 • `/club officers list` — who runs the club · `/club officers add @someone` / `remove @someone` — officers only"""
 
 
@@ -32,6 +44,7 @@ def help_blocks() -> list:
 
 
 def config_form(settings: Workspace) -> View:
+    day_options = [Option(value=str(number), label=name) for number, name in enumerate(DAYS)]
     return View(
         type="modal",
         callback_id=CONFIG_FORM,
@@ -56,6 +69,17 @@ def config_form(settings: Workspace) -> View:
                     initial_conversation=settings.leads_channel,
                     filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
                 ),
+            ),
+            InputBlock(
+                block_id=DIGEST_DAY,
+                label="Weekly digest day",
+                hint="The digest goes to the leads channel; a week with nothing new posts nothing.",
+                element=StaticSelectElement(action_id=VALUE, options=day_options, initial_option=day_options[settings.digest_weekday or 0]),
+            ),
+            InputBlock(
+                block_id=DIGEST_TIME,
+                label="Weekly digest time",
+                element=TimePickerElement(action_id=VALUE, initial_time=settings.digest_time or "09:00"),
             ),
         ],
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import datetime, timezone
 
 from slack_sdk.errors import SlackApiError
 
 from slackapp.club import service as club
-from slackapp.leads import ids, service, views
+from slackapp.leads import ids, nudges, service, views
 from slackapp.leads.models import Lead
 from slackapp.slack import announce
 from slackapp.slack.app import Deps, Wiring
@@ -52,7 +53,10 @@ def register(wiring: Wiring, deps: Deps) -> None:
         team_id, user_id = command["team_id"], command["user_id"]
         text = (command.get("text") or "").strip()
         first = text.split(maxsplit=1)[0].lower() if text else ""
-        if first == "help":
+        delegate = wiring.subcommands.get((ids.COMMAND, first))
+        if delegate is not None:
+            delegate(ack=ack, command=command, client=client, respond=respond, words=text.split()[1:])
+        elif first == "help":
             ack(**ephemeral(views.HELP, views.help_blocks()))
         elif first in ("post", "share"):
             ack()
@@ -102,11 +106,14 @@ def register(wiring: Wiring, deps: Deps) -> None:
     def on_save(ack, body, action, respond):
         ack()
         team_id, user_id, lead_id = body["team"]["id"], body["user"]["id"], lead_id_of(action)
+        tz = deps.member_tz(team_id, user_id)
         try:
             with store.write() as session:
                 fresh = service.save_lead(session, team_id=team_id, user_id=user_id, lead_id=lead_id or 0)
                 lead = service.get_lead(session, team_id=team_id, lead_id=lead_id or 0)
                 role = lead.role
+                if fresh:
+                    nudges.plan_for(session, team_id=team_id, user_id=user_id, lead=lead, tz=tz, now=datetime.now(timezone.utc))
         except service.LeadError as exc:
             respond(**ephemeral(str(exc)), replace_original=False)
             return
@@ -136,6 +143,7 @@ def register(wiring: Wiring, deps: Deps) -> None:
                 lead = service.get_lead(session, team_id=team_id, lead_id=lead_id or 0)
                 is_officer = lead.posted_by != user_id and officers.check(team_id, user_id)
                 lead = service.close_lead(session, team_id=team_id, lead_id=lead.id, user_id=user_id, is_officer=is_officer)
+                nudges.cancel_for(session, team_id=team_id, lead_id=lead.id, now=datetime.now(timezone.utc), reason="the lead was closed")
         except service.LeadError as exc:
             respond(**ephemeral(str(exc)), replace_original=False)
             return
@@ -169,10 +177,13 @@ def register(wiring: Wiring, deps: Deps) -> None:
                 club.ensure_workspace(session, team_id=team_id)
                 if editing:
                     lead = service.get_lead(session, team_id=team_id, lead_id=int(editing))
+                    old_deadline = lead.deadline
                     is_officer = lead.posted_by != user_id and officers.check(team_id, user_id)
                     lead = service.update_lead(
                         session, team_id=team_id, lead_id=lead.id, user_id=user_id, is_officer=is_officer, draft=draft
                     )
+                    if lead.deadline != old_deadline:
+                        nudges.replan_lead(session, lead=lead, club_tz=tz, now=datetime.now(timezone.utc))
                 else:
                     lead = service.create_lead(session, team_id=team_id, user_id=user_id, draft=draft)
                 leads_channel = club.workspace(session, team_id=team_id).leads_channel
@@ -206,17 +217,37 @@ def register(wiring: Wiring, deps: Deps) -> None:
         with store.write() as session:
             service.record_announcement(session, team_id=lead.team_id, lead_id=lead.id, channel=posted_channel, ts=ts)
 
+    def move(team_id: str, user_id: str, lead_id: int, stage: str) -> None:
+        """Move a saved lead along; nudges only go to members who haven't applied yet."""
+        tz = deps.member_tz(team_id, user_id) if stage == "saved" else None
+        now = datetime.now(timezone.utc)
+        with store.write() as session:
+            saved = service.move_stage(session, team_id=team_id, user_id=user_id, lead_id=lead_id, stage=stage)
+            if saved.stage == "saved":
+                nudges.plan_for(session, team_id=team_id, user_id=user_id, lead=saved.lead, tz=tz, now=now)
+            else:
+                nudges.cancel_for(session, team_id=team_id, lead_id=lead_id, user_id=user_id, now=now, reason=f"moved to {saved.stage}")
+
     def on_stage(ack, body, action, respond):
         ack()
         team_id, user_id = body["team"]["id"], body["user"]["id"]
         lead_id, _, stage = ((action.get("selected_option") or {}).get("value") or "").partition(":")
         try:
-            with store.write() as session:
-                service.move_stage(session, team_id=team_id, user_id=user_id, lead_id=int(lead_id) if lead_id.isdigit() else 0, stage=stage)
+            move(team_id, user_id, int(lead_id) if lead_id.isdigit() else 0, stage)
         except service.LeadError as exc:
             respond(**ephemeral(str(exc)), replace_original=False)
             return
         respond(**show_mine(team_id, user_id), replace_original=True)
+
+    def on_nudge_applied(ack, body, action, respond):
+        ack()
+        team_id, user_id = body["team"]["id"], body["user"]["id"]
+        try:
+            move(team_id, user_id, lead_id_of(action) or 0, "applied")
+        except service.LeadError as exc:
+            respond(**ephemeral(str(exc)), replace_original=False)
+            return
+        respond(text="Marked as applied. Good luck! Track it with `/internships mine`.", replace_original=True)
 
     def on_unsave(ack, body, action, respond):
         ack()
@@ -224,6 +255,7 @@ def register(wiring: Wiring, deps: Deps) -> None:
         try:
             with store.write() as session:
                 service.unsave(session, team_id=team_id, user_id=user_id, lead_id=lead_id_of(action) or 0)
+                nudges.cancel_for(session, team_id=team_id, lead_id=lead_id_of(action) or 0, user_id=user_id, now=datetime.now(timezone.utc), reason="no longer saved")
         except service.LeadError as exc:
             respond(**ephemeral(str(exc)), replace_original=False)
             return
@@ -245,3 +277,4 @@ def register(wiring: Wiring, deps: Deps) -> None:
     wiring.action(ids.CLOSE, on_close)
     wiring.action(ids.STAGE, on_stage)
     wiring.action(ids.UNSAVE, on_unsave)
+    wiring.action(ids.NUDGE_APPLIED, on_nudge_applied)

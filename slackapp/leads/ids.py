@@ -14,6 +14,6 @@ PAGE_BACK = "lead_page_back"
 STAGE = "lead_stage"
 UNSAVE = "lead_unsave"
 
-ACTIONS = (OPEN, SAVE, EDIT, CLOSE, SHARE, PAGE, PAGE_BACK, STAGE, UNSAVE)
 FIELDS = ("company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags")
 VALUE = "value"
+NUDGE_APPLIED = "lead_nudge_applied"

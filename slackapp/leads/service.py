@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from slackapp.club.service import insert_for
+from slackapp.db import insert_for, inserted
 from slackapp.db import utcnow
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
 
@@ -338,12 +338,12 @@ def saved_ids(session: Session, *, team_id: str, user_id: str, lead_ids: list[in
 def save_lead(session: Session, *, team_id: str, user_id: str, lead_id: int) -> bool:
     """Returns False when it was saved already (saving twice is harmless)."""
     get_lead(session, team_id=team_id, lead_id=lead_id)
-    result = session.execute(
+    statement = (
         insert_for(session)(SavedLead)
         .values(team_id=team_id, user_id=user_id, lead_id=lead_id, stage=Stage.saved.value)
         .on_conflict_do_nothing()
     )
-    return result.rowcount == 1
+    return inserted(session, statement, SavedLead.id)
 
 
 def _saved(session: Session, *, team_id: str, user_id: str, lead_id: int) -> SavedLead:
@@ -384,3 +384,28 @@ def due_soon(deadline: date | None, *, today: date) -> int | None:
         return None
     days = (deadline - today).days
     return days if 0 <= days <= SOON_DAYS else None
+
+
+# --- for the weekly digest ---------------------------------------------------------------------
+
+
+def shared_since(session: Session, *, team_id: str, since: datetime, today: date, limit: int = 15) -> list[Lead]:
+    """Open leads shared after `since`, newest first."""
+    statement = (
+        select(Lead)
+        .where(_open_filter(team_id, today), Lead.created_at >= since)
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def closing_within(session: Session, *, team_id: str, today: date, days: int = SOON_DAYS, limit: int = 15) -> list[Lead]:
+    """Open leads whose deadline falls in the next `days` days, soonest first."""
+    statement = (
+        select(Lead)
+        .where(_open_filter(team_id, today), Lead.deadline <= today + timedelta(days=days))
+        .order_by(Lead.deadline, Lead.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))

@@ -36,6 +36,17 @@ class Deps:
         with self.store.read() as session:
             return club.workspace(session, team_id=team_id).timezone
 
+    def member_tz(self, team_id: str, user_id: str) -> str:
+        """A member's own zone from Slack, remembered for scheduling; the club's zone if unknown."""
+        from slackapp.scheduler import queue
+
+        person = self.directory.lookup(team_id, user_id)
+        with self.store.write() as session:
+            if person and person.tz:
+                queue.remember_timezone(session, team_id=team_id, user_id=user_id, tz=person.tz)
+            known = queue.member_timezone(session, team_id=team_id, user_id=user_id)
+            return known or club.workspace(session, team_id=team_id).timezone
+
     def today(self, team_id: str, now: datetime | None = None) -> tuple[str, date]:
         tz = self.timezone(team_id)
         return tz, (now or datetime.now(ZoneInfo(tz))).astimezone(ZoneInfo(tz)).date()
@@ -52,6 +63,11 @@ class Wiring:
     events: set[str] = field(default_factory=set)
     actions: set[str] = field(default_factory=set)
     views: set[str] = field(default_factory=set)
+    # "/internships habit …" is answered by the habit feature, though /internships belongs to leads.
+    subcommands: dict[tuple[str, str], object] = field(default_factory=dict)
+
+    def subcommand(self, command: str, word: str, listener) -> None:
+        self.subcommands[(command, word)] = listener
 
     def command(self, name: str, listener) -> None:
         self.commands.add(name)
@@ -74,7 +90,7 @@ class Wiring:
         self.app.event(name)(listener)
 
 
-def web_client(settings: Settings) -> WebClient:
+def web_client(settings: Settings, *, retries: bool = True) -> WebClient:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # Server errors and dropped connections are retried briefly; rate limits are not retried here,
     # because slack_sdk's rate-limit handler sleeps in the calling (listener) thread.
@@ -82,12 +98,13 @@ def web_client(settings: Settings) -> WebClient:
         token=token,
         base_url=settings.slack_api_url,
         timeout=10,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)],
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)] if retries else [],
     )
 
 
 def create_app(settings: Settings, store: Store) -> tuple[App, Wiring, Deps]:
     from slackapp.club import handlers as club_handlers
+    from slackapp.habit import handlers as habit_handlers
     from slackapp.leads import handlers as leads_handlers
 
     client = web_client(settings)
@@ -113,6 +130,7 @@ def create_app(settings: Settings, store: Store) -> tuple[App, Wiring, Deps]:
     app.error(_apologise)
     club_handlers.register(wiring, deps)
     leads_handlers.register(wiring, deps)
+    habit_handlers.register(wiring, deps)
     return app, wiring, deps
 
 

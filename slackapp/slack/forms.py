@@ -22,6 +22,8 @@ def _value_of(state: dict) -> object:
         return [option.get("value") for option in state.get("selected_options") or []]
     if kind == "datepicker":
         return state.get("selected_date")
+    if kind == "timepicker":
+        return state.get("selected_time")
     if kind == "datetimepicker":
         return state.get("selected_date_time")
     if kind in ("conversations_select", "channels_select"):

@@ -1,0 +1,1 @@
+"""The weekly digest posted to the leads channel."""

@@ -1,0 +1,25 @@
+"""The weekly digest message."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import DividerBlock, HeaderBlock
+
+from slackapp.leads.models import Lead
+from slackapp.leads.views import deadline_text
+from slackapp.slack.blocks import context, section
+from slackapp.slack.text import escape
+
+
+def _line(lead: Lead, tz: str) -> str:
+    return f"• *{escape(lead.role)}* · {escape(lead.company)} · {lead.lead_type.label} · {deadline_text(lead, tz)}"
+
+
+def digest(*, new: list[Lead], closing: list[Lead], tz: str) -> tuple[str, list]:
+    blocks: list = [HeaderBlock(text="This week in the club")]
+    if new:
+        blocks.append(section(f"*New leads* ({len(new)})\n" + "\n".join(_line(lead, tz) for lead in new)))
+    if closing:
+        blocks.append(section("*Closing within 7 days*\n" + "\n".join(_line(lead, tz) for lead in closing)))
+    blocks += [DividerBlock(), context("`/internships` to browse and save · `/internships habit on` for a weekly job-search checklist")]
+    text = f"This week: {len(new)} new lead{'s' if len(new) != 1 else ''}, {len(closing)} closing soon"
+    return text, blocks

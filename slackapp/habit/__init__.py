@@ -1,0 +1,1 @@
+"""The weekly job-search hour: a checklist DM, ticks recorded per week, streaks."""

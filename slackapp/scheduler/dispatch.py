@@ -1,0 +1,238 @@
+"""Sending due work to Slack, once, within Slack's limits."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from slackapp.db import Store, utcnow
+from slackapp.scheduler import queue
+from slackapp.scheduler.models import Job, JobStatus
+
+log = logging.getLogger(__name__)
+
+# Slack's answers that no retry will change.
+PERMANENT = frozenset(
+    {
+        "user_not_found",
+        "account_inactive",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "cannot_dm_bot",
+        "user_disabled",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+        "restricted_action",
+        "team_access_not_granted",
+        "invalid_auth",
+        "token_revoked",
+        "missing_scope",
+    }
+)
+MAX_ATTEMPTS = 6
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to send: a new post, or an update of one we sent before."""
+
+    channel: str
+    text: str
+    blocks: list[dict] = field(default_factory=list)
+    update_ts: str | None = None
+
+
+class Skip(Exception):
+    """Nothing to send after all; the message says why (it is recorded on the job)."""
+
+
+# Renders a job at send time from the current state of the store, so what is sent is never stale.
+Renderer = Callable[[Session, Job, datetime], Outgoing]
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    skipped: int = 0
+    dropped: int = 0
+    failed: int = 0
+    retried: int = 0
+    rate_limited: int = 0
+
+    def add(self, other: "Outcome") -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.skipped + self.dropped + self.failed + self.retried
+
+
+class Pacer:
+    """Spaces posts to one workspace so a fan-out doesn't trip Slack's limits in the first place."""
+
+    def __init__(self, per_second: float):
+        self._interval = 1.0 / per_second if per_second > 0 else 0.0
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, team_id: str) -> None:
+        if not self._interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(team_id, now))
+            self._next[team_id] = slot + self._interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+class Dispatcher:
+    """Claims due jobs and delivers them. Safe to run in many processes over one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: WebClient,
+        *,
+        renderers: dict[str, Renderer],
+        worker: str,
+        senders: int = 4,
+        per_second: float = 20.0,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.store = store
+        self.client = client
+        self.renderers = renderers
+        self.worker = worker
+        self.clock = clock
+        self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix=f"send-{worker}")
+        self._pacer = Pacer(per_second)
+        # Slack's 429 applies to the whole workspace; until then its work waits in the queue.
+        self._paused: dict[str, datetime] = {}
+        self._senders = senders
+
+    def run_due(self, now: datetime | None = None, *, max_batches: int | None = None, budget_seconds: float | None = None) -> Outcome:
+        """Deliver what is due at `now`, batch after batch, until nothing is left (or a limit is hit)."""
+        total = Outcome()
+        started = time.monotonic()
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            moment = now or self.clock()
+            with self.store.write() as session:
+                jobs = queue.claim(session, worker=self.worker, now=moment, limit=self._senders * 5)
+            if not jobs:
+                break
+            batches += 1
+            for outcome in self._pool.map(lambda job: self.deliver(job, moment), jobs):
+                total.add(outcome)
+            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+                break
+        return total
+
+    def deliver(self, job: Job, now: datetime) -> Outcome:
+        try:
+            return self._deliver(job, now)
+        except Exception:  # one bad job must not stop the fan-out; it is recorded and retried
+            log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
+            return self._backoff(job, now, "internal error; see the app log")
+
+    def _deliver(self, job: Job, now: datetime) -> Outcome:
+        if now > job.expires_at:
+            late = now - job.due_at
+            self._finish(job, JobStatus.dropped, now, f"stale: due {job.due_at:%Y-%m-%d %H:%M} UTC, could only be sent {_human(late)} later")
+            return Outcome(dropped=1)
+        renderer = self.renderers.get(job.kind)
+        if renderer is None:
+            self._finish(job, JobStatus.failed, now, f"no renderer for kind {job.kind!r}")
+            return Outcome(failed=1)
+        try:
+            with self.store.read() as session:
+                outgoing = renderer(session, job, now)
+        except Skip as skip:
+            self._finish(job, JobStatus.skipped, now, str(skip))
+            return Outcome(skipped=1)
+        paused_until = self._paused.get(job.team_id)
+        if paused_until and paused_until > now:
+            self._retry(job, paused_until, "waiting out Slack's rate limit")
+            return Outcome(retried=1)
+        self._pacer.wait(job.team_id)
+        try:
+            if outgoing.update_ts:
+                response = self.client.chat_update(channel=outgoing.channel, ts=outgoing.update_ts, text=outgoing.text, blocks=outgoing.blocks)
+            else:
+                response = self.client.chat_postMessage(channel=outgoing.channel, text=outgoing.text, blocks=outgoing.blocks, unfurl_links=False)
+        except SlackApiError as exc:
+            return self._refused(job, now, exc)
+        except (OSError, TimeoutError) as exc:
+            return self._backoff(job, now, f"could not reach Slack: {exc.__class__.__name__}")
+        self._finish(job, JobStatus.sent, now, None, channel=response.get("channel"), ts=response.get("ts"))
+        return Outcome(sent=1)
+
+    def _refused(self, job: Job, now: datetime, exc: SlackApiError) -> Outcome:
+        status = exc.response.status_code
+        error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
+        if status == 429 or error == "ratelimited":
+            wait = _retry_after(exc.response.headers)
+            until = now + timedelta(seconds=wait)
+            self._paused[job.team_id] = max(until, self._paused.get(job.team_id, until))
+            self._retry(job, until, f"rate limited by Slack; retrying after {wait}s")
+            return Outcome(retried=1, rate_limited=1)
+        if error in PERMANENT:
+            self._finish(job, JobStatus.failed, now, f"Slack refused it: {error}")
+            return Outcome(failed=1)
+        if status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+            return self._backoff(job, now, f"Slack error {status} {error or ''}".strip())
+        self._finish(job, JobStatus.failed, now, f"Slack refused it: {error or status}")
+        return Outcome(failed=1)
+
+    def _backoff(self, job: Job, now: datetime, reason: str) -> Outcome:
+        if job.attempts >= MAX_ATTEMPTS:
+            self._finish(job, JobStatus.failed, now, f"{reason} (gave up after {job.attempts} attempts)")
+            return Outcome(failed=1)
+        delay = min(BACKOFF_BASE * (2 ** (job.attempts - 1)), BACKOFF_CAP)
+        self._retry(job, now + delay, f"{reason}; attempt {job.attempts} of {MAX_ATTEMPTS}")
+        return Outcome(retried=1)
+
+    def _finish(self, job: Job, status: JobStatus, now: datetime, reason: str | None, **result) -> None:
+        with self.store.write() as session:
+            if not queue.finish(session, job_id=job.id, worker=self.worker, status=status, now=now, reason=reason, **result):
+                log.warning("job %s was no longer ours when it finished (%s)", job.id, status.value)
+
+    def _retry(self, job: Job, at: datetime, reason: str) -> None:
+        with self.store.write() as session:
+            queue.retry_later(session, job_id=job.id, worker=self.worker, at=at, reason=reason)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _retry_after(headers) -> int:
+    for name in ("Retry-After", "retry-after"):
+        value = (headers or {}).get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None:
+            try:
+                return max(1, int(float(value)))
+            except ValueError:
+                break
+    return 30
+
+
+def _human(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.1f} h" if hours >= 1 else f"{int(delta.total_seconds() // 60)} min"

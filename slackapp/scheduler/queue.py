@@ -1,0 +1,147 @@
+"""Timed work as rows: plan it once, claim it atomically, record how it ended."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session
+
+from slackapp.db import insert_for, inserted
+from slackapp.scheduler.models import Job, JobStatus, Member
+
+# A claim older than this belongs to a process that died mid-send; the work goes back in the queue.
+LEASE = timedelta(minutes=5)
+
+
+def plan(
+    session: Session,
+    *,
+    team_id: str,
+    kind: str,
+    key: str,
+    target: str,
+    due_at: datetime,
+    expires_at: datetime,
+    payload: dict | None = None,
+) -> bool:
+    """Add work unless the same key is already planned; True when it is new."""
+    fields = {
+        "target": target,
+        "payload": payload or {},
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "next_attempt_at": due_at,
+        "status": JobStatus.pending.value,
+        "attempts": 0,
+        "reason": None,
+    }
+    statement = insert_for(session)(Job).values(team_id=team_id, kind=kind, key=key, **fields)
+    # Work that was cancelled (a check-in turned off, then on again) can be planned anew;
+    # anything else under the same key is left exactly as it is.
+    statement = statement.on_conflict_do_update(
+        index_elements=["team_id", "key"], set_=fields, where=Job.__table__.c.status == JobStatus.cancelled.value
+    )
+    return inserted(session, statement, Job.id)
+
+
+def cancel(session: Session, *, team_id: str, kind: str, key_prefix: str, reason: str, now: datetime) -> int:
+    """Cancel pending work whose key starts with `key_prefix` (work being sent right now is left alone)."""
+    result = session.execute(
+        update(Job)
+        .where(Job.team_id == team_id, Job.kind == kind, Job.status == JobStatus.pending.value, Job.key.startswith(key_prefix, autoescape=True))
+        .values(status=JobStatus.cancelled.value, reason=reason, finished_at=now)
+    )
+    return result.rowcount
+
+
+def claim(session: Session, *, worker: str, now: datetime, limit: int = 20) -> list[Job]:
+    """Take up to `limit` due items for `worker`; no other process can take the same ones.
+
+    On PostgreSQL rows are locked with SKIP LOCKED; on SQLite the caller's transaction already
+    holds the write lock (Store.write begins IMMEDIATE), so select-then-update is atomic.
+    """
+    session.execute(
+        update(Job)
+        .where(Job.status == JobStatus.claimed.value, Job.claimed_at < now - LEASE)
+        .values(status=JobStatus.pending.value, claimed_by=None, reason="claim expired (the process sending it stopped); retrying")
+    )
+    due = (
+        select(Job.id)
+        .where(Job.status == JobStatus.pending.value, Job.next_attempt_at <= now)
+        .order_by(Job.next_attempt_at, Job.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due))
+    if not ids:
+        return []
+    session.execute(
+        update(Job)
+        .where(Job.id.in_(ids), Job.status == JobStatus.pending.value)
+        .values(status=JobStatus.claimed.value, claimed_by=worker, claimed_at=now, attempts=Job.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return list(session.scalars(select(Job).where(Job.id.in_(ids), Job.claimed_by == worker, Job.status == JobStatus.claimed.value)))
+
+
+def _mine(job_id: int, worker: str):
+    return and_(Job.id == job_id, Job.claimed_by == worker, Job.status == JobStatus.claimed.value)
+
+
+def finish(
+    session: Session,
+    *,
+    job_id: int,
+    worker: str,
+    status: JobStatus,
+    now: datetime,
+    reason: str | None = None,
+    channel: str | None = None,
+    ts: str | None = None,
+) -> bool:
+    """Record the outcome; False if the claim was lost meanwhile (so the caller knows)."""
+    result = session.execute(
+        update(Job)
+        .where(_mine(job_id, worker))
+        .values(status=status.value, finished_at=now, reason=reason, result_channel=channel, result_ts=ts)
+    )
+    return result.rowcount == 1
+
+
+def retry_later(session: Session, *, job_id: int, worker: str, at: datetime, reason: str) -> bool:
+    result = session.execute(
+        update(Job).where(_mine(job_id, worker)).values(status=JobStatus.pending.value, claimed_by=None, next_attempt_at=at, reason=reason)
+    )
+    return result.rowcount == 1
+
+
+def listing(session: Session, *, team_id: str | None = None, statuses: tuple[str, ...] = (), limit: int = 200) -> list[Job]:
+    statement = select(Job).order_by(Job.next_attempt_at, Job.id).limit(limit)
+    if team_id:
+        statement = statement.where(Job.team_id == team_id)
+    if statuses:
+        statement = statement.where(Job.status.in_(statuses))
+    return list(session.scalars(statement))
+
+
+def remember_timezone(session: Session, *, team_id: str, user_id: str, tz: str | None) -> None:
+    if not tz:
+        return
+    session.execute(
+        insert_for(session)(Member)
+        .values(team_id=team_id, user_id=user_id, tz=tz)
+        .on_conflict_do_update(index_elements=["team_id", "user_id"], set_={"tz": tz})
+    )
+
+
+def member_timezone(session: Session, *, team_id: str, user_id: str) -> str | None:
+    return session.scalar(select(Member.tz).where(Member.team_id == team_id, Member.user_id == user_id))
+
+
+def member_timezones(session: Session, *, team_id: str, user_ids: list[str]) -> dict[str, str]:
+    if not user_ids:
+        return {}
+    rows = session.execute(select(Member.user_id, Member.tz).where(Member.team_id == team_id, Member.user_id.in_(user_ids)))
+    return {user_id: tz for user_id, tz in rows if tz}

@@ -125,15 +125,24 @@ class Dispatcher:
         self._paused: dict[str, datetime] = {}
         self._senders = senders
 
-    def run_due(self, now: datetime | None = None, *, max_batches: int | None = None, budget_seconds: float | None = None) -> Outcome:
-        """Deliver what is due at `now`, batch after batch, until nothing is left (or a limit is hit)."""
+    def run_due(
+        self,
+        now: datetime | None = None,
+        *,
+        team_id: str | None = None,
+        max_batches: int | None = None,
+        budget_seconds: float | None = None,
+    ) -> Outcome:
+        """Deliver what is due at `now`, batch after batch, until nothing is left (or a limit is hit).
+
+        `team_id` drains one workspace only."""
         total = Outcome()
         started = time.monotonic()
         batches = 0
         while max_batches is None or batches < max_batches:
             moment = now or self.clock()
             with self.store.write() as session:
-                jobs = queue.claim(session, worker=self.worker, now=moment, limit=self._senders * 5)
+                jobs = queue.claim(session, worker=self.worker, now=moment, limit=self._senders * 5, team_id=team_id)
             if not jobs:
                 break
             batches += 1

@@ -55,7 +55,7 @@ def cancel(session: Session, *, team_id: str, kind: str, key_prefix: str, reason
     return result.rowcount
 
 
-def claim(session: Session, *, worker: str, now: datetime, limit: int = 20) -> list[Job]:
+def claim(session: Session, *, worker: str, now: datetime, limit: int = 20, team_id: str | None = None) -> list[Job]:
     """Take up to `limit` due items for `worker`; no other process can take the same ones.
 
     On PostgreSQL rows are locked with SKIP LOCKED; on SQLite the caller's transaction already
@@ -72,6 +72,8 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int = 20) -> l
         .order_by(Job.next_attempt_at, Job.id)
         .limit(limit)
     )
+    if team_id is not None:
+        due = due.where(Job.team_id == team_id)
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     ids = list(session.scalars(due))

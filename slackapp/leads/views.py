@@ -236,7 +236,9 @@ HELP = """*Finding internship leads*
    e.g. `/internships analytics remote paid`
 • `/internships post` — share a lead (a form opens)
 • `/internships mine` — the leads you saved, with where you are: saved → applied → interviewing → offer, or closed
+• `/internships habit on` — a weekly checklist by DM for your job-search hour; `/internships habit` — your last 8 weeks
 • On any message: *More actions → Save as internship lead* turns a posted link into a lead
+Saved leads you haven't applied to get a reminder 3 days and 1 day before their deadline.
 Leads leave the list by themselves once their deadline has passed or someone closes them."""
 
 

@@ -68,8 +68,12 @@ def _run(args: argparse.Namespace) -> int:
         socket_store = Store.from_url(settings.database_url)
         app, _, _ = _build(create_app, settings, socket_store)
         _start_clock(settings, socket_store)
+        import signal
+
         from slackapp.slack.server import serve_socket_mode
 
+        # A plain SIGTERM would skip the clean shutdown of the clock; turn it into a normal exit.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         log.info("starting in Socket Mode")
         serve_socket_mode(app, settings.slack_app_token.get_secret_value())
         return 0
@@ -92,9 +96,14 @@ def _start_clock(settings: Settings, store) -> None:
     if not settings.slackapp_scheduler:
         log.info("scheduler is off in this process (SLACKAPP_SCHEDULER=false)")
         return
+    import atexit
+
     from slackapp.scheduler.runner import build_clock
 
-    build_clock(settings, store).start()
+    clock = build_clock(settings, store)
+    clock.start()
+    # gunicorn workers leave through sys.exit, so a stop lets the batch in hand finish and be recorded.
+    atexit.register(clock.stop)
 
 
 def _build(create_app, settings, store):

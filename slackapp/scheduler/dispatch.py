@@ -124,6 +124,7 @@ class Dispatcher:
         # Slack's 429 applies to the whole workspace; until then its work waits in the queue.
         self._paused: dict[str, datetime] = {}
         self._senders = senders
+        self._stopping = threading.Event()
 
     def run_due(
         self,
@@ -139,7 +140,7 @@ class Dispatcher:
         total = Outcome()
         started = time.monotonic()
         batches = 0
-        while max_batches is None or batches < max_batches:
+        while (max_batches is None or batches < max_batches) and not self._stopping.is_set():
             moment = now or self.clock()
             with self.store.write() as session:
                 jobs = queue.claim(session, worker=self.worker, now=moment, limit=self._senders * 5, team_id=team_id)
@@ -225,7 +226,12 @@ class Dispatcher:
         with self.store.write() as session:
             queue.retry_later(session, job_id=job.id, worker=self.worker, at=at, reason=reason)
 
+    def stop(self) -> None:
+        """Finish the batch in hand (each claimed job gets sent and recorded), then claim no more."""
+        self._stopping.set()
+
     def shutdown(self) -> None:
+        self.stop()
         self._pool.shutdown(wait=True)
 
 

@@ -93,5 +93,7 @@ class Clock:
         self._scheduler.start()
 
     def stop(self) -> None:
-        self._scheduler.shutdown(wait=True)
+        self.dispatcher.stop()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
         self.dispatcher.shutdown()

@@ -9,6 +9,7 @@ from functools import lru_cache
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from tests.helpers import walk
 from tests.payloads import specs_dir
 
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
@@ -19,16 +20,6 @@ VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")
 def docs_limits() -> dict[str, int]:
     data = json.loads((specs_dir() / "block-kit" / "limits.json").read_text())
     return {entry["id"]: entry["value"] for entry in data["docs_limits"] if isinstance(entry["value"], int)}
-
-
-def _walk(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
 
 
 def _check_blocks(blocks: list[dict], problems: list[str]) -> None:
@@ -45,7 +36,7 @@ def _check_blocks(blocks: list[dict], problems: list[str]) -> None:
             problems.append("too many elements in an actions block")
     seen: dict[str, set[str]] = {}
     for raw in blocks:
-        ids = [node["action_id"] for node in _walk(raw) if "action_id" in node]
+        ids = [node["action_id"] for node in walk(raw) if "action_id" in node]
         if len(ids) != len(set(ids)):
             problems.append(f"duplicate action_id inside block {raw.get('block_id')}")
         if raw.get("block_id"):

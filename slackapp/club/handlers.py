@@ -83,9 +83,10 @@ def register(wiring: Wiring, deps: Deps) -> None:
             ack(response_action="errors", errors={views.TIMEZONE: NOT_OFFICER[:150]})
             return
         channel = values.get(views.LEADS_CHANNEL)
-        if channel is not None and not announce.is_channel_id(channel):
-            ack(response_action="errors", errors={views.LEADS_CHANNEL: "Pick a channel from the list."})
-            return
+        for block_id in (views.LEADS_CHANNEL, views.GIGS_CHANNEL, views.OFFICERS_CHANNEL):
+            if values.get(block_id) is not None and not announce.is_channel_id(values.get(block_id)):
+                ack(response_action="errors", errors={block_id: "Pick a channel from the list."})
+                return
         try:
             day = int(values.get(views.DIGEST_DAY) or 0)
         except ValueError:
@@ -95,6 +96,8 @@ def register(wiring: Wiring, deps: Deps) -> None:
             leads_channel=channel,
             digest_weekday=day,
             digest_time=str(values.get(views.DIGEST_TIME) or "09:00"),
+            gigs_channel=values.get(views.GIGS_CHANNEL),
+            officers_channel=values.get(views.OFFICERS_CHANNEL),
         )
         try:
             with store.write() as session:
@@ -104,8 +107,8 @@ def register(wiring: Wiring, deps: Deps) -> None:
             ack(response_action="errors", errors={exc.field or views.TIMEZONE: str(exc)[:150]})
             return
         ack()
-        if channel:
-            join_or_explain(client, channel=channel, user_id=user_id)
+        for chosen in dict.fromkeys(filter(None, (channel, change.gigs_channel, change.officers_channel))):
+            join_or_explain(client, channel=chosen, user_id=user_id)
 
     def join_or_explain(client, *, channel: str, user_id: str) -> None:
         """Join the chosen channel now, so the first announcement doesn't fail; else say how to invite."""
@@ -117,7 +120,7 @@ def register(wiring: Wiring, deps: Deps) -> None:
                 client,
                 user_id=user_id,
                 text=f"Settings saved. I can't join <#{channel}> by myself (it is probably private): "
-                "invite me there with `/invite @slackapp` so I can announce new leads.",
+                "invite me there with `/invite @slackapp` so I can post there.",
             )
 
     wiring.command(COMMAND, on_command)

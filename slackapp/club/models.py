@@ -16,6 +16,9 @@ class Workspace(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     leads_channel: Mapped[str | None] = mapped_column(String(32))
+    gigs_channel: Mapped[str | None] = mapped_column(String(32))
+    # Where requests for officers go; without one, each officer gets a DM.
+    officers_channel: Mapped[str | None] = mapped_column(String(32))
     # The weekly digest: weekday 0 = Monday, time of day on the workspace's clock.
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")

@@ -48,6 +48,8 @@ class ConfigChange:
     leads_channel: str | None
     digest_weekday: int = 0
     digest_time: str = "09:00"
+    gigs_channel: str | None = None
+    officers_channel: str | None = None
 
 
 def configure(session: Session, *, team_id: str, change: ConfigChange) -> Workspace:
@@ -60,6 +62,8 @@ def configure(session: Session, *, team_id: str, change: ConfigChange) -> Worksp
     settings.leads_channel = change.leads_channel
     settings.digest_weekday = change.digest_weekday
     settings.digest_time = change.digest_time
+    settings.gigs_channel = change.gigs_channel
+    settings.officers_channel = change.officers_channel
     return settings
 
 

@@ -21,6 +21,8 @@ from slackapp.slack.blocks import section
 CONFIG_FORM = "club_config"
 TIMEZONE = "timezone"
 LEADS_CHANNEL = "leads_channel"
+GIGS_CHANNEL = "gigs_channel"
+OFFICERS_CHANNEL = "officers_channel"
 DIGEST_DAY = "digest_day"
 DIGEST_TIME = "digest_time"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -32,9 +34,11 @@ HELP = """*What I can do*
 • `/internships post` — share a lead · `/internships mine` — leads you saved and where you are with them
 • `/internships help` — search tips
 • Message menu → *Save as internship lead* — turn a posted link into a lead
+*Volunteer gigs*
+• `/gigs` — gigs that need volunteers · `/gigs mine` · `/gigs post` (officers) · `/gigs request` — ask the club for a volunteer · `/gigs help`
 *The club*
 • `/club help` — this list
-• `/internships habit on` — a weekly job-search checklist by DM · `/internships habit` — your last 8 weeks
+• `/internships habit on` / `off` — a weekly job-search checklist by DM · `/internships habit day tue 18:00` moves it · `/internships habit` — your last 8 weeks
 • `/club config` — officers: time zone, the leads channel, and when the weekly digest is posted
 • `/club officers list` — who runs the club · `/club officers add @someone` / `remove @someone` — officers only"""
 
@@ -70,6 +74,8 @@ def config_form(settings: Workspace) -> View:
                     filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
                 ),
             ),
+            _channel_input(GIGS_CHANNEL, "Announce volunteer gigs in", settings.gigs_channel, "Empty: in the channel where the gig was posted."),
+            _channel_input(OFFICERS_CHANNEL, "Officers' channel", settings.officers_channel, "Where volunteer requests go for approval. Empty: a DM to each officer."),
             InputBlock(
                 block_id=DIGEST_DAY,
                 label="Weekly digest day",
@@ -82,6 +88,18 @@ def config_form(settings: Workspace) -> View:
                 element=TimePickerElement(action_id=VALUE, initial_time=settings.digest_time or "09:00"),
             ),
         ],
+    )
+
+
+def _channel_input(block_id: str, label: str, current: str | None, hint: str) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=True,
+        hint=hint,
+        element=ConversationSelectElement(
+            action_id=VALUE, initial_conversation=current, filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True)
+        ),
     )
 
 

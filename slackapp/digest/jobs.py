@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from slackapp.club import service as club
 from slackapp.club.models import Workspace
 from slackapp.digest import views
+from slackapp.gigs import service as gigs
 from slackapp.leads import service as leads
 from slackapp.scheduler import queue
 from slackapp.scheduler.clock import local, next_weekly, parse_time
@@ -55,7 +56,8 @@ def render(session: Session, job: Job, now: datetime) -> Outgoing:
     today = local(now, workspace.timezone).date()
     new = leads.shared_since(session, team_id=job.team_id, since=now - timedelta(days=7), today=today)
     closing = leads.closing_within(session, team_id=job.team_id, today=today)
-    if not new and not closing:
+    open_gigs = gigs.open_gigs(session, team_id=job.team_id)
+    if not new and not closing and not open_gigs:
         raise Skip("nothing new this week")
-    text, blocks = views.digest(new=new, closing=closing, tz=workspace.timezone)
+    text, blocks = views.digest(new=new, closing=closing, gigs=open_gigs, tz=workspace.timezone)
     return Outgoing(channel=workspace.leads_channel, text=text, blocks=to_dicts(blocks))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import DividerBlock, HeaderBlock
 
+from slackapp.gigs.models import Gig
+from slackapp.gigs.service import Roster
+from slackapp.gigs.views import due_text
 from slackapp.leads.models import Lead
 from slackapp.leads.views import deadline_text
 from slackapp.slack.blocks import context, section
@@ -14,12 +17,15 @@ def _line(lead: Lead, tz: str) -> str:
     return f"• *{escape(lead.role)}* · {escape(lead.company)} · {lead.lead_type.label} · {deadline_text(lead, tz)}"
 
 
-def digest(*, new: list[Lead], closing: list[Lead], tz: str) -> tuple[str, list]:
+def digest(*, new: list[Lead], closing: list[Lead], tz: str, gigs: list[tuple[Gig, Roster]] = ()) -> tuple[str, list]:
     blocks: list = [HeaderBlock(text="This week in the club")]
     if new:
         blocks.append(section(f"*New leads* ({len(new)})\n" + "\n".join(_line(lead, tz) for lead in new)))
     if closing:
         blocks.append(section("*Closing within 7 days*\n" + "\n".join(_line(lead, tz) for lead in closing)))
+    if gigs:
+        lines = [f"• *{escape(gig.title)}* · {len(r.volunteers)} of {gig.slots} spots filled · {due_text(gig.due_date)}" for gig, r in gigs[:10]]
+        blocks.append(section("*Volunteer gigs with free spots*\n" + "\n".join(lines)))
     blocks += [DividerBlock(), context("`/internships` to browse and save · `/internships habit on` for a weekly job-search checklist")]
     text = f"This week: {len(new)} new lead{'s' if len(new) != 1 else ''}, {len(closing)} closing soon"
     return text, blocks

@@ -1,0 +1,1 @@
+"""Volunteer gigs: officers post, members claim slots, other organizations ask for help."""

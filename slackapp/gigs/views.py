@@ -1,0 +1,273 @@
+"""Gigs as Block Kit: pure functions from domain objects to slack_sdk models."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    DatePickerElement,
+    HeaderBlock,
+    InputBlock,
+    StaticMultiSelectElement,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from slackapp.gigs.models import Gig, GigRequest
+from slackapp.gigs.service import LIMITS, SKILLS, Roster
+from slackapp.slack.blocks import actions, button, context, section
+from slackapp.slack.text import escape, truncate
+
+COMMAND = "/gigs"
+FORM = "gig_form"
+REQUEST_FORM = "gig_request_form"
+DECLINE_FORM = "gig_decline_form"
+FINISH_FORM = "gig_finish_form"
+VOLUNTEER = "gig_volunteer"
+WITHDRAW = "gig_withdraw"
+DONE = "gig_done"
+APPROVE = "gig_request_approve"
+DECLINE = "gig_request_decline"
+VALUE = "value"
+HOURS_BLOCK = "hours_"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def gig_text(gig: Gig, current: Roster) -> str:
+    lines = [f"*{escape(gig.title)}*" + (f" · for {escape(gig.organization)}" if gig.organization else "")]
+    lines.append(escape(truncate(gig.needed, 1500)))
+    facts = [f"about {gig.hours:g} h"]
+    if gig.skills:
+        facts.append(f"skills: {escape(gig.skills)}")
+    if gig.due_date:
+        facts.append(f"due {gig.due_date:%b %-d, %Y}")
+    facts.append(f"contact <@{gig.contact}>")
+    lines.append(" · ".join(facts))
+    filled = f"*{len(current.volunteers)} of {gig.slots} spot{'s' if gig.slots != 1 else ''} filled*"
+    if current.waitlist:
+        filled += f" · {len(current.waitlist)} on the waitlist"
+    if gig.status == "done":
+        filled = "*Done* · thank you, volunteers!"
+    lines.append(filled)
+    return "\n".join(lines)
+
+
+def announcement(gig: Gig, current: Roster) -> tuple[str, list]:
+    text = f"Volunteer gig: {escape(gig.title)}"
+    blocks = [section(":raised_hand: *Volunteer gig*"), section(gig_text(gig, current))]
+    if gig.status == "open":
+        full = len(current.volunteers) >= gig.slots
+        blocks.append(
+            actions(
+                button("Join the waitlist" if full else "Volunteer", VOLUNTEER, str(gig.id), style=None if full else "primary"),
+                button("Withdraw", WITHDRAW, str(gig.id)),
+                button("Mark done", DONE, str(gig.id)),
+                block_id=f"gig_{gig.id}",
+            )
+        )
+    return text, blocks
+
+
+def gig_list(open_gigs: list[tuple[Gig, Roster]]) -> list:
+    blocks: list = [HeaderBlock(text="Volunteer gigs with free spots")]
+    if not open_gigs:
+        blocks.append(section("No open gigs right now. Officers post them with `/gigs post`; anyone can ask for help with `/gigs request`."))
+    for gig, current in open_gigs[:15]:
+        blocks.append(section(gig_text(gig, current)))
+        blocks.append(actions(button("Volunteer", VOLUNTEER, str(gig.id), style="primary"), block_id=f"gig_{gig.id}"))
+    if len(open_gigs) > 15:
+        blocks.append(context(f"…and {len(open_gigs) - 15} more."))
+    return blocks
+
+
+def my_gigs(volunteered: list[tuple[Gig, str]], posted: list[Gig]) -> list:
+    blocks: list = [HeaderBlock(text="Your gigs")]
+    if volunteered:
+        lines = [
+            f"• *{escape(gig.title)}* — {'done' if gig.status == 'done' else 'on the waitlist' if spot == 'waitlist' else 'volunteering'}"
+            for gig, spot in volunteered[:30]
+        ]
+        blocks.append(section("*You volunteered for*\n" + "\n".join(lines)))
+    if posted:
+        lines = [f"• *{escape(gig.title)}* — {gig.status}" for gig in posted[:30]]
+        blocks.append(section("*You posted or are the contact for*\n" + "\n".join(lines)))
+    if not volunteered and not posted:
+        blocks.append(section("Nothing yet. `/gigs` lists gigs that need volunteers."))
+    return blocks
+
+
+def _input(name: str, label: str, *, multiline: bool = False, optional: bool = False, hint: str | None = None) -> InputBlock:
+    return InputBlock(
+        block_id=name,
+        label=label,
+        optional=optional,
+        hint=hint,
+        element=PlainTextInputElement(action_id=VALUE, max_length=LIMITS[name], multiline=multiline),
+    )
+
+
+def _skills_inputs() -> list:
+    return [
+        InputBlock(
+            block_id="skills",
+            label="Skills",
+            optional=True,
+            element=StaticMultiSelectElement(action_id=VALUE, options=[Option(value=skill, label=skill.capitalize()) for skill in SKILLS]),
+        ),
+        InputBlock(
+            block_id="other_skills",
+            label="Other skills",
+            optional=True,
+            hint="Comma-separated.",
+            element=PlainTextInputElement(action_id=VALUE, max_length=200),
+        ),
+    ]
+
+
+def _hours_input(label: str = "Estimated hours") -> InputBlock:
+    return InputBlock(
+        block_id="hours",
+        label=label,
+        element=NumberInputElement(action_id=VALUE, is_decimal_allowed=True, min_value="0", max_value="200"),
+    )
+
+
+def gig_form(*, poster: str, channel: str | None) -> View:
+    return View(
+        type="modal",
+        callback_id=FORM,
+        title="Post a gig",
+        submit="Post",
+        close="Cancel",
+        private_metadata=json.dumps({"channel": channel}),
+        blocks=[
+            _input("title", "Title"),
+            _input("needed", "What's needed", multiline=True),
+            *_skills_inputs(),
+            _hours_input(),
+            InputBlock(
+                block_id="slots",
+                label="Volunteers needed",
+                element=NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value="1", max_value="50", initial_value="1"),
+            ),
+            InputBlock(block_id="due_date", label="Due date", optional=True, element=DatePickerElement(action_id=VALUE)),
+            InputBlock(block_id="contact", label="Contact", element=UserSelectElement(action_id=VALUE, initial_user=poster)),
+        ],
+    )
+
+
+def request_form() -> View:
+    return View(
+        type="modal",
+        callback_id=REQUEST_FORM,
+        title="Ask for a volunteer",
+        submit="Send to officers",
+        close="Cancel",
+        blocks=[
+            _input("organization", "Organization"),
+            _input("needed", "What you need", multiline=True, hint="For example: our club needs a webmaster for its page."),
+            *_skills_inputs(),
+            _hours_input(),
+            InputBlock(block_id="due_date", label="Due date", optional=True, element=DatePickerElement(action_id=VALUE)),
+        ],
+    )
+
+
+def request_review(request: GigRequest) -> tuple[str, list]:
+    """What officers see: the request and Approve / Decline."""
+    facts = [f"about {request.hours:g} h"]
+    if request.skills:
+        facts.append(f"skills: {escape(request.skills)}")
+    if request.due_date:
+        facts.append(f"due {request.due_date:%b %-d, %Y}")
+    text = f"Volunteer request from {escape(request.organization)}"
+    blocks = [
+        section(
+            f":incoming_envelope: *{escape(request.organization)}* asks for a volunteer (from <@{request.requester}>)\n"
+            f"{escape(truncate(request.needed, 1500))}\n{' · '.join(facts)}"
+        ),
+    ]
+    if request.status == "pending":
+        blocks.append(
+            actions(
+                button("Approve and post", APPROVE, str(request.id), style="primary"),
+                button("Decline", DECLINE, str(request.id), style="danger"),
+                block_id=f"gig_request_{request.id}",
+            )
+        )
+    else:
+        blocks.append(context(f"{request.status.capitalize()} by <@{request.decided_by}>" + (f": {escape(request.reason)}" if request.reason else "")))
+    return text, blocks
+
+
+def decline_form(request: GigRequest, *, channel: str | None, ts: str | None) -> View:
+    return View(
+        type="modal",
+        callback_id=DECLINE_FORM,
+        title="Decline request",
+        submit="Decline",
+        close="Cancel",
+        private_metadata=json.dumps({"request_id": request.id, "channel": channel, "ts": ts}),
+        blocks=[
+            section(f"Declining the request from *{escape(request.organization)}*. They will be told why."),
+            InputBlock(
+                block_id="reason",
+                label="Reason",
+                element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=LIMITS["reason"]),
+            ),
+        ],
+    )
+
+
+def finish_form(gig: Gig, volunteers: list[tuple[str, str]]) -> View:
+    """Hours per volunteer, pre-filled with the estimate. `volunteers` is (user id, display name)."""
+    blocks: list = [section(f"Marking *{escape(gig.title)}* done. Confirm each volunteer's hours.")]
+    for user_id, name in volunteers[:90]:
+        blocks.append(
+            InputBlock(
+                block_id=f"{HOURS_BLOCK}{user_id}",
+                label=truncate(f"Hours for {name}", 2000),
+                element=NumberInputElement(action_id=VALUE, is_decimal_allowed=True, min_value="0", max_value="200", initial_value=f"{gig.hours:g}"),
+            )
+        )
+    if not volunteers:
+        blocks.append(context("Nobody volunteered, so there are no hours to confirm."))
+    return View(
+        type="modal",
+        callback_id=FINISH_FORM,
+        title="Mark gig done",
+        submit="Done",
+        close="Cancel",
+        private_metadata=json.dumps({"gig_id": gig.id}),
+        blocks=blocks,
+    )
+
+
+HELP = """*Volunteer gigs*
+• `/gigs` — gigs that still need volunteers · `/gigs mine` — what you volunteered for and posted
+• `/gigs post` — officers: post a gig (title, what's needed, skills, hours, volunteers needed, due date, contact)
+• `/gigs request` — anyone, guests from other organizations too: ask the club for a volunteer (a webmaster for your page, say); officers approve or decline
+• Volunteer on a gig's post takes a free spot or joins the waitlist; Withdraw frees it for the next in line
+• The contact or an officer marks a gig done and confirms each volunteer's hours"""
+
+
+def volunteer_dm(gig: Gig) -> str:
+    return (
+        f"You're volunteering for *{escape(gig.title)}*. Thank you!\n{escape(truncate(gig.needed, 1500))}\n"
+        f"About {gig.hours:g} h" + (f", due {gig.due_date:%b %-d}" if gig.due_date else "") + f". Your contact is <@{gig.contact}>."
+    )
+
+
+def thanks_dm(gig: Gig, hours) -> str:
+    return f":tada: *{escape(gig.title)}* is done. Thank you! {hours:g} volunteer hours are on your record."
+
+
+def due_text(day: date | None) -> str:
+    return f"{day:%b %-d}" if day else "no due date"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
 from slack_sdk.models.blocks import (
     DatePickerElement,
@@ -36,14 +37,15 @@ VALUE = "value"
 HOURS_BLOCK = "hours_"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def hours_text(hours) -> str:
+    """4.0 -> "4", 2.5 -> "2.5" (hours are stored with one decimal)."""
+    return format(Decimal(hours).normalize(), "f")
 
 
 def gig_text(gig: Gig, current: Roster) -> str:
     lines = [f"*{escape(gig.title)}*" + (f" · for {escape(gig.organization)}" if gig.organization else "")]
     lines.append(escape(truncate(gig.needed, 1500)))
-    facts = [f"about {gig.hours:g} h"]
+    facts = [f"about {hours_text(gig.hours)} h"]
     if gig.skills:
         facts.append(f"skills: {escape(gig.skills)}")
     if gig.due_date:
@@ -182,7 +184,7 @@ def request_form() -> View:
 
 def request_review(request: GigRequest) -> tuple[str, list]:
     """What officers see: the request and Approve / Decline."""
-    facts = [f"about {request.hours:g} h"]
+    facts = [f"about {hours_text(request.hours)} h"]
     if request.skills:
         facts.append(f"skills: {escape(request.skills)}")
     if request.due_date:
@@ -234,7 +236,7 @@ def finish_form(gig: Gig, volunteers: list[tuple[str, str]]) -> View:
             InputBlock(
                 block_id=f"{HOURS_BLOCK}{user_id}",
                 label=truncate(f"Hours for {name}", 2000),
-                element=NumberInputElement(action_id=VALUE, is_decimal_allowed=True, min_value="0", max_value="200", initial_value=f"{gig.hours:g}"),
+                element=NumberInputElement(action_id=VALUE, is_decimal_allowed=True, min_value="0", max_value="200", initial_value=hours_text(gig.hours)),
             )
         )
     if not volunteers:
@@ -261,12 +263,12 @@ HELP = """*Volunteer gigs*
 def volunteer_dm(gig: Gig) -> str:
     return (
         f"You're volunteering for *{escape(gig.title)}*. Thank you!\n{escape(truncate(gig.needed, 1500))}\n"
-        f"About {gig.hours:g} h" + (f", due {gig.due_date:%b %-d}" if gig.due_date else "") + f". Your contact is <@{gig.contact}>."
+        f"About {hours_text(gig.hours)} h" + (f", due {gig.due_date:%b %-d}" if gig.due_date else "") + f". Your contact is <@{gig.contact}>."
     )
 
 
 def thanks_dm(gig: Gig, hours) -> str:
-    return f":tada: *{escape(gig.title)}* is done. Thank you! {hours:g} volunteer hours are on your record."
+    return f":tada: *{escape(gig.title)}* is done. Thank you! {hours_text(hours)} volunteer hours are on your record."
 
 
 def due_text(day: date | None) -> str:

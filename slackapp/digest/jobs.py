@@ -25,7 +25,8 @@ USEFUL_FOR = timedelta(hours=12)
 
 
 def plan(session: Session, now: datetime) -> int:
-    workspaces = session.scalars(select(Workspace).where(Workspace.leads_channel.is_not(None)))
+    # FOR SHARE: see habit.service.enabled_members; a settings change waits for the planner.
+    workspaces = session.scalars(select(Workspace).where(Workspace.leads_channel.is_not(None)).with_for_update(read=True))
     upcoming = set(session.scalars(select(Job.team_id).where(Job.kind == KIND, Job.due_at > now, Job.status == JobStatus.pending.value)))
     planned = 0
     for workspace in workspaces:

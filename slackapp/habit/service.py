@@ -143,9 +143,11 @@ def club_habit(session: Session, *, team_id: str, this_week: date) -> ClubHabit:
         select(func.count()).select_from(HabitMember).where(HabitMember.team_id == team_id, HabitMember.enabled.is_(True))
     )
     first = this_week - timedelta(weeks=HISTORY_WEEKS - 1)
+    # Only members taking part now, so a week never reads "2 of 1" after someone opts out.
     rows = session.execute(
         select(HabitCheck.week_start, func.count(func.distinct(HabitCheck.user_id)))
-        .where(HabitCheck.team_id == team_id, HabitCheck.week_start >= first)
+        .join(HabitMember, (HabitMember.team_id == HabitCheck.team_id) & (HabitMember.user_id == HabitCheck.user_id))
+        .where(HabitCheck.team_id == team_id, HabitCheck.week_start >= first, HabitMember.enabled.is_(True))
         .group_by(HabitCheck.week_start)
     )
     counts = dict(rows.all())
@@ -153,4 +155,6 @@ def club_habit(session: Session, *, team_id: str, this_week: date) -> ClubHabit:
 
 
 def enabled_members(session: Session) -> list[HabitMember]:
-    return list(session.scalars(select(HabitMember).where(HabitMember.enabled.is_(True))))
+    # FOR SHARE (PostgreSQL): a schedule change made while the planner runs waits for it, then
+    # cancels what it planned, instead of the planner reviving the cancelled job afterwards.
+    return list(session.scalars(select(HabitMember).where(HabitMember.enabled.is_(True)).with_for_update(read=True)))

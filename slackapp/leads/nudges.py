@@ -31,7 +31,8 @@ def plan_for(session: Session, *, team_id: str, user_id: str, lead: Lead, tz: st
         return 0
     planned = 0
     for days in DAYS_BEFORE:
-        due = at_local(lead.deadline - timedelta(days=days), AT, tz)
+        day = lead.deadline - timedelta(days=days)
+        due = at_local(day, AT, tz)
         if due <= now:
             continue
         planned += queue.plan(
@@ -41,8 +42,9 @@ def plan_for(session: Session, *, team_id: str, user_id: str, lead: Lead, tz: st
             key=f"{_prefix(lead.id, user_id)}{lead.deadline.isoformat()}:{days}",
             target=user_id,
             due_at=due,
-            expires_at=end_of_day(lead.deadline, tz),
-            payload={"lead_id": lead.id, "days": days, "deadline": lead.deadline.isoformat()},
+            # "Closes in 3 days" is only true on its own day; after that it is dropped, not sent wrong.
+            expires_at=end_of_day(day, tz),
+            payload={"lead_id": lead.id, "days": days, "deadline": lead.deadline.isoformat(), "tz": tz},
         )
     return planned
 
@@ -84,8 +86,7 @@ def render(session: Session, job: Job, now: datetime) -> Outgoing:
     blocks = [
         section(
             f":alarm_clock: *{escape(lead.role)}* at {escape(lead.company)} closes {when} "
-            # The job expires at the end of the deadline day in the member's zone.
-            f"({date_token(job.expires_at)}).\n"
+            f"({date_token(end_of_day(lead.deadline, job.payload.get('tz') or 'UTC'))}).\n"
             "Have you applied yet?"
         ),
         actions(

@@ -1,0 +1,501 @@
+"""Shared pieces of the benchmarks: a fake Slack, the app (or a bare Bolt app) as a subprocess,
+bulk-loaded leads, a concurrent load driver that signs slash commands like Slack, percentiles.
+
+Everything listens on and talks to 127.0.0.1 only. Every loop is bounded in count and in time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, insert, select
+
+from slackapp.db import Store, upgrade
+from slackapp.leads.models import Lead
+from slackapp.leads.service import normalize_url
+from tests import payloads
+from tests.fakes import FakeSlack
+from tests.slackhttp import FORM, USER_AGENT, sign
+
+REPO = Path(__file__).resolve().parent.parent
+SECRET = "bench-signing-secret"
+BOT_TOKEN = "xoxb-bench"
+TEAM_ID = "TBENCH0001"
+CHANNEL_ID = "CBENCH0001"
+EVENTS_PATH = "/slack/events"
+HEALTH_TIMEOUT_S = 60.0
+
+# ---- fake Slack ---------------------------------------------------------------------------
+
+
+def start_fake() -> FakeSlack:
+    """A started FakeSlack on 127.0.0.1 (call .stop() when done)."""
+    return FakeSlack().start()
+
+
+# ---- the servers under test ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _server_env(fake: FakeSlack, **extra: str) -> dict[str, str]:
+    # Like tests.conftest.start_app: nothing from the caller's Slack settings (SLACK*, and so also
+    # SLACKAPP_*: the app runs with its default workers/threads) and no proxies.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("SLACK") and key.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+    }
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.url,
+        PYTHONUNBUFFERED="1",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Server:
+    name: str
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    @property
+    def port(self) -> int:
+        return urlsplit(self.url).port
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def _start(name: str, args: list[str], env: dict[str, str], port: int, workdir: Path) -> Server:
+    workdir.mkdir(parents=True, exist_ok=True)
+    log_path = workdir / f"{name}.log"
+    with open(log_path, "wb") as log_file:
+        # cwd is the scratch folder, so a .env in the repository is never read.
+        process = subprocess.Popen(args, env=env, stdout=log_file, stderr=subprocess.STDOUT, cwd=workdir)
+    server = Server(name=name, url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    deadline = time.monotonic() + HEALTH_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with {process.returncode}:\n{server.log()}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            try:
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return server
+            finally:
+                connection.close()
+        except OSError:
+            pass
+        time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"{name} did not become healthy within {HEALTH_TIMEOUT_S:.0f}s:\n{server.log()}")
+
+
+def start_app(database_url: str, fake: FakeSlack, workdir: Path, **extra_env: str) -> Server:
+    """`python -m slackapp run --http --port P` against `fake`, once GET /healthz answers 200."""
+    port = free_port()
+    env = _server_env(fake, DATABASE_URL=database_url, **extra_env)
+    return _start("app", [sys.executable, "-m", "slackapp", "run", "--http", "--port", str(port)], env, port, workdir)
+
+
+def start_bare_app(fake: FakeSlack, workdir: Path, *args: str, **extra_env: str) -> Server:
+    """bench.bare_app: a Bolt app that only acks, behind the same gunicorn configuration."""
+    port = free_port()
+    env = _server_env(fake, **extra_env)
+    return _start("bare", [sys.executable, "-m", "bench.bare_app", "--port", str(port), *args], env, port, workdir)
+
+
+# ---- databases ----------------------------------------------------------------------------
+
+
+@dataclass
+class Database:
+    """A database for one benchmark run: a SQLite file in a scratch folder, or a fresh PostgreSQL
+    database created on the server `--database-url` names (and dropped afterwards)."""
+
+    url: str
+    _drop: Callable[[], None] | None = None
+
+    def drop(self) -> None:
+        if self._drop is not None:
+            self._drop()
+            self._drop = None
+
+
+def prepare_database(database_url: str | None, workdir: Path) -> Database:
+    if not database_url:
+        return Database(f"sqlite:///{workdir / 'bench.db'}")
+    if database_url.startswith("sqlite"):
+        return Database(database_url)
+    import psycopg
+
+    base = database_url.split("://", 1)[1]
+    admin = "postgresql://" + base
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=10) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    head = database_url.split("?", 1)[0].rsplit("/", 1)[0]
+    return Database(f"{head}/{name}", drop)
+
+
+def sqlalchemy_url(url: str) -> str:
+    # The app maps plain postgresql:// to psycopg 3 the same way (slackapp.config).
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+# ---- bulk-loading leads -------------------------------------------------------------------
+
+ROLE_LEVELS = ["", "", "", "Summer", "Fall", "Spring", "Junior", "Graduate", "Undergraduate", "Co-op"]
+ROLE_FIELDS = [
+    "Software Engineering", "Data Science", "Data Analyst", "Marketing", "Finance", "Product Design",
+    "UX Research", "Machine Learning", "Mechanical Engineering", "Electrical Engineering", "Accounting",
+    "Supply Chain", "Communications", "Policy Research", "Biology Lab", "Chemistry Lab", "Sales",
+    "Business Analyst", "Operations", "Cybersecurity", "Civil Engineering", "Journalism", "Consulting",
+    "Human Resources", "Investment Banking", "Game Development", "Embedded Systems", "Robotics",
+]
+ROLE_KINDS = ["Intern", "Intern", "Intern", "Internship", "Assistant", "Fellow", "Trainee", "Associate"]
+COMPANY_HEADS = [
+    "Northwind", "Contoso", "Fabrikam", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Acme", "Hooli",
+    "Pied Piper", "Vandelay", "Wonka", "Tyrell", "Cyberdyne", "Soylent", "Aperture", "Massive Dynamic",
+    "Oscorp", "Gringotts", "Monarch", "Blue Sun", "Virtucon", "Prestige", "Dunder", "Sterling", "Bluth",
+    "Gekko", "Wernham", "Krusty", "Nakatomi", "Oceanic", "Rekall", "Sirius", "Tessier", "Weyland",
+]
+COMPANY_TAILS = [
+    "Labs", "Analytics", "Health", "Capital", "Systems", "Energy", "Foods", "Media", "Robotics", "Bank",
+    "Consulting", "Logistics", "Studios", "Pharma", "Motors", "Networks", "Foundation", "Partners",
+]
+# Description vocabulary, most common first; words are drawn with Zipf-like weights, so the head
+# words appear in most leads and the tail in few.
+VOCAB = """
+team work students experience project data skills opportunity support learn develop business
+company program summer research analysis engineering software tools build design customers
+product communication strong internship role help apply weekly manager mentor collaborate
+excel python sql reporting marketing finance models dashboards insights growth strategy social
+content campaigns clients operations process improvement testing quality cloud web mobile api
+backend frontend javascript react java security network infrastructure automation hardware
+prototype cad manufacturing lab experiments biology chemistry clinical patients healthcare
+policy government nonprofit community education writing editing journalism video audio
+statistics machine learning visualization tableau forecasting budgeting accounting audit tax
+investment portfolio trading risk compliance legal contracts procurement supply chain inventory
+sustainability climate energy renewable environmental field survey mapping gis urban planning
+events outreach fundraising volunteers recruiting onboarding training documentation figma
+research papers literature review grants sensors firmware embedded robotics controls simulation
+""".split()  # noqa: SIM905
+RARE_WORDS = ["bioinformatics", "cryptography", "metallurgy", "oceanography", "paleontology", "actuarial",
+              "glaciology", "lexicography", "horology", "apiculture"]
+TAGS = [
+    "python", "sql", "excel", "data", "marketing", "finance", "design", "research", "remote-friendly",
+    "paid", "stem", "healthcare", "nonprofit", "government", "startup", "consulting", "engineering",
+    "writing", "sales", "summer", "spring", "fall", "part-time", "cs", "biology", "chemistry", "policy",
+    "ml", "ai", "cloud", "security", "hardware", "media", "education", "sustainability", "energy",
+]
+LOCATIONS = ["Storrs, CT", "Hartford, CT", "Boston, MA", "New York, NY", "Providence, RI", "Stamford, CT",
+             "New Haven, CT", "Cambridge, MA", "Philadelphia, PA", "Washington, DC"]
+PAYS = ["$18/hour", "$20/hour", "$22/hour", "$25/hour", "$30/hour", "$35/hour", "$4,000/month", "Stipend $2,000"]
+KINDS = ["internship"] * 6 + ["micro"] * 2 + ["part-time"] + ["full-time"]
+
+_ZIPF_WEIGHTS = [1.0 / (rank + 1) for rank in range(len(VOCAB))]
+_CUM_WEIGHTS = list(itertools.accumulate(_ZIPF_WEIGHTS))
+
+
+def _description(rng: random.Random) -> str:
+    words = rng.choices(VOCAB, cum_weights=_CUM_WEIGHTS, k=rng.randint(15, 60))
+    if rng.random() < 0.01:  # each rare word ends up in about 0.1% of leads
+        words.insert(rng.randrange(len(words) + 1), rng.choice(RARE_WORDS))
+    text = " ".join(words)
+    return text[0].upper() + text[1:] + "."
+
+
+def lead_row(rng: random.Random, index: int, *, team_id: str, now: datetime, today: date, created: datetime) -> dict:
+    """One plausible lead. About 70% are open: ~10% closed, ~20% past their deadline."""
+    level = rng.choice(ROLE_LEVELS)
+    role = " ".join(filter(None, [level, rng.choice(ROLE_FIELDS), rng.choice(ROLE_KINDS)]))
+    company = f"{rng.choice(COMPANY_HEADS)} {rng.choice(COMPANY_TAILS)}"
+    host = company.lower().replace(" ", "") + ".example.com"
+    url = f"https://{host}/careers/{index}-{rng.getrandbits(32):08x}?utm_source=slack"
+    remote = rng.random() < 0.3
+    roll = rng.random()
+    if roll < 0.3:
+        deadline = None
+    elif roll < 0.8:
+        deadline = today + timedelta(days=rng.randint(0, 180))
+    else:
+        deadline = today - timedelta(days=rng.randint(1, 120))
+    closed = rng.random() < 0.1
+    return {
+        "team_id": team_id,
+        "company": company,
+        "role": role,
+        "url": url,
+        "url_key": normalize_url(url),
+        "kind": rng.choice(KINDS),
+        "location": None if remote and rng.random() < 0.5 else rng.choice(LOCATIONS),
+        "remote": remote,
+        "pay": rng.choice(PAYS) if rng.random() < 0.6 else None,
+        "deadline": deadline,
+        "description": _description(rng),
+        "tags": ", ".join(dict.fromkeys(rng.sample(TAGS, rng.randint(0, 4)))) or None,
+        "posted_by": f"UPOSTER{rng.randint(0, 499):04d}",
+        "created_at": created,
+        "updated_at": created,
+        "closed_at": min(now, created + timedelta(days=1)) if closed else None,
+        "closed_by": "UOFFICER01" if closed else None,
+    }
+
+
+def bulk_load_leads(store: Store, count: int, *, team_id: str = TEAM_ID, seed: int = 7, batch: int = 5000,
+                    timezone_name: str = "America/New_York") -> float:
+    """Migrate, then insert `count` leads in batches of core INSERTs; returns the seconds taken.
+
+    The search index follows by itself (SQLite FTS5 triggers, PostgreSQL generated tsvector column).
+    """
+    from slackapp.club.models import Workspace
+
+    upgrade(store.engine)
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    today = now.date()
+    started = time.perf_counter()
+    with store.write() as session:
+        if session.get(Workspace, team_id) is None:
+            session.add(Workspace(team_id=team_id, timezone=timezone_name))
+        first = session.scalar(select(func.count()).select_from(Lead).where(Lead.team_id == team_id)) or 0
+    # Shared over the past year in id order, as the app stores them (created_at = now at insert).
+    span = timedelta(days=365)
+    for offset in range(0, count, batch):
+        rows = [
+            lead_row(rng, first + i, team_id=team_id, now=now, today=today, created=now - span + span * ((i + 1) / count))
+            for i in range(offset, min(count, offset + batch))
+        ]
+        with store.write() as session:
+            session.execute(insert(Lead.__table__), rows)
+    if store.dialect == "postgresql":
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE leads")
+    return time.perf_counter() - started
+
+
+# ---- load driver --------------------------------------------------------------------------
+
+
+def slash_body(text: str = "", *, user_id: str = "UBENCH0001", command: str = "/internships",
+               response_url: str | None = None, team_id: str = TEAM_ID, channel_id: str = CHANNEL_ID) -> bytes:
+    """A slash command body shaped like Slack's (fresh trigger_id each time)."""
+    return payloads.slash_command(command, text, user_id=user_id, team_id=team_id, channel_id=channel_id,
+                                  response_url=response_url).encode()
+
+
+def signed_headers(body: bytes, secret: str = SECRET) -> dict[str, str]:
+    ts = int(time.time())
+    return {
+        "Content-Type": FORM,
+        "User-Agent": USER_AGENT,
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": sign(secret, ts, body),
+    }
+
+
+@dataclass
+class Sample:
+    label: str
+    latency: float  # seconds
+    status: int | None
+    error: str | None = None
+    started: float = 0.0  # perf_counter at send
+
+
+@dataclass
+class LoadResult:
+    samples: list[Sample] = field(default_factory=list)
+    wall: float = 0.0
+    stopped_by_time: bool = False
+
+    @property
+    def ok(self) -> list[Sample]:
+        return [s for s in self.samples if s.error is None]
+
+    @property
+    def errors(self) -> list[Sample]:
+        return [s for s in self.samples if s.error is not None]
+
+    def latencies(self, label: str | None = None) -> list[float]:
+        return [s.latency for s in self.ok if label is None or s.label == label]
+
+    @property
+    def throughput(self) -> float:
+        return len(self.samples) / self.wall if self.wall else 0.0
+
+
+def drive(
+    server_url: str,
+    make_request: Callable[[int], tuple[str, bytes]],
+    *,
+    total: int,
+    clients: int,
+    time_limit: float,
+    check: Callable[[int, bytes], str | None] | None = None,
+    timeout: float = 10.0,
+    secret: str = SECRET,
+) -> LoadResult:
+    """Closed loop: `clients` threads, each with its own keep-alive connection, send signed POSTs to
+    /slack/events until `total` requests were sent or `time_limit` seconds passed.
+
+    `make_request(i)` gives (label, body); building and signing happen before the clock starts.
+    `check(status, body)` returns an error string for a bad answer (default: anything but 200).
+    """
+    parts = urlsplit(server_url)
+    counter = itertools.count()
+    lock = threading.Lock()
+    result = LoadResult()
+    start_gate = threading.Barrier(clients + 1)
+    stop_at: list[float] = [0.0]
+    check = check or (lambda status, _body: None if status == 200 else f"HTTP {status}")
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        local: list[Sample] = []
+        start_gate.wait()
+        try:
+            while True:
+                with lock:
+                    index = next(counter)
+                if index >= total:
+                    break
+                if time.perf_counter() >= stop_at[0]:
+                    result.stopped_by_time = True
+                    break
+                label, body = make_request(index)
+                headers = signed_headers(body, secret)
+                started = time.perf_counter()
+                try:
+                    connection.request("POST", EVENTS_PATH, body=body, headers=headers)
+                    response = connection.getresponse()
+                    data = response.read()
+                    latency = time.perf_counter() - started
+                    local.append(Sample(label, latency, response.status, check(response.status, data), started))
+                    if response.will_close:
+                        connection.close()
+                except (OSError, http.client.HTTPException) as exc:
+                    latency = time.perf_counter() - started
+                    local.append(Sample(label, latency, None, f"{type(exc).__name__}: {exc}", started))
+                    connection.close()
+                    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        finally:
+            connection.close()
+            with lock:
+                result.samples.extend(local)
+
+    threads = [threading.Thread(target=worker, name=f"client-{n}", daemon=True) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    stop_at[0] = began + time_limit
+    start_gate.wait()
+    for thread in threads:
+        thread.join(timeout=time_limit + timeout + 5)
+    result.wall = time.perf_counter() - began
+    return result
+
+
+def post_once(server_url: str, body: bytes, *, timeout: float = 10.0, secret: str = SECRET) -> tuple[float, int | None, bytes | str]:
+    """One signed POST on its own connection: (seconds, status, body or error text)."""
+    parts = urlsplit(server_url)
+    headers = signed_headers(body, secret)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    started = time.perf_counter()
+    try:
+        connection.request("POST", EVENTS_PATH, body=body, headers=headers)
+        response = connection.getresponse()
+        data = response.read()
+        return time.perf_counter() - started, response.status, data
+    except (OSError, http.client.HTTPException) as exc:
+        return time.perf_counter() - started, None, f"{type(exc).__name__}: {exc}"
+    finally:
+        connection.close()
+
+
+# ---- figures ------------------------------------------------------------------------------
+
+
+def percentile(values: Iterable[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of `values`; nan when empty."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), -(-p * len(ordered) // 100)))  # ceil(p/100 * n)
+    return ordered[int(rank) - 1]
+
+
+def summary(values: Iterable[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "n": len(ordered),
+        "p50": percentile(ordered, 50),
+        "p95": percentile(ordered, 95),
+        "p99": percentile(ordered, 99),
+        "max": ordered[-1] if ordered else float("nan"),
+        "mean": sum(ordered) / len(ordered) if ordered else float("nan"),
+    }
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:8.1f}"
+
+
+def describe_errors(samples: list[Sample], limit: int = 3) -> str:
+    if not samples:
+        return ""
+    seen: dict[str, int] = {}
+    for sample in samples:
+        seen[sample.error or "?"] = seen.get(sample.error or "?", 0) + 1
+    return "; ".join(f"{count}x {error[:120]}" for error, count in list(seen.items())[:limit])
+
+
+def redact(url: str) -> str:
+    """A database URL without its password, for printing."""
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@")
+    return url

@@ -219,6 +219,25 @@ def workspace(server, fake_slack) -> Workspace:
     return Workspace(server=server, fake=fake_slack)
 
 
+@pytest.fixture
+def dispatcher(workspace, fake_slack):
+    """A scheduler sender of the test's own, on the app's store, driven with a moved clock."""
+    from slack_sdk import WebClient
+
+    from slackapp.scheduler.dispatch import Dispatcher
+    from slackapp.scheduler.runner import renderers
+
+    built = Dispatcher(
+        workspace.server.store,
+        WebClient(token="xoxb-test", base_url=fake_slack.url),
+        renderers=renderers(),
+        worker=new_id("w"),
+        per_second=0,
+    )
+    yield built
+    built.shutdown()
+
+
 def signed_post(url: str, body: str, content_type: str, **kwargs):
     return post_signed(url, body, content_type=content_type, secret=SECRET, **kwargs)
 

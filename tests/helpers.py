@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 
@@ -83,3 +84,48 @@ def share_lead(workspace, user: str, *, private_metadata: str | None = None, **f
     """Submit the share form as `user`, from the workspace's channel."""
     metadata = private_metadata if private_metadata is not None else json.dumps({"lead_id": None, "channel": workspace.channel})
     return workspace.submit(ids.FORM, lead_values(**fields), user=user, private_metadata=metadata)
+
+
+# ---- a change that lands while the planner is running (PostgreSQL) ----------------------
+
+
+def while_planning(session, store, action):
+    """Start `action` (a request to the app) while the planner's transaction is open; return once it
+    has finished, or once the app is waiting on a lock that the planner's transaction holds (which
+    is what a planner that guards against this race would make it do)."""
+    from sqlalchemy import text
+
+    planner = session.connection().exec_driver_sql("select pg_backend_pid()").scalar()
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = action()
+        except BaseException as exc:  # re-raised in the test's own thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+
+    def finished_or_waiting_for_the_planner():
+        if not worker.is_alive():
+            return True
+        with store.engine.connect() as connection:
+            waiting = connection.execute(
+                text("select count(*) from pg_stat_activity where :planner = any(pg_blocking_pids(pid))"), {"planner": planner}
+            ).scalar()
+        assert waiting, "the request is still being handled"
+        return True
+
+    eventually(finished_or_waiting_for_the_planner, timeout=20)
+    return worker, outcome
+
+
+
+
+def finished(worker, outcome):
+    worker.join(timeout=30)
+    assert not worker.is_alive(), "the request never finished"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")

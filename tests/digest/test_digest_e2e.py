@@ -7,40 +7,24 @@ runs) but within the week."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import select, update
 
 from slackapp.club.models import Workspace
 from slackapp.leads.models import Lead
-from slackapp.scheduler.dispatch import Dispatcher
 from slackapp.scheduler.models import Job
-from slackapp.scheduler.runner import plan_all, renderers
+from slackapp.scheduler.runner import plan_all
 from tests.conftest import new_id
-from tests.helpers import all_text, eventually, share_lead
+from tests.helpers import all_text, eventually, finished, share_lead, while_planning
 
 UTC = timezone.utc
 TZ = "America/Chicago"
 CONFIG_FORM = "club_config"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-@pytest.fixture
-def dispatcher(workspace, fake_slack):
-    built = Dispatcher(
-        workspace.server.store,
-        WebClient(token="xoxb-test", base_url=fake_slack.url),
-        renderers=renderers(),
-        worker=new_id("w"),
-        per_second=0,
-    )
-    yield built
-    built.shutdown()
 
 
 def config_values(*, timezone: str, channel: str | None, day: int, at: str) -> dict:
@@ -256,46 +240,6 @@ def test_changing_the_workspace_zone_replans_at_the_same_wall_clock_time(workspa
 
 
 # ---- a change that lands while the planner is running --------------------------------------
-
-
-def while_planning(session, store, action):
-    """Start `action` (a request to the app) while the planner's transaction is open; return once it
-    has finished, or once the app is waiting on a lock that the planner's transaction holds (which
-    is what a planner that guards against this race would make it do)."""
-    from sqlalchemy import text
-
-    planner = session.connection().exec_driver_sql("select pg_backend_pid()").scalar()
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["value"] = action()
-        except BaseException as exc:  # re-raised in the test's own thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-
-    def finished_or_waiting_for_the_planner():
-        if not worker.is_alive():
-            return True
-        with store.engine.connect() as connection:
-            waiting = connection.execute(
-                text("select count(*) from pg_stat_activity where :planner = any(pg_blocking_pids(pid))"), {"planner": planner}
-            ).scalar()
-        assert waiting, "the request is still being handled"
-        return True
-
-    eventually(finished_or_waiting_for_the_planner, timeout=20)
-    return worker, outcome
-
-
-def finished(worker, outcome):
-    worker.join(timeout=30)
-    assert not worker.is_alive(), "the request never finished"
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
 
 
 def test_a_digest_day_changed_while_the_planner_runs_is_not_posted_on_the_old_day(workspace, dispatcher, fake_slack):

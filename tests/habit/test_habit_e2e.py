@@ -9,20 +9,16 @@ matched by the week in their block id."""
 from __future__ import annotations
 
 import json
-import threading
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import select
 
 from slackapp.habit.models import HabitCheck, HabitMember
-from slackapp.scheduler.dispatch import Dispatcher
 from slackapp.scheduler.models import Job, Member
-from slackapp.scheduler.runner import plan_all, renderers
-from tests.conftest import new_id
-from tests.helpers import all_text, eventually, walk
+from slackapp.scheduler.runner import plan_all
+from tests.helpers import all_text, finished, walk, while_planning
 
 TICK = "habit_tick"
 ITEMS = ("resume", "job_board", "email", "network", "prepare")
@@ -30,19 +26,6 @@ UTC = timezone.utc
 
 
 # ---- helpers ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def dispatcher(workspace, fake_slack):
-    built = Dispatcher(
-        workspace.server.store,
-        WebClient(token="xoxb-test", base_url=fake_slack.url),
-        renderers=renderers(),
-        worker=new_id("w"),
-        per_second=0,
-    )
-    yield built
-    built.shutdown()
 
 
 def habit(workspace, text: str, *, user: str) -> dict:
@@ -506,46 +489,6 @@ def test_monday_nine_stays_nine_across_a_daylight_saving_change(workspace, dispa
 
 
 # ---- a move that lands while the planner is running ----------------------------------------
-
-
-def while_planning(session, store, action):
-    """Start `action` (a request to the app) while the planner's transaction is open; return once it
-    has finished, or once the app is waiting on a lock that the planner's transaction holds (which
-    is what a planner that guards against this race would make it do)."""
-    from sqlalchemy import text
-
-    planner = session.connection().exec_driver_sql("select pg_backend_pid()").scalar()
-    outcome: dict = {}
-
-    def run():
-        try:
-            outcome["value"] = action()
-        except BaseException as exc:  # re-raised in the test's own thread
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-
-    def finished_or_waiting_for_the_planner():
-        if not worker.is_alive():
-            return True
-        with store.engine.connect() as connection:
-            waiting = connection.execute(
-                text("select count(*) from pg_stat_activity where :planner = any(pg_blocking_pids(pid))"), {"planner": planner}
-            ).scalar()
-        assert waiting, "the request is still being handled"
-        return True
-
-    eventually(finished_or_waiting_for_the_planner, timeout=20)
-    return worker, outcome
-
-
-def finished(worker, outcome):
-    worker.join(timeout=30)
-    assert not worker.is_alive(), "the request never finished"
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 def test_a_check_in_moved_while_the_planner_runs_does_not_arrive_at_the_old_time(workspace, dispatcher, fake_slack, monkeypatch):

@@ -11,32 +11,16 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import select
 
 from slackapp.leads import ids
 from slackapp.leads.models import Lead
-from slackapp.scheduler.dispatch import Dispatcher
 from slackapp.scheduler.models import Job
-from slackapp.scheduler.runner import renderers
 from tests.conftest import new_id
 from tests.helpers import all_text, buttons, eventually, share_lead
 
 UTC = timezone.utc
 TZ = "America/Los_Angeles"
-
-
-@pytest.fixture
-def dispatcher(workspace, fake_slack):
-    built = Dispatcher(
-        workspace.server.store,
-        WebClient(token="xoxb-test", base_url=fake_slack.url),
-        renderers=renderers(),
-        worker=new_id("w"),
-        per_second=0,
-    )
-    yield built
-    built.shutdown()
 
 
 def today() -> date:

@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from slackapp.club import service as club
 from slackapp.leads import ids, nudges, service, views
-from slackapp.leads.models import Lead
+from slackapp.leads.models import Lead, Stage
 from slackapp.slack import announce
 from slackapp.slack.app import Deps, Wiring
 from slackapp.slack.blocks import ephemeral, to_dicts
@@ -219,11 +219,11 @@ def register(wiring: Wiring, deps: Deps) -> None:
 
     def move(team_id: str, user_id: str, lead_id: int, stage: str) -> None:
         """Move a saved lead along; nudges only go to members who haven't applied yet."""
-        tz = deps.member_tz(team_id, user_id) if stage == "saved" else None
+        tz = deps.member_tz(team_id, user_id) if stage == Stage.saved.value else None
         now = datetime.now(timezone.utc)
         with store.write() as session:
             saved = service.move_stage(session, team_id=team_id, user_id=user_id, lead_id=lead_id, stage=stage)
-            if saved.stage == "saved":
+            if saved.stage == Stage.saved.value:
                 nudges.plan_for(session, team_id=team_id, user_id=user_id, lead=saved.lead, tz=tz, now=now)
             else:
                 nudges.cancel_for(session, team_id=team_id, lead_id=lead_id, user_id=user_id, now=now, reason=f"moved to {saved.stage}")

@@ -2,6 +2,7 @@
 
 from slackapp.club.models import Officer, Workspace  # noqa: F401
 from slackapp.db import Base
+from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction  # noqa: F401
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer  # noqa: F401
 from slackapp.habit.models import HabitCheck, HabitMember  # noqa: F401
 from slackapp.leads.models import Lead, SavedLead  # noqa: F401

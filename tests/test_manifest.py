@@ -73,6 +73,10 @@ def test_bot_scopes_are_only_what_the_code_uses(manifest):
         "chat:write": ["chat_postMessage", "chat_update"],
         "channels:join": ["conversations_join"],
         "users:read": ["users_info"],
+        "reactions:read": ['wiring.event("reaction_added"'],
+        "reactions:write": ["reactions_add"],
+        "files:write": ["files_upload_v2"],
+        "im:write": ["conversations_open"],
     }
     source = "\n".join(path.read_text() for path in (ROOT / "slackapp").rglob("*.py"))
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])

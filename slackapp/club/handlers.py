@@ -83,7 +83,7 @@ def register(wiring: Wiring, deps: Deps) -> None:
             ack(response_action="errors", errors={views.TIMEZONE: NOT_OFFICER[:150]})
             return
         channel = values.get(views.LEADS_CHANNEL)
-        for block_id in (views.LEADS_CHANNEL, views.GIGS_CHANNEL, views.OFFICERS_CHANNEL):
+        for block_id in (views.LEADS_CHANNEL, views.EVENTS_CHANNEL, views.GIGS_CHANNEL, views.OFFICERS_CHANNEL):
             if values.get(block_id) is not None and not announce.is_channel_id(values.get(block_id)):
                 ack(response_action="errors", errors={block_id: "Pick a channel from the list."})
                 return
@@ -97,6 +97,7 @@ def register(wiring: Wiring, deps: Deps) -> None:
             digest_weekday=day,
             digest_time=str(values.get(views.DIGEST_TIME) or "09:00"),
             gigs_channel=values.get(views.GIGS_CHANNEL),
+            events_channel=values.get(views.EVENTS_CHANNEL),
             officers_channel=values.get(views.OFFICERS_CHANNEL),
         )
         try:
@@ -107,7 +108,7 @@ def register(wiring: Wiring, deps: Deps) -> None:
             ack(response_action="errors", errors={exc.field or views.TIMEZONE: str(exc)[:150]})
             return
         ack()
-        for chosen in dict.fromkeys(filter(None, (channel, change.gigs_channel, change.officers_channel))):
+        for chosen in dict.fromkeys(filter(None, (channel, change.events_channel, change.gigs_channel, change.officers_channel))):
             join_or_explain(client, channel=chosen, user_id=user_id)
 
     def join_or_explain(client, *, channel: str, user_id: str) -> None:

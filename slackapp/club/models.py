@@ -17,6 +17,7 @@ class Workspace(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     leads_channel: Mapped[str | None] = mapped_column(String(32))
     gigs_channel: Mapped[str | None] = mapped_column(String(32))
+    events_channel: Mapped[str | None] = mapped_column(String(32))
     # Where requests for officers go; without one, each officer gets a DM.
     officers_channel: Mapped[str | None] = mapped_column(String(32))
     # The weekly digest: weekday 0 = Monday, time of day on the workspace's clock.

@@ -49,6 +49,7 @@ class ConfigChange:
     digest_weekday: int = 0
     digest_time: str = "09:00"
     gigs_channel: str | None = None
+    events_channel: str | None = None
     officers_channel: str | None = None
 
 
@@ -63,6 +64,7 @@ def configure(session: Session, *, team_id: str, change: ConfigChange) -> Worksp
     settings.digest_weekday = change.digest_weekday
     settings.digest_time = change.digest_time
     settings.gigs_channel = change.gigs_channel
+    settings.events_channel = change.events_channel
     settings.officers_channel = change.officers_channel
     return settings
 

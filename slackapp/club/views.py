@@ -22,6 +22,7 @@ CONFIG_FORM = "club_config"
 TIMEZONE = "timezone"
 LEADS_CHANNEL = "leads_channel"
 GIGS_CHANNEL = "gigs_channel"
+EVENTS_CHANNEL = "events_channel"
 OFFICERS_CHANNEL = "officers_channel"
 DIGEST_DAY = "digest_day"
 DIGEST_TIME = "digest_time"
@@ -36,6 +37,10 @@ HELP = """*What I can do*
 • Message menu → *Save as internship lead* — turn a posted link into a lead
 *Volunteer gigs*
 • `/gigs` — gigs that need volunteers · `/gigs mine` · `/gigs post` (officers) · `/gigs request` — ask the club for a volunteer · `/gigs help`
+*Events*
+• `/events` — upcoming events; react :white_check_mark: / :thinking_face: / :x: on a post to answer · `/events new` (officers)
+• `/events roster <number or title>` (officers) · `/events checkin CODE` · `/events help`
+• Message menu → *Make RSVP post* — officers: turn your own announcement into an event
 *The club*
 • `/club help` — this list
 • `/internships habit on` / `off` — a weekly job-search checklist by DM · `/internships habit day tue 18:00` moves it · `/internships habit` — your last 8 weeks
@@ -74,6 +79,7 @@ def config_form(settings: Workspace) -> View:
                     filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
                 ),
             ),
+            _channel_input(EVENTS_CHANNEL, "Announce events in", settings.events_channel, "Empty: in the channel chosen in each event's form, or where it was created."),
             _channel_input(GIGS_CHANNEL, "Announce volunteer gigs in", settings.gigs_channel, "Empty: in the channel where the gig was posted."),
             _channel_input(OFFICERS_CHANNEL, "Officers' channel", settings.officers_channel, "Where volunteer requests go for approval. Empty: a DM to each officer."),
             InputBlock(

@@ -28,19 +28,28 @@ TICK_SECONDS = 10
 def renderers() -> dict:
     """Every kind of timed work, and the feature that renders it."""
     from slackapp.digest import jobs as digest
+    from slackapp.events import jobs as events
     from slackapp.gigs import jobs as gigs
     from slackapp.habit import jobs as habit
     from slackapp.leads import nudges
 
-    return {digest.KIND: digest.render, habit.KIND: habit.render, nudges.KIND: nudges.render, gigs.KIND: gigs.render}
+    return {
+        digest.KIND: digest.render,
+        habit.KIND: habit.render,
+        nudges.KIND: nudges.render,
+        gigs.KIND: gigs.render,
+        events.REMIND: events.render_reminder,
+        events.CANCELLED: events.render_cancellation,
+    }
 
 
 def planners() -> list[Planner]:
     from slackapp.digest import jobs as digest
+    from slackapp.events import jobs as events
     from slackapp.gigs import jobs as gigs
     from slackapp.habit import jobs as habit
 
-    return [digest.plan, habit.plan, gigs.plan]
+    return [digest.plan, habit.plan, gigs.plan, events.plan]
 
 
 def plan_all(store: Store, now: datetime) -> int:

@@ -104,6 +104,7 @@ def web_client(settings: Settings, *, retries: bool = True) -> WebClient:
 
 def create_app(settings: Settings, store: Store) -> tuple[App, Wiring, Deps]:
     from slackapp.club import handlers as club_handlers
+    from slackapp.events import handlers as events_handlers
     from slackapp.gigs import handlers as gigs_handlers
     from slackapp.habit import handlers as habit_handlers
     from slackapp.leads import handlers as leads_handlers
@@ -133,6 +134,7 @@ def create_app(settings: Settings, store: Store) -> tuple[App, Wiring, Deps]:
     leads_handlers.register(wiring, deps)
     habit_handlers.register(wiring, deps)
     gigs_handlers.register(wiring, deps)
+    events_handlers.register(wiring, deps)
     return app, wiring, deps
 
 

@@ -1,0 +1,1 @@
+"""Events: announce, RSVP by reacting, waitlist, reminders, check-in."""

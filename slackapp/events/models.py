@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from slackapp.db import Base, UTCDateTime, utcnow
+
+
+class Answer(str, enum.Enum):
+    going = "going"
+    maybe = "maybe"
+    no = "no"
+    none = "none"
+
+    @property
+    def label(self) -> str:
+        return {"going": "Going", "maybe": "Maybe", "no": "Can't go", "none": "No answer"}[self.value]
+
+
+# The emoji that answer, as Slack names them.
+EMOJI = {"white_check_mark": Answer.going, "thinking_face": Answer.maybe, "x": Answer.no}
+
+
+class Seat(str, enum.Enum):
+    """What a member actually holds: an answer, or a place on the waitlist when going is full."""
+
+    going = "going"
+    waitlist = "waitlist"
+    maybe = "maybe"
+    no = "no"
+    none = "none"
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        Index("ix_events_team_starts", "team_id", "starts_at"),
+        Index("ix_events_rsvp_message", "team_id", "channel", "rsvp_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str | None] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    location: Mapped[str | None] = mapped_column(String(200))
+    online_link: Mapped[str | None] = mapped_column(String(2000))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    # The message whose reactions count, and the bot's own message that shows the counts. They are
+    # the same message unless an officer turned their own post into an RSVP post.
+    rsvp_ts: Mapped[str | None] = mapped_column(String(32))
+    post_ts: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checkin_code: Mapped[str | None] = mapped_column(String(12))
+    checkin_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Rsvp(Base):
+    """A member's answer and the seat it got them."""
+
+    __tablename__ = "rsvps"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"), Index("ix_rsvps_team_user", "team_id", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    answer: Mapped[str] = mapped_column(String(8))
+    seat: Mapped[str] = mapped_column(String(8))
+    # Order on the waitlist.
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class RsvpAction(Base):
+    """Every reaction or button press, in the order the member made them (Slack's own timestamps).
+
+    Slack may deliver them late, twice or out of order; the answer is replayed from this log, and
+    a retried delivery (same event id) is refused by the unique key."""
+
+    __tablename__ = "rsvp_actions"
+    __table_args__ = (
+        UniqueConstraint("team_id", "delivery_id"),
+        Index("ix_rsvp_actions_event_user", "event_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    delivery_id: Mapped[str] = mapped_column(String(64))
+    # "add:going", "remove:going", or "set:going" for a button press
+    action: Mapped[str] = mapped_column(String(16))
+    # Slack's timestamp of the action ("1360782804.083113"), zero-padded so text order is time order.
+    at: Mapped[str] = mapped_column(String(24))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("event_id", "user_id"), Index("ix_attendance_team_user", "team_id", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    method: Mapped[str] = mapped_column(String(16))  # button, code, officer
+    marked_by: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

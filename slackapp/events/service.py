@@ -1,0 +1,423 @@
+"""The rules of events and RSVPs, over the store. Nothing here knows about Slack."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from slackapp.db import insert_for, inserted, utcnow
+from slackapp.events.models import Answer, Attendance, Event, Rsvp, RsvpAction, Seat
+
+LIMITS = {"title": 150, "description": 2000, "location": 200, "online_link": 2000}
+CHECKIN_OPENS = timedelta(minutes=30)
+MAX_CAPACITY = 100_000
+
+
+class EventError(ValueError):
+    """Something the rules refuse; the message is for the person who asked."""
+
+
+class FormErrors(EventError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+class NotYet(EventError):
+    def __init__(self, opens: datetime):
+        super().__init__("Check-in opens 30 minutes before the start.")
+        self.opens = opens
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    title: str
+    description: str | None
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None
+    online_link: str | None
+    capacity: int | None
+    channel: str | None
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(str(value)), tz=timezone.utc)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def validate(raw: dict, *, now: datetime, editing: bool = False) -> EventDraft:
+    """Check the event form; all problems at once, keyed by field."""
+    errors: dict[str, str] = {}
+
+    def text(name: str, *, required: bool = False) -> str | None:
+        value = raw.get(name)
+        value = value.strip() if isinstance(value, str) else None
+        if not value:
+            if required:
+                errors[name] = "Please fill this in."
+            return None
+        if len(value) > LIMITS[name]:
+            errors[name] = f"Keep this under {LIMITS[name]} characters (it has {len(value)})."
+        return value
+
+    title = text("title", required=True)
+    description = text("description")
+    location = text("location")
+    link = text("online_link")
+    if link and "online_link" not in errors:
+        parts = urlsplit(link)
+        if parts.scheme not in ("http", "https") or not parts.hostname or " " in link:
+            errors["online_link"] = "Give a web link starting with http:// or https://"
+    starts, ends = _moment(raw.get("starts_at")), _moment(raw.get("ends_at"))
+    if starts is None:
+        errors["starts_at"] = "Pick when it starts."
+    elif starts < now and not editing:
+        errors["starts_at"] = "That time has passed."
+    if ends is None:
+        errors["ends_at"] = "Pick when it ends."
+    elif starts is not None and ends <= starts:
+        errors["ends_at"] = "It has to end after it starts."
+    capacity = None
+    raw_capacity = str(raw.get("capacity") or "").strip()
+    if raw_capacity:
+        if not raw_capacity.lstrip("-").isdigit() or not 1 <= int(raw_capacity) <= MAX_CAPACITY:
+            errors["capacity"] = "Capacity is a whole number, at least 1 (leave it empty for no limit)."
+        else:
+            capacity = int(raw_capacity)
+    channel = raw.get("channel") if isinstance(raw.get("channel"), str) else None
+    if not location and not link:
+        errors["location"] = "Give a place, an online link, or both."
+    if errors:
+        raise FormErrors(errors)
+    return EventDraft(title, description, starts, ends, location, link, capacity, channel)
+
+
+def create_event(session: Session, *, team_id: str, user_id: str, is_officer: bool, draft: EventDraft) -> Event:
+    if not is_officer:
+        raise EventError("Only club officers can create events.")
+    event = Event(
+        team_id=team_id,
+        title=draft.title,
+        description=draft.description,
+        starts_at=draft.starts_at,
+        ends_at=draft.ends_at,
+        location=draft.location,
+        online_link=draft.online_link,
+        capacity=draft.capacity,
+        channel=draft.channel,
+        created_by=user_id,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def get_event(session: Session, *, team_id: str, event_id: int, lock: bool = False) -> Event:
+    statement = select(Event).where(Event.team_id == team_id, Event.id == event_id)
+    if lock:
+        # PostgreSQL: answers to one event are applied one at a time, so capacity can't be overrun.
+        statement = statement.with_for_update()
+    event = session.scalar(statement)
+    if event is None:
+        raise EventError("That event no longer exists.")
+    return event
+
+
+def event_for_message(session: Session, *, team_id: str, channel: str, ts: str) -> Event | None:
+    """The event whose RSVP message this is, if any."""
+    return session.scalar(select(Event).where(Event.team_id == team_id, Event.channel == channel, Event.rsvp_ts == ts))
+
+
+def record_posts(session: Session, *, team_id: str, event_id: int, channel: str, rsvp_ts: str, post_ts: str) -> None:
+    event = get_event(session, team_id=team_id, event_id=event_id)
+    event.channel, event.rsvp_ts, event.post_ts = channel, rsvp_ts, post_ts
+
+
+def may_manage(event: Event, *, user_id: str, is_officer: bool) -> bool:
+    return is_officer or event.created_by == user_id
+
+
+def _ensure_may_manage(event: Event, *, user_id: str, is_officer: bool) -> None:
+    if not may_manage(event, user_id=user_id, is_officer=is_officer):
+        raise EventError("Only the person who created this event, or an officer, can change it.")
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def order_key(ts: str) -> str:
+    """Slack's "1360782804.083113" as text that sorts in time order."""
+    whole, _, fraction = str(ts).partition(".")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+        raise EventError("That action carries no usable time.")
+    return f"{int(whole):012d}.{fraction[:6]:0<6}"
+
+
+def replay(actions: list[tuple[str, str]]) -> Answer:
+    """The answer a member's actions add up to, in the order they made them.
+
+    Each member has one answer and the latest wins; removing the reaction that is the current
+    answer withdraws it, removing any other changes nothing."""
+    answer = Answer.none
+    for action, _ in sorted(actions, key=lambda pair: pair[1]):
+        verb, _, value = action.partition(":")
+        if verb in ("add", "set"):
+            answer = Answer(value)
+        elif verb == "remove" and answer.value == value:
+            answer = Answer.none
+    return answer
+
+
+@dataclass
+class Change:
+    """What one action did: the member's seat before and after, and who moved up from the waitlist."""
+
+    user_id: str
+    before: Seat
+    after: Seat
+    promoted: list[str] = field(default_factory=list)
+    waitlist_place: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after or bool(self.promoted)
+
+
+def record_action(session: Session, *, team_id: str, event_id: int, user_id: str, delivery_id: str, action: str, at: str) -> Change | None:
+    """Log one reaction or button press and re-seat the member. None for a repeated delivery."""
+    event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
+    if event.cancelled_at is not None:
+        raise EventError("This event was cancelled.")
+    statement = (
+        insert_for(session)(RsvpAction)
+        .values(team_id=team_id, event_id=event.id, user_id=user_id, delivery_id=delivery_id, action=action, at=order_key(at))
+        .on_conflict_do_nothing()
+    )
+    if not inserted(session, statement, RsvpAction.id):
+        return None
+    history = session.execute(
+        select(RsvpAction.action, RsvpAction.at).where(RsvpAction.event_id == event.id, RsvpAction.user_id == user_id)
+    ).all()
+    return _seat(session, event=event, user_id=user_id, answer=replay([tuple(row) for row in history]))
+
+
+def _going_count(session: Session, event: Event) -> int:
+    return session.scalar(select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event.id, Rsvp.seat == Seat.going.value)) or 0
+
+
+def _seat(session: Session, *, event: Event, user_id: str, answer: Answer) -> Change:
+    rsvp = session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == user_id))
+    if rsvp is None:
+        rsvp = Rsvp(team_id=event.team_id, event_id=event.id, user_id=user_id, answer=Answer.none.value, seat=Seat.none.value)
+        session.add(rsvp)
+    before = Seat(rsvp.seat)
+    if answer == Answer.going:
+        if before not in (Seat.going, Seat.waitlist):
+            full = event.capacity is not None and _going_count(session, event) >= event.capacity
+            rsvp.seat = Seat.waitlist.value if full else Seat.going.value
+            rsvp.waiting_since = utcnow() if full else None
+    else:
+        rsvp.seat, rsvp.waiting_since = Seat(answer.value).value, None
+    rsvp.answer = answer.value
+    session.flush()
+    change = Change(user_id=user_id, before=before, after=Seat(rsvp.seat))
+    if before == Seat.going and change.after != Seat.going:
+        change.promoted = promote(session, event=event)
+    if change.after == Seat.waitlist:
+        change.waitlist_place = roster(session, event=event).seats[Seat.waitlist].index(user_id) + 1
+    return change
+
+
+def promote(session: Session, *, event: Event) -> list[str]:
+    """Fill free seats from the waitlist, first come first served."""
+    promoted: list[str] = []
+    free = None if event.capacity is None else event.capacity - _going_count(session, event)
+    waiting = session.scalars(
+        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.seat == Seat.waitlist.value).order_by(Rsvp.waiting_since, Rsvp.id)
+    ).all()
+    for rsvp in waiting:
+        if free is not None and free <= 0:
+            break
+        rsvp.seat, rsvp.waiting_since = Seat.going.value, None
+        promoted.append(rsvp.user_id)
+        free = None if free is None else free - 1
+    session.flush()
+    return promoted
+
+
+@dataclass(frozen=True)
+class Roster:
+    seats: dict[Seat, list[str]]
+    attended: list[str]
+
+    def count(self, seat: Seat) -> int:
+        return len(self.seats[seat])
+
+    @property
+    def answered(self) -> list[str]:
+        return [user for seat in (Seat.going, Seat.waitlist, Seat.maybe, Seat.no) for user in self.seats[seat]]
+
+
+def roster(session: Session, *, event: Event) -> Roster:
+    rows = session.execute(
+        select(Rsvp.user_id, Rsvp.seat).where(Rsvp.event_id == event.id).order_by(Rsvp.waiting_since, Rsvp.updated_at, Rsvp.id)
+    ).all()
+    seats = {seat: [] for seat in Seat}
+    for user_id, seat in rows:
+        seats[Seat(seat)].append(user_id)
+    attended = list(session.scalars(select(Attendance.user_id).where(Attendance.event_id == event.id).order_by(Attendance.at, Attendance.id)))
+    return Roster(seats=seats, attended=attended)
+
+
+def seats_of(session: Session, *, team_id: str, user_id: str, event_ids: list[int]) -> dict[int, Seat]:
+    if not event_ids:
+        return {}
+    rows = session.execute(select(Rsvp.event_id, Rsvp.seat).where(Rsvp.team_id == team_id, Rsvp.user_id == user_id, Rsvp.event_id.in_(event_ids)))
+    return {event_id: Seat(seat) for event_id, seat in rows}
+
+
+def upcoming(session: Session, *, team_id: str, now: datetime, limit: int = 10) -> list[Event]:
+    return list(
+        session.scalars(
+            select(Event)
+            .where(Event.team_id == team_id, Event.ends_at > now, Event.cancelled_at.is_(None))
+            .order_by(Event.starts_at, Event.id)
+            .limit(limit)
+        )
+    )
+
+
+def find(session: Session, *, team_id: str, words: str, now: datetime) -> Event:
+    """An event named by its number (`12` or `#12`) or by words of its title."""
+    words = words.strip()
+    if words.lstrip("#").isdigit():
+        return get_event(session, team_id=team_id, event_id=int(words.lstrip("#")))
+    if not words:
+        raise EventError("Which event? Give its number or part of its title, like `/events roster meet the firm`.")
+    candidates = [
+        event
+        for event in session.scalars(select(Event).where(Event.team_id == team_id).order_by(Event.starts_at.desc()).limit(200))
+        if words.lower() in event.title.lower()
+    ]
+    current = [event for event in candidates if event.ends_at > now - timedelta(days=1)]
+    found = current or candidates
+    if not found:
+        raise EventError(f"No event matches “{words}”. `/events` lists the upcoming ones with their numbers.")
+    return sorted(found, key=lambda event: abs((event.starts_at - now).total_seconds()))[0]
+
+
+# --- changing an event ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Updated:
+    event: Event
+    time_changed: bool
+    promoted: list[str]
+
+
+def update_event(session: Session, *, team_id: str, event_id: int, user_id: str, is_officer: bool, draft: EventDraft) -> Updated:
+    event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
+    _ensure_may_manage(event, user_id=user_id, is_officer=is_officer)
+    if event.cancelled_at is not None:
+        raise EventError("This event was cancelled; create a new one instead.")
+    time_changed = (event.starts_at, event.ends_at) != (draft.starts_at, draft.ends_at)
+    grew = event.capacity is not None and (draft.capacity is None or draft.capacity > event.capacity)
+    if draft.capacity is not None and draft.capacity < _going_count(session, event):
+        raise FormErrors({"capacity": f"{_going_count(session, event)} people are already going; capacity can't be lower."})
+    event.title, event.description, event.location = draft.title, draft.description, draft.location
+    event.online_link, event.capacity = draft.online_link, draft.capacity
+    event.starts_at, event.ends_at = draft.starts_at, draft.ends_at
+    session.flush()
+    return Updated(event=event, time_changed=time_changed, promoted=promote(session, event=event) if grew else [])
+
+
+def cancel_event(session: Session, *, team_id: str, event_id: int, user_id: str, is_officer: bool, now: datetime | None = None) -> tuple[Event, list[str]]:
+    """Cancel; returns everyone who had answered, so they can be told."""
+    event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
+    _ensure_may_manage(event, user_id=user_id, is_officer=is_officer)
+    if event.cancelled_at is not None:
+        raise EventError("This event is already cancelled.")
+    event.cancelled_at = now or utcnow()
+    return event, roster(session, event=event).answered
+
+
+def delete_event(session: Session, *, team_id: str, event_id: int, user_id: str, is_officer: bool) -> Event:
+    event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
+    _ensure_may_manage(event, user_id=user_id, is_officer=is_officer)
+    if roster(session, event=event).answered:
+        raise EventError("People have answered this event, so it can't be deleted; cancel it instead and they will be told.")
+    session.delete(event)
+    return event
+
+
+# --- check-in -------------------------------------------------------------------------------
+
+
+def checkin_window(event: Event) -> tuple[datetime, datetime]:
+    return event.starts_at - CHECKIN_OPENS, event.ends_at
+
+
+def open_checkin(session: Session, *, team_id: str, event_id: int, user_id: str, is_officer: bool) -> Event:
+    event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
+    _ensure_may_manage(event, user_id=user_id, is_officer=is_officer)
+    if event.cancelled_at is not None:
+        raise EventError("This event was cancelled.")
+    if not event.checkin_code:
+        # No 0/O or 1/I: people read it off a screen and type it.
+        event.checkin_code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
+    return event
+
+
+def record_checkin_post(session: Session, *, team_id: str, event_id: int, ts: str) -> None:
+    get_event(session, team_id=team_id, event_id=event_id).checkin_ts = ts
+
+
+def check_in(session: Session, *, team_id: str, user_id: str, now: datetime, event_id: int | None = None, code: str | None = None) -> tuple[Event, bool]:
+    """Record that a member is here; by button (event id) or by code. Returns (event, newly recorded)."""
+    if code is not None:
+        event = session.scalar(select(Event).where(Event.team_id == team_id, Event.checkin_code == code.strip().upper()))
+        if event is None:
+            raise EventError("That check-in code doesn't match any event. Check it with the officer at the door.")
+    else:
+        event = get_event(session, team_id=team_id, event_id=event_id or 0)
+        if not event.checkin_code:
+            raise EventError("Check-in for this event isn't open.")
+    if event.cancelled_at is not None:
+        raise EventError("This event was cancelled.")
+    opens, closes = checkin_window(event)
+    if now < opens:
+        raise NotYet(opens)
+    if now > closes:
+        raise EventError("Check-in has closed: the event is over.")
+    return event, _attend(session, event=event, user_id=user_id, method="code" if code else "button", by=user_id)
+
+
+def mark_attended(session: Session, *, team_id: str, event_id: int, user_id: str, is_officer: bool, members: list[str]) -> int:
+    if not is_officer:
+        raise EventError("Only officers can mark attendance.")
+    event = get_event(session, team_id=team_id, event_id=event_id)
+    return sum(_attend(session, event=event, user_id=member, method="officer", by=user_id) for member in dict.fromkeys(members))
+
+
+def _attend(session: Session, *, event: Event, user_id: str, method: str, by: str) -> bool:
+    statement = (
+        insert_for(session)(Attendance)
+        .values(team_id=event.team_id, event_id=event.id, user_id=user_id, method=method, marked_by=by)
+        .on_conflict_do_nothing()
+    )
+    return inserted(session, statement, Attendance.id)
+
+
+def attended_count(session: Session, *, team_id: str, user_id: str) -> int:
+    """Events a member attended, for the passport."""
+    return session.scalar(select(func.count()).select_from(Attendance).where(Attendance.team_id == team_id, Attendance.user_id == user_id)) or 0
+

@@ -1,0 +1,250 @@
+"""Events as Block Kit: pure functions from domain objects to slack_sdk models."""
+
+from __future__ import annotations
+
+import json
+
+from slack_sdk.models.blocks import (
+    ConfirmObject,
+    ConversationSelectElement,
+    DateTimePickerElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    NumberInputElement,
+    PlainTextInputElement,
+    UserMultiSelectElement,
+)
+from slack_sdk.models.views import View
+
+from slackapp.events.models import Event, Seat
+from slackapp.events.service import LIMITS, Roster
+from slackapp.slack.blocks import actions, button, context, section
+from slackapp.slack.text import date_token, escape, truncate
+
+COMMAND = "/events"
+FORM = "event_form"
+SHORTCUT = "make_rsvp_post"
+GOING, MAYBE, CANT = "event_going", "event_maybe", "event_cant"
+CALENDAR = "event_calendar"
+NEW = "event_new"
+EDIT, CANCEL, DELETE = "event_edit", "event_cancel", "event_delete"
+ROSTER_CSV = "event_roster_csv"
+OPEN_CHECKIN = "event_open_checkin"
+HERE = "event_here"
+MARK_ATTENDED = "event_mark_attended"
+VALUE = "value"
+
+PROMPT = "React :white_check_mark: going · :thinking_face: maybe · :x: can't go"
+
+
+def when(event: Event) -> str:
+    return f"{date_token(event.starts_at)} – {date_token(event.ends_at, '{time}')}"
+
+
+def place(event: Event) -> str:
+    parts = [escape(event.location)] if event.location else []
+    if event.online_link:
+        parts.append(f"online: {escape(event.online_link)}")
+    return " · ".join(parts)
+
+
+def counts_text(event: Event, roster: Roster) -> str:
+    text = f"*{roster.count(Seat.going)} going* · {roster.count(Seat.maybe)} maybe · {roster.count(Seat.waitlist)} waitlisted"
+    if event.capacity is not None:
+        text += f" · {event.capacity} places"
+    return text
+
+
+def event_text(event: Event) -> str:
+    lines = [f"*{escape(event.title)}*", f":calendar: {when(event)}", f":round_pushpin: {place(event)}"]
+    if event.description:
+        lines.append(escape(truncate(event.description, 1500)))
+    return "\n".join(lines)
+
+
+def rsvp_buttons(event: Event):
+    return actions(
+        button("Going", GOING, str(event.id), style="primary"),
+        button("Maybe", MAYBE, str(event.id)),
+        button("Can't go", CANT, str(event.id)),
+        button("Add to calendar", CALENDAR, str(event.id)),
+        block_id=f"event_{event.id}",
+    )
+
+
+def announcement(event: Event, roster: Roster, *, own_post: bool = True) -> tuple[str, list]:
+    """The RSVP post (or, for an officer's own message, the bot's reply that carries the counts)."""
+    if event.cancelled_at is not None:
+        blocks = [section(f":no_entry: *Cancelled:* ~{escape(event.title)}~\n{when(event)}")]
+        return f"Cancelled: {escape(event.title)}", blocks
+    blocks = [section(event_text(event)) if own_post else section(f"RSVP for *{escape(event.title)}* · {when(event)}")]
+    blocks += [context(PROMPT if own_post else PROMPT + " on the message above"), section(counts_text(event, roster)), rsvp_buttons(event)]
+    return f"{escape(event.title)}: {roster.count(Seat.going)} going", blocks
+
+
+_MY_SEAT = {
+    Seat.going: ":white_check_mark: you're going",
+    Seat.waitlist: ":hourglass: you're on the waitlist",
+    Seat.maybe: ":thinking_face: you said maybe",
+    Seat.no: ":x: you can't go",
+}
+
+
+def event_list(events: list[Event], *, mine: dict[int, Seat], officer: bool) -> list:
+    blocks: list = [HeaderBlock(text="Upcoming events")]
+    if not events:
+        blocks.append(section("No upcoming events." + (" Create one with `/events new`." if officer else "")))
+    for event in events[:10]:
+        seat = mine.get(event.id)
+        status = _MY_SEAT.get(seat, "you haven't answered") if seat else "you haven't answered"
+        blocks.append(section(f"`#{event.id}` {event_text(event)}\n_{status}_"))
+        blocks.append(rsvp_buttons(event))
+    blocks.append(DividerBlock())
+    if officer:
+        blocks.append(actions(button("New event", NEW, "new", style="primary"), block_id="events_nav"))
+    blocks.append(context("`/events roster <number>` for officers · `/events checkin CODE` at the door"))
+    return blocks
+
+
+def _names(users: list[str]) -> str:
+    return ", ".join(f"<@{user}>" for user in users) or "—"
+
+
+def roster_view(event: Event, roster: Roster, *, tz_note: str = "") -> list:
+    rows = [
+        ("Going", roster.seats[Seat.going]),
+        ("Maybe", roster.seats[Seat.maybe]),
+        ("Can't go", roster.seats[Seat.no]),
+        ("Waitlist", roster.seats[Seat.waitlist]),
+        ("Checked in", roster.attended),
+    ]
+    lines = [f"*{label}* ({len(users)}): {_names(users[:60])}" + (" …" if len(users) > 60 else "") for label, users in rows]
+    blocks: list = [
+        HeaderBlock(text=truncate(f"Roster: {event.title}", 150)),
+        context(f"`#{event.id}` · {when(event)}" + (" · *cancelled*" if event.cancelled_at else "")),
+        section("\n".join(lines)),
+        actions(
+            button("Export CSV", ROSTER_CSV, str(event.id)),
+            button("Open check-in", OPEN_CHECKIN, str(event.id), style="primary") if event.cancelled_at is None else None,
+            button("Edit", EDIT, str(event.id)) if event.cancelled_at is None else None,
+            button(
+                "Cancel event",
+                CANCEL,
+                str(event.id),
+                style="danger",
+                confirm=ConfirmObject(title="Cancel this event?", text="Everyone who answered gets a DM.", confirm="Cancel it", deny="Keep it"),
+            )
+            if event.cancelled_at is None
+            else None,
+            button("Delete", DELETE, str(event.id)),
+            block_id=f"roster_{event.id}",
+        ),
+    ]
+    if event.cancelled_at is None:
+        blocks.append(
+            section(
+                "Mark people as attended:",
+                block_id=f"attend_{event.id}",
+                accessory=UserMultiSelectElement(action_id=MARK_ATTENDED, placeholder="Choose people"),
+            )
+        )
+    return blocks
+
+
+def roster_csv(event: Event, roster: Roster, names: dict[str, str]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["event", "user_id", "name", "answer", "checked_in"])
+    attended = set(roster.attended)
+    for seat in (Seat.going, Seat.waitlist, Seat.maybe, Seat.no):
+        for user in roster.seats[seat]:
+            writer.writerow([event.title, user, names.get(user, ""), seat.value, "yes" if user in attended else "no"])
+    for user in roster.attended:
+        if user not in roster.answered:
+            writer.writerow([event.title, user, names.get(user, ""), "none", "yes"])
+    return out.getvalue()
+
+
+def checkin_post(event: Event) -> tuple[str, list]:
+    text = f"Check in for {escape(event.title)}"
+    blocks = [
+        section(f":wave: *Check in: {escape(event.title)}*\nOpen from 30 minutes before the start until the end ({when(event)})."),
+        actions(button("I'm here", HERE, str(event.id), style="primary"), block_id=f"here_{event.id}"),
+    ]
+    return text, blocks
+
+
+def event_form(values: dict | None = None, *, event_id: int | None = None, channel: str | None = None, rsvp_ts: str | None = None) -> View:
+    values = values or {}
+
+    def text(name: str, label: str, *, optional: bool = False, multiline: bool = False, hint: str | None = None) -> InputBlock:
+        initial = values.get(name)
+        return InputBlock(
+            block_id=name,
+            label=label,
+            optional=optional,
+            hint=hint,
+            element=PlainTextInputElement(
+                action_id=VALUE, max_length=LIMITS[name], multiline=multiline, initial_value=truncate(initial, LIMITS[name]) if initial else None
+            ),
+        )
+
+    blocks = [
+        text("title", "Title"),
+        text("description", "Description", optional=True, multiline=True),
+        InputBlock(block_id="starts_at", label="Starts", element=DateTimePickerElement(action_id=VALUE, initial_date_time=values.get("starts_at"))),
+        InputBlock(block_id="ends_at", label="Ends", element=DateTimePickerElement(action_id=VALUE, initial_date_time=values.get("ends_at"))),
+        text("location", "Location", optional=True, hint="A room, or leave empty for an online-only event."),
+        text("online_link", "Online link", optional=True),
+        InputBlock(
+            block_id="capacity",
+            label="Capacity",
+            optional=True,
+            hint="Leave empty for no limit. When it is full, further “going” answers join a waitlist.",
+            element=NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value="1", initial_value=str(values["capacity"]) if values.get("capacity") else None),
+        ),
+    ]
+    if event_id is None and rsvp_ts is None:
+        blocks.append(
+            InputBlock(
+                block_id="channel",
+                label="Announce in",
+                optional=True,
+                hint="Empty: the events channel from /club config, else this channel.",
+                element=ConversationSelectElement(action_id=VALUE, initial_conversation=channel),
+            )
+        )
+    return View(
+        type="modal",
+        callback_id=FORM,
+        title="Edit event" if event_id else "New event",
+        submit="Save" if event_id else "Announce",
+        close="Cancel",
+        private_metadata=json.dumps({"event_id": event_id, "channel": channel, "rsvp_ts": rsvp_ts}),
+        blocks=blocks,
+    )
+
+
+def draft_values(event: Event) -> dict:
+    return {
+        "title": event.title,
+        "description": event.description,
+        "starts_at": int(event.starts_at.timestamp()),
+        "ends_at": int(event.ends_at.timestamp()),
+        "location": event.location,
+        "online_link": event.online_link,
+        "capacity": event.capacity,
+    }
+
+
+HELP = """*Events*
+• `/events` — upcoming events, your answer, and buttons to answer
+• React to an event's post: :white_check_mark: going · :thinking_face: maybe · :x: can't go (the latest reaction counts; removing it withdraws)
+• `/events new` — officers: announce an event (title, time, place, online link, capacity, channel)
+• Message menu → *Make RSVP post* — officers: turn your own announcement into an event
+• `/events roster <number or title>` — officers: who is going, maybe, can't, waitlisted, checked in; export CSV; open check-in; edit or cancel
+• `/events checkin CODE` — check in at the door with the code the officer shows"""

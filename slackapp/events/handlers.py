@@ -61,12 +61,25 @@ def register(wiring: Wiring, deps: Deps) -> None:
 
     def answer(team_id: str, event_id: int, user_id: str, *, delivery_id: str, action: str, at: str) -> tuple[Event, service.Change | None]:
         with store.write() as session:
-            change = service.record_action(session, team_id=team_id, event_id=event_id, user_id=user_id, delivery_id=delivery_id, action=action, at=at)
-            event = service.get_event(session, team_id=team_id, event_id=event_id)
+            event, change = service.record_action(session, team_id=team_id, event_id=event_id, user_id=user_id, delivery_id=delivery_id, action=action, at=at)
         tell_about(change, event)
         if change is not None and change.changed:
             updates.touch((team_id, event_id))
         return event, change
+
+    # Which event a message belongs to never changes once it is an RSVP post, so a burst of
+    # reactions looks it up once; other messages are looked up each time (they may become one).
+    rsvp_messages: dict[tuple[str, str, str], int] = {}
+
+    def rsvp_message(team_id: str, channel: str, ts: str) -> int | None:
+        key = (team_id, channel, ts)
+        if key not in rsvp_messages:
+            with store.read() as session:
+                found = service.event_for_message(session, team_id=team_id, channel=channel, ts=ts)
+            if found is None:
+                return None
+            rsvp_messages[key] = found.id
+        return rsvp_messages[key]
 
     def on_reaction(body, event, context):
         """reaction_added / reaction_removed on an RSVP message."""
@@ -76,15 +89,14 @@ def register(wiring: Wiring, deps: Deps) -> None:
         team_id = body.get("team_id") or context.get("team_id")
         if wanted is None or item.get("type") != "message" or not user_id or user_id == context.get("bot_user_id"):
             return
-        with store.read() as session:
-            found = service.event_for_message(session, team_id=team_id, channel=item.get("channel", ""), ts=item.get("ts", ""))
-        if found is None or found.cancelled_at is not None:
+        found = rsvp_message(team_id, item.get("channel", ""), item.get("ts", ""))
+        if found is None:
             return
         verb = "add" if event.get("type") == "reaction_added" else "remove"
         try:
-            answer(team_id, found.id, user_id, delivery_id=body.get("event_id") or f"{verb}:{event.get('event_ts')}:{user_id}", action=f"{verb}:{wanted.value}", at=event.get("event_ts") or "0")
+            answer(team_id, found, user_id, delivery_id=body.get("event_id") or f"{verb}:{event.get('event_ts')}:{user_id}", action=f"{verb}:{wanted.value}", at=event.get("event_ts") or "0")
         except service.EventError as exc:
-            log.info("ignored a reaction on event %s: %s", found.id, exc)
+            log.info("ignored a reaction on event %s: %s", found, exc)
 
     def on_button(ack, body, action, respond):
         ack()

@@ -191,8 +191,10 @@ class Change:
         return self.before != self.after or bool(self.promoted)
 
 
-def record_action(session: Session, *, team_id: str, event_id: int, user_id: str, delivery_id: str, action: str, at: str) -> Change | None:
-    """Log one reaction or button press and re-seat the member. None for a repeated delivery."""
+def record_action(
+    session: Session, *, team_id: str, event_id: int, user_id: str, delivery_id: str, action: str, at: str
+) -> tuple[Event, Change | None]:
+    """Log one reaction or button press and re-seat the member. The change is None for a repeated delivery."""
     event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
     if event.cancelled_at is not None:
         raise EventError("This event was cancelled.")
@@ -202,11 +204,11 @@ def record_action(session: Session, *, team_id: str, event_id: int, user_id: str
         .on_conflict_do_nothing()
     )
     if not inserted(session, statement, RsvpAction.id):
-        return None
+        return event, None
     history = session.execute(
         select(RsvpAction.action, RsvpAction.at).where(RsvpAction.event_id == event.id, RsvpAction.user_id == user_id)
     ).all()
-    return _seat(session, event=event, user_id=user_id, answer=replay([tuple(row) for row in history]))
+    return event, _seat(session, event=event, user_id=user_id, answer=replay([tuple(row) for row in history]))
 
 
 def _going_count(session: Session, event: Event) -> int:

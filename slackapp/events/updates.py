@@ -21,14 +21,20 @@ class Coalescer:
         self._interval = interval
         self._lock = threading.Lock()
         self._waiting: set[tuple] = set()
+        self._busy: set[tuple] = set()
+        self._dirty: set[tuple] = set()
         self._last: dict[tuple, float] = {}
 
     def touch(self, key: tuple) -> None:
         with self._lock:
+            if key in self._busy:
+                # Counted once the refresh in progress has finished.
+                self._dirty.add(key)
+                return
             if key in self._waiting:
                 return
             self._waiting.add(key)
-            delay = max(0.0, self._last.get(key, 0.0) + self._interval - time.monotonic())
+            delay = max(0.0, self._last.get(key, float("-inf")) + self._interval - time.monotonic())
         timer = threading.Timer(delay, self._fire, args=(key,))
         timer.daemon = True
         timer.start()
@@ -36,8 +42,17 @@ class Coalescer:
     def _fire(self, key: tuple) -> None:
         with self._lock:
             self._waiting.discard(key)
-            self._last[key] = time.monotonic()
+            self._busy.add(key)
         try:
             self._refresh(key)
-        except Exception:  # a failed refresh is retried by the next touch; it must not kill the timer thread silently
+        except Exception:  # logged; the next touch refreshes again, and the timer thread must not die silently
             log.exception("refreshing %s failed", key)
+        finally:
+            with self._lock:
+                self._busy.discard(key)
+                # Measured from the end of the refresh, so two updates are never closer than `interval`.
+                self._last[key] = time.monotonic()
+                again = key in self._dirty
+                self._dirty.discard(key)
+        if again:
+            self.touch(key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timezone
 
 from slack_sdk.errors import SlackApiError
@@ -11,6 +12,7 @@ from slackapp.club import service as club
 from slackapp.events import calendar, jobs, service, views
 from slackapp.events.models import EMOJI, Answer, Event, Seat
 from slackapp.events.updates import Coalescer
+from slackapp.scheduler.dispatch import retry_after
 from slackapp.slack import announce
 from slackapp.slack.app import Deps, Wiring
 from slackapp.slack.blocks import ephemeral, section, to_dicts
@@ -43,6 +45,11 @@ def register(wiring: Wiring, deps: Deps) -> None:
             deps.client.chat_update(channel=event.channel, ts=event.post_ts, text=text, blocks=to_dicts(blocks))
         except SlackApiError as exc:
             log.warning("could not update the post of event %s: %s", event_id, exc.response.get("error"))
+            if exc.response.status_code == 429 or exc.response.status_code >= 500:
+                # Nothing else may touch this post again soon; show the final counts once Slack lets us.
+                retry = threading.Timer(retry_after(exc.response.headers), updates.touch, args=(key,))
+                retry.daemon = True
+                retry.start()
 
     # 500 reactions in a few seconds become about one chat.update a second (Tier 3 allows ~50 a minute).
     updates = Coalescer(refresh, interval=1.0)
@@ -59,9 +66,13 @@ def register(wiring: Wiring, deps: Deps) -> None:
         for user_id in change.promoted:
             announce.tell(deps.client, user_id=user_id, text=f"A place opened up: you're going to *{escape(event.title)}* ({views.when(event)}).")
 
-    def answer(team_id: str, event_id: int, user_id: str, *, delivery_id: str, action: str, at: str) -> tuple[Event, service.Change | None]:
+    def answer(
+        team_id: str, event_id: int, user_id: str, *, delivery_id: str, action: str, at: str, message: tuple[str, str] | None = None
+    ) -> tuple[Event, service.Change | None]:
         with store.write() as session:
-            event, change = service.record_action(session, team_id=team_id, event_id=event_id, user_id=user_id, delivery_id=delivery_id, action=action, at=at)
+            event, change = service.record_action(
+                session, team_id=team_id, event_id=event_id, user_id=user_id, delivery_id=delivery_id, action=action, at=at, message=message
+            )
         tell_about(change, event)
         if change is not None and change.changed:
             updates.touch((team_id, event_id))
@@ -78,6 +89,8 @@ def register(wiring: Wiring, deps: Deps) -> None:
                 found = service.event_for_message(session, team_id=team_id, channel=channel, ts=ts)
             if found is None:
                 return None
+            if len(rsvp_messages) > 10_000:
+                rsvp_messages.clear()
             rsvp_messages[key] = found.id
         return rsvp_messages[key]
 
@@ -93,10 +106,18 @@ def register(wiring: Wiring, deps: Deps) -> None:
         if found is None:
             return
         verb = "add" if event.get("type") == "reaction_added" else "remove"
+        message = (item.get("channel", ""), item.get("ts", ""))
+        reacted = dict(delivery_id=body.get("event_id") or f"{verb}:{event.get('event_ts')}:{user_id}", action=f"{verb}:{wanted.value}", at=event.get("event_ts") or "0", message=message)
         try:
-            answer(team_id, found, user_id, delivery_id=body.get("event_id") or f"{verb}:{event.get('event_ts')}:{user_id}", action=f"{verb}:{wanted.value}", at=event.get("event_ts") or "0")
+            answer(team_id, found, user_id, **reacted)
         except service.EventError as exc:
-            log.info("ignored a reaction on event %s: %s", found, exc)
+            # The event remembered for this message was cancelled or deleted; it may carry a new one.
+            rsvp_messages.pop((team_id, *message), None)
+            again = rsvp_message(team_id, *message)
+            if again is None or again == found:
+                log.info("ignored a reaction on event %s: %s", found, exc)
+                return
+            answer(team_id, again, user_id, **reacted)
 
     def on_button(ack, body, action, respond):
         ack()
@@ -172,6 +193,13 @@ def register(wiring: Wiring, deps: Deps) -> None:
         if message.get("user") != user_id:
             respond(**ephemeral("Make RSVP post works on an announcement you wrote yourself."), replace_original=False)
             return
+        channel = (shortcut.get("channel") or {}).get("id") or ""
+        try:
+            with store.read() as session:
+                service.ensure_message_free(session, team_id=team_id, channel=channel, ts=message.get("ts") or "")
+        except service.EventError as exc:
+            respond(**ephemeral(str(exc)), replace_original=False)
+            return
         text = unescape(message.get("text") or "").strip()
         title, _, description = text.partition("\n")
         open_form(
@@ -180,7 +208,7 @@ def register(wiring: Wiring, deps: Deps) -> None:
             respond,
             team_id=team_id,
             user_id=user_id,
-            channel=(shortcut.get("channel") or {}).get("id"),
+            channel=channel,
             values={"title": title[:150], "description": description.strip()[:2000] or None},
             rsvp_ts=message.get("ts") or shortcut.get("message_ts"),
         )
@@ -201,6 +229,8 @@ def register(wiring: Wiring, deps: Deps) -> None:
                     if updated.time_changed:
                         jobs.replan_reminders(session, event=event, now=now())
                 else:
+                    if meta.get("rsvp_ts"):
+                        service.ensure_message_free(session, team_id=team_id, channel=str(meta.get("channel") or ""), ts=str(meta["rsvp_ts"]))
                     event = service.create_event(session, team_id=team_id, user_id=user_id, is_officer=is_officer, draft=draft)
                     events_channel = club.workspace(session, team_id=team_id).events_channel
         except service.FormErrors as exc:
@@ -322,7 +352,8 @@ def register(wiring: Wiring, deps: Deps) -> None:
         except service.EventError as exc:
             respond(**ephemeral(str(exc)), replace_original=False)
             return
-        if event.channel and event.post_ts and event.post_ts == event.rsvp_ts:
+        # The bot's own post goes (for an adopted message that is the counts reply, not the officer's message).
+        if event.channel and event.post_ts:
             try:
                 client.chat_delete(channel=event.channel, ts=event.post_ts)
             except SlackApiError as exc:

@@ -39,6 +39,8 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_team_starts", "team_id", "starts_at"),
         Index("ix_events_rsvp_message", "team_id", "channel", "rsvp_ts"),
+        # Never hand a deleted event's number to a new one: old buttons and messages carry it.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -132,8 +132,21 @@ def get_event(session: Session, *, team_id: str, event_id: int, lock: bool = Fal
 
 
 def event_for_message(session: Session, *, team_id: str, channel: str, ts: str) -> Event | None:
-    """The event whose RSVP message this is, if any."""
-    return session.scalar(select(Event).where(Event.team_id == team_id, Event.channel == channel, Event.rsvp_ts == ts))
+    """The live event whose RSVP message this is, if any (a message can be made an RSVP post again
+    after its first event was cancelled)."""
+    return session.scalar(
+        select(Event)
+        .where(Event.team_id == team_id, Event.channel == channel, Event.rsvp_ts == ts, Event.cancelled_at.is_(None))
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+
+
+def ensure_message_free(session: Session, *, team_id: str, channel: str, ts: str) -> None:
+    """A message is the RSVP post of one live event at most, or reactions would be ambiguous."""
+    taken = event_for_message(session, team_id=team_id, channel=channel, ts=ts)
+    if taken is not None:
+        raise EventError(f"This message is already the RSVP post for “{taken.title}”. Cancel that event first to reuse it.")
 
 
 def record_posts(session: Session, *, team_id: str, event_id: int, channel: str, rsvp_ts: str, post_ts: str) -> None:
@@ -192,12 +205,23 @@ class Change:
 
 
 def record_action(
-    session: Session, *, team_id: str, event_id: int, user_id: str, delivery_id: str, action: str, at: str
+    session: Session,
+    *,
+    team_id: str,
+    event_id: int,
+    user_id: str,
+    delivery_id: str,
+    action: str,
+    at: str,
+    message: tuple[str, str] | None = None,
 ) -> tuple[Event, Change | None]:
-    """Log one reaction or button press and re-seat the member. The change is None for a repeated delivery."""
+    """Log one reaction or button press and re-seat the member. The change is None for a repeated
+    delivery. `message` (channel, ts) is the message reacted to, which must be the event's."""
     event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
     if event.cancelled_at is not None:
         raise EventError("This event was cancelled.")
+    if message is not None and (event.channel, event.rsvp_ts) != message:
+        raise EventError("That message is not this event's RSVP post.")
     statement = (
         insert_for(session)(RsvpAction)
         .values(team_id=team_id, event_id=event.id, user_id=user_id, delivery_id=delivery_id, action=action, at=order_key(at))

@@ -196,7 +196,7 @@ class Dispatcher:
         status = exc.response.status_code
         error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
         if status == 429 or error == "ratelimited":
-            wait = _retry_after(exc.response.headers)
+            wait = retry_after(exc.response.headers)
             until = now + timedelta(seconds=wait)
             self._paused[job.team_id] = max(until, self._paused.get(job.team_id, until))
             self._retry(job, until, f"rate limited by Slack; retrying after {wait}s")
@@ -235,7 +235,8 @@ class Dispatcher:
         self._pool.shutdown(wait=True)
 
 
-def _retry_after(headers) -> int:
+def retry_after(headers) -> int:
+    """Seconds Slack asked us to wait (Retry-After), or a cautious default."""
     for name in ("Retry-After", "retry-after"):
         value = (headers or {}).get(name)
         if isinstance(value, list):

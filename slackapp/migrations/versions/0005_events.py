@@ -34,7 +34,9 @@ def upgrade() -> None:
     sa.Column('checkin_ts', sa.String(length=32), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_events'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_events')),
+    # Never hand a deleted event's number to a new one: old buttons and messages carry it.
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.create_index('ix_events_rsvp_message', ['team_id', 'channel', 'rsvp_ts'], unique=False)

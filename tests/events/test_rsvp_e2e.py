@@ -1,0 +1,242 @@
+"""RSVP reactions end to end: a storm of 500 members with Slack's retries, add/remove in any delivery
+order, what is ignored, and capacity with a waitlist; on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.events.support import (
+    GOING,
+    MAYBE,
+    NO,
+    action_count,
+    click,
+    counts,
+    create_event,
+    deliver,
+    dms,
+    edit_event,
+    event_row,
+    plain,
+    react,
+    reaction,
+    rsvp_rows,
+    rsvps_of,
+    seats,
+    slack_ts,
+    updates_of,
+    wait_for_counts,
+)
+from tests.helpers import eventually
+from tests.payloads import BOT_USER_ID, new_ts
+
+SEAT_OF = {GOING: "going", MAYBE: "maybe", NO: "no"}
+
+
+# ---- 2. the storm -------------------------------------------------------------------------
+
+
+def test_rsvp_storm_of_500_members_with_retries(workspace):
+    officer = workspace.officer()
+    event = create_event(workspace, officer)
+    members = [workspace.member() for _ in range(500)]
+    emoji = [GOING, MAYBE, NO]
+    chosen = {member: emoji[i % 3] for i, member in enumerate(members)}
+    deliveries = [(reaction(workspace, event, member, chosen[member]), None) for member in members]
+    retried = random.Random(7).sample(range(500), 50)
+    deliveries += [(deliveries[i][0], 1) for i in retried]  # the same event_id again, as Slack's retry
+    random.Random(11).shuffle(deliveries)
+    assert len({payload["event_id"] for payload, _ in deliveries}) == 500
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        list(pool.map(lambda item: deliver(workspace, item[0], retry_num=item[1]), deliveries))
+
+    expected = {member: (SEAT_OF[chosen[member]], SEAT_OF[chosen[member]]) for member in members}
+    eventually(lambda: action_count(workspace, event.id) >= 500 and rsvps_of(workspace, event.id) == expected, timeout=60)
+    assert action_count(workspace, event.id) == 500
+    rows = rsvp_rows(workspace, event.id)
+    assert len(rows) == 500 and len({row.user_id for row in rows}) == 500
+
+    going, maybe = sum(e == GOING for e in chosen.values()), sum(e == MAYBE for e in chosen.values())
+    wait_for_counts(workspace, event, going, maybe, 0, timeout=30)
+    # Settled: a further second brings no update that shows anything else.
+    time.sleep(1.5)
+    updates = updates_of(workspace, event, failed=True)
+    assert not updates[-1].failed
+    assert counts(going, maybe, 0) in plain(updates[-1].args["blocks"])
+    # The app's throttle: at most one chat.update a second for the post (with a little jitter).
+    gaps = [later.at - earlier.at for earlier, later in itertools.pairwise(updates)]
+    assert all(gap >= 0.85 for gap in gaps), gaps
+    assert 1 <= len(updates) <= 60, len(updates)
+
+
+# ---- 3. order of delivery -----------------------------------------------------------------
+
+
+def test_latest_action_wins_whatever_the_delivery_order(workspace):
+    officer = workspace.officer()
+    event = create_event(workspace, officer)
+    base = int(time.time())
+    t1, t2, t3 = (slack_ts(base, n) for n in (100, 200, 300))
+    steps = [(GOING, True, t1), (GOING, False, t2), (MAYBE, True, t3)]
+
+    # Every order in which Slack could deliver: add ✅, remove ✅, add 🤔 → maybe.
+    members = []
+    for order in itertools.permutations(steps):
+        member = workspace.member()
+        members.append(member)
+        for emoji, added, ts in order:
+            react(workspace, event, member, emoji, added=added, event_ts=ts)
+        assert rsvps_of(workspace, event.id)[member] == ("maybe", "maybe"), order
+
+    # add ✅ (t1) then remove ✅ (t2), the removal delivered first → no answer.
+    withdrawn = workspace.member()
+    react(workspace, event, withdrawn, GOING, added=False, event_ts=t2)
+    react(workspace, event, withdrawn, GOING, added=True, event_ts=t1)
+    assert rsvps_of(workspace, event.id).get(withdrawn, ("none", "none")) == ("none", "none")
+
+    # Removing a reaction that isn't the current answer changes nothing.
+    steady = workspace.member()
+    react(workspace, event, steady, GOING, event_ts=t1)
+    react(workspace, event, steady, MAYBE, added=False, event_ts=t2)
+    react(workspace, event, steady, NO, added=False, event_ts=t3)
+    assert rsvps_of(workspace, event.id)[steady] == ("going", "going")
+
+    wait_for_counts(workspace, event, 1, len(members), 0)
+
+
+def test_other_messages_other_emoji_and_the_bot_are_ignored(workspace):
+    officer, member, sentinel = workspace.officer(), workspace.member(), workspace.member()
+    event = create_event(workspace, officer)
+    other = create_event(workspace, officer)
+    ignored = [
+        reaction(workspace, event, member, GOING, ts=new_ts()),  # another message in the channel
+        reaction(workspace, event, member, GOING, channel="C" + event.channel[1:] + "X"),  # same ts, another channel
+        reaction(workspace, event, member, "thumbsup"),
+        reaction(workspace, event, member, "white_check_mark_not"),
+        reaction(workspace, event, BOT_USER_ID, GOING),
+        reaction(workspace, event, BOT_USER_ID, NO, added=False),
+    ]
+    for payload in ignored:
+        deliver(workspace, payload)
+    react(workspace, event, sentinel, MAYBE)
+    time.sleep(0.5)  # let any stragglers among the ignored ones finish
+    assert rsvps_of(workspace, event.id) == {sentinel: ("maybe", "maybe")}
+    assert action_count(workspace, event.id) == 1
+    assert rsvps_of(workspace, other.id) == {} and action_count(workspace, other.id) == 0
+
+    # A skin-tone variant still counts as the emoji.
+    react(workspace, event, member, "white_check_mark::skin-tone-2")
+    assert rsvps_of(workspace, event.id)[member] == ("going", "going")
+
+
+# ---- 4. capacity --------------------------------------------------------------------------
+
+
+def test_capacity_waitlist_places_and_promotion(workspace):
+    officer = workspace.officer()
+    event = create_event(workspace, officer, capacity="3")
+    members = [workspace.member() for _ in range(5)]
+    for member in members:
+        react(workspace, event, member, GOING)
+    assert seats(workspace, event.id) == {**{m: "going" for m in members[:3]}, **{m: "waitlist" for m in members[3:]}}
+    [first] = eventually(lambda: dms(workspace, members[3], "waitlist"))
+    [second] = eventually(lambda: dms(workspace, members[4], "waitlist"))
+    assert "#1 on the waitlist" in first.args["text"] and "#2 on the waitlist" in second.args["text"]
+    assert all(dms(workspace, m) == [] for m in members[:3])
+    wait_for_counts(workspace, event, 3, 0, 2)
+
+    react(workspace, event, members[1], GOING, added=False)
+    assert seats(workspace, event.id) == {members[0]: "going", members[1]: "none", members[2]: "going", members[3]: "going", members[4]: "waitlist"}
+    [promoted] = eventually(lambda: dms(workspace, members[3], "A place opened up"))
+    assert event.title in promoted.args["text"]
+    assert dms(workspace, members[4], "A place opened up") == []
+    wait_for_counts(workspace, event, 3, 0, 1)
+
+    # A waitlisted member who says maybe leaves the waitlist; nobody is promoted past capacity.
+    react(workspace, event, members[4], MAYBE)
+    assert seats(workspace, event.id)[members[4]] == "maybe"
+    assert sum(seat == "going" for seat in seats(workspace, event.id).values()) == 3
+
+
+def test_withdrawals_and_new_answers_at_the_same_moment_never_overfill(workspace):
+    officer = workspace.officer()
+    event = create_event(workspace, officer, capacity="5")
+    first = [workspace.member() for _ in range(10)]
+    for member in first:
+        react(workspace, event, member, GOING)
+    going, waiting = first[:5], first[5:]
+    assert seats(workspace, event.id) == {**{m: "going" for m in going}, **{m: "waitlist" for m in waiting}}
+
+    newcomers = [workspace.member() for _ in range(5)]
+    jobs = [reaction(workspace, event, m, GOING, added=False) for m in going] + [reaction(workspace, event, m, GOING) for m in newcomers]
+    barrier = threading.Barrier(len(jobs))
+
+    def go(payload):
+        barrier.wait()
+        deliver(workspace, payload)
+
+    threads = [threading.Thread(target=go, args=(payload,)) for payload in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    eventually(lambda: action_count(workspace, event.id) == 20, timeout=20)
+
+    final = seats(workspace, event.id)
+    assert sorted(m for m, s in final.items() if s == "going") == sorted(waiting)  # first come, first served
+    assert sorted(m for m, s in final.items() if s == "waitlist") == sorted(newcomers)
+    assert all(final[m] == "none" for m in going)
+    for member in waiting:
+        eventually(lambda member=member: dms(workspace, member, "A place opened up"))
+    for member in newcomers:
+        eventually(lambda member=member: dms(workspace, member, "waitlist"))
+    assert all(dms(workspace, m, "A place opened up") == [] for m in newcomers)
+    wait_for_counts(workspace, event, 5, 0, 5)
+
+    # Raising the capacity from the edit form promotes from the waitlist, in order.
+    places = {row.user_id: row.waiting_since for row in rsvp_rows(workspace, event.id) if row.seat == "waitlist"}
+    in_order = sorted(places, key=lambda m: places[m])
+    reply = edit_event(workspace, officer, event_row(workspace, event.id), capacity="7")
+    assert reply.status == 200 and reply.body == b"", reply.body
+    assert event_row(workspace, event.id).capacity == 7
+    final = seats(workspace, event.id)
+    assert {m for m, s in final.items() if s == "going"} == set(waiting) | set(in_order[:2])
+    assert [m for m in in_order if final[m] == "waitlist"] == in_order[2:]
+    for member in in_order[:2]:
+        eventually(lambda member=member: dms(workspace, member, "A place opened up"))
+    assert all(dms(workspace, m, "A place opened up") == [] for m in in_order[2:])
+    wait_for_counts(workspace, event, 7, 0, 3)
+
+    # Lowering it below who is going is refused in the form.
+    lowered = edit_event(workspace, officer, event_row(workspace, event.id), capacity="6").json()
+    assert lowered["response_action"] == "errors" and "capacity" in lowered["errors"]
+    assert event_row(workspace, event.id).capacity == 7
+
+
+def test_a_member_can_answer_with_buttons_and_gets_waitlisted_too(workspace):
+    officer, first, second = workspace.officer(), workspace.member(), workspace.member()
+    event = create_event(workspace, officer, capacity="1")
+    assert "You're going" in click(workspace, "event_going", str(event.id), user=first)["text"]
+    assert "waitlist" in click(workspace, "event_going", str(event.id), user=second)["text"]
+    assert seats(workspace, event.id) == {first: "going", second: "waitlist"}
+    click(workspace, "event_cant", str(event.id), user=first)
+    assert seats(workspace, event.id) == {first: "no", second: "going"}
+    eventually(lambda: dms(workspace, second, "A place opened up"))
+
+
+def test_a_rate_limited_update_is_tried_again_so_the_post_ends_up_right(workspace):
+    officer, first, second = workspace.officer(), workspace.member(), workspace.member()
+    event = create_event(workspace, officer)
+    react(workspace, event, first, GOING)
+    wait_for_counts(workspace, event, 1, 0, 0)
+    time.sleep(1.2)  # nothing of ours is waiting to be sent; the next chat.update is the one for `second`
+    workspace.fake.fail("chat.update", status=429, retry_after=1, times=1)
+    react(workspace, event, second, GOING)
+    eventually(lambda: [c for c in updates_of(workspace, event, failed=True) if c.failed and c.status == 429], timeout=10)
+    # Slack said "retry after 1 s"; the post must not stay at "1 going" for good.
+    wait_for_counts(workspace, event, 2, 0, 0, timeout=10)

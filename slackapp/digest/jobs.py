@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from slackapp.club import service as club
 from slackapp.club.models import Workspace
 from slackapp.digest import views
+from slackapp.events import service as events
 from slackapp.gigs import service as gigs
 from slackapp.leads import service as leads
 from slackapp.scheduler import queue
@@ -58,7 +59,8 @@ def render(session: Session, job: Job, now: datetime) -> Outgoing:
     new = leads.shared_since(session, team_id=job.team_id, since=now - timedelta(days=7), today=today)
     closing = leads.closing_within(session, team_id=job.team_id, today=today)
     open_gigs = gigs.open_gigs(session, team_id=job.team_id)
-    if not new and not closing and not open_gigs:
+    coming = [event for event in events.upcoming(session, team_id=job.team_id, now=now) if event.starts_at <= now + timedelta(days=7)]
+    if not new and not closing and not open_gigs and not coming:
         raise Skip("nothing new this week")
-    text, blocks = views.digest(new=new, closing=closing, gigs=open_gigs, tz=workspace.timezone)
+    text, blocks = views.digest(new=new, closing=closing, gigs=open_gigs, events=coming, tz=workspace.timezone)
     return Outgoing(channel=workspace.leads_channel, text=text, blocks=to_dicts(blocks))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import DividerBlock, HeaderBlock
 
+from slackapp.events.models import Event
+from slackapp.events.views import when
 from slackapp.gigs.models import Gig
 from slackapp.gigs.service import Roster
 from slackapp.gigs.views import due_text
@@ -17,12 +19,15 @@ def _line(lead: Lead, tz: str) -> str:
     return f"• *{escape(lead.role)}* · {escape(lead.company)} · {lead.lead_type.label} · {deadline_text(lead, tz)}"
 
 
-def digest(*, new: list[Lead], closing: list[Lead], tz: str, gigs: list[tuple[Gig, Roster]] = ()) -> tuple[str, list]:
+def digest(*, new: list[Lead], closing: list[Lead], tz: str, gigs: list[tuple[Gig, Roster]] = (), events: list[Event] = ()) -> tuple[str, list]:
     blocks: list = [HeaderBlock(text="This week in the club")]
     if new:
         blocks.append(section(f"*New leads* ({len(new)})\n" + "\n".join(_line(lead, tz) for lead in new)))
     if closing:
         blocks.append(section("*Closing within 7 days*\n" + "\n".join(_line(lead, tz) for lead in closing)))
+    if events:
+        lines = [f"• *{escape(event.title)}* · {when(event)}" for event in events[:10]]
+        blocks.append(section("*Coming up this week*\n" + "\n".join(lines)))
     if gigs:
         lines = [f"• *{escape(gig.title)}* · {len(r.volunteers)} of {gig.slots} spots filled · {due_text(gig.due_date)}" for gig, r in gigs[:10]]
         blocks.append(section("*Volunteer gigs with free spots*\n" + "\n".join(lines)))

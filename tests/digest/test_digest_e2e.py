@@ -286,3 +286,24 @@ def test_a_digest_day_changed_while_the_planner_runs_is_not_posted_on_the_old_da
         f"digest moved to {new_day:%A} is planned as {planned} and {len(on_the_old_day)} digest(s) went out on {old_day:%A}: "
         "the planner re-planned the cancelled digest from the settings it had read before the change committed"
     )
+
+
+def test_digest_lists_events_coming_up_this_week(workspace):
+    from slackapp.club import service as club_service
+    from slackapp.digest import jobs as digest_jobs
+    from slackapp.events import service as events_service
+    from slackapp.scheduler.models import Job
+
+    now = datetime.now(timezone.utc)
+    store = workspace.server.store
+    with store.write() as session:
+        club_service.configure(session, team_id=workspace.team_id, change=club_service.ConfigChange(timezone="UTC", leads_channel=workspace.channel))
+        for title, days in (("Meet the Firm Night <!here>", 3), ("Spring job fair", 20)):
+            draft = events_service.EventDraft(title, None, now + timedelta(days=days), now + timedelta(days=days, hours=2), "Room 101", None, None, workspace.channel)
+            events_service.create_event(session, team_id=workspace.team_id, user_id="UOFF", is_officer=True, draft=draft)
+    job = Job(team_id=workspace.team_id, kind=digest_jobs.KIND, key="digest:x", target=workspace.channel, payload={})
+    with store.read() as session:
+        outgoing = digest_jobs.render(session, job, now)
+    text = all_text(outgoing.blocks)
+    assert "Coming up this week" in text and "Meet the Firm Night &lt;!here&gt;" in text
+    assert "Spring job fair" not in text

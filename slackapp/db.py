@@ -99,6 +99,17 @@ def inserted(session: Session, statement, key_column) -> bool:
     return session.execute(statement.returning(key_column)).first() is not None
 
 
+def team_row(session: Session, model, *, team_id: str, row_id: int, lock: bool = False):
+    """A row by id, only if it belongs to the workspace. `lock` takes a row lock (PostgreSQL) so
+    concurrent changes to the same row queue up; SQLite's write transaction already serialises."""
+    from sqlalchemy import select
+
+    statement = select(model).where(model.team_id == team_id, model.id == row_id)
+    if lock:
+        statement = statement.with_for_update()
+    return session.scalar(statement)
+
+
 class Store:
     """Hands out short-lived sessions. The caller that opens a session owns its transaction."""
 

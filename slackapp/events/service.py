@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from slackapp.db import insert_for, inserted, utcnow
+from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.events.models import Answer, Attendance, Event, Rsvp, RsvpAction, Seat
 
 LIMITS = {"title": 150, "description": 2000, "location": 200, "online_link": 2000}
@@ -121,11 +121,8 @@ def create_event(session: Session, *, team_id: str, user_id: str, is_officer: bo
 
 
 def get_event(session: Session, *, team_id: str, event_id: int, lock: bool = False) -> Event:
-    statement = select(Event).where(Event.team_id == team_id, Event.id == event_id)
-    if lock:
-        # PostgreSQL: answers to one event are applied one at a time, so capacity can't be overrun.
-        statement = statement.with_for_update()
-    event = session.scalar(statement)
+    # Locked, answers to one event are applied one at a time, so capacity can't be overrun.
+    event = team_row(session, Event, team_id=team_id, row_id=event_id, lock=lock)
     if event is None:
         raise EventError("That event no longer exists.")
     return event

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from slackapp.db import utcnow
+from slackapp.db import team_row, utcnow
 from slackapp.gigs.models import Gig, GigRequest, GigStatus, GigVolunteer, RequestStatus, Spot
 
 SKILLS = ("web design", "social media", "data analysis", "writing", "graphic design", "event planning", "video")
@@ -160,11 +160,8 @@ def post_gig(session: Session, *, team_id: str, user_id: str, is_officer: bool, 
 
 
 def get_gig(session: Session, *, team_id: str, gig_id: int, lock: bool = False) -> Gig:
-    statement = select(Gig).where(Gig.team_id == team_id, Gig.id == gig_id)
-    if lock:
-        # PostgreSQL: one click at a time per gig. SQLite's write transaction already serialises.
-        statement = statement.with_for_update()
-    gig = session.scalar(statement)
+    # Locked, clicks on one gig are applied one at a time, so its slots can't be overfilled.
+    gig = team_row(session, Gig, team_id=team_id, row_id=gig_id, lock=lock)
     if gig is None:
         raise GigError("That gig no longer exists.")
     return gig
@@ -319,7 +316,7 @@ def create_request(session: Session, *, team_id: str, user_id: str, draft: Reque
 
 
 def get_request(session: Session, *, team_id: str, request_id: int) -> GigRequest:
-    found = session.scalar(select(GigRequest).where(GigRequest.team_id == team_id, GigRequest.id == request_id))
+    found = team_row(session, GigRequest, team_id=team_id, row_id=request_id)
     if found is None:
         raise GigError("That request no longer exists.")
     return found

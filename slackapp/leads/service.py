@@ -11,8 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from slackapp.db import insert_for, inserted
-from slackapp.db import utcnow
+from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
 
 PAGE_SIZE = 10
@@ -137,7 +136,7 @@ def validate(raw: dict[str, object], *, today: date) -> LeadDraft:
 
 
 def get_lead(session: Session, *, team_id: str, lead_id: int) -> Lead:
-    lead = session.scalar(select(Lead).where(Lead.team_id == team_id, Lead.id == lead_id))
+    lead = team_row(session, Lead, team_id=team_id, row_id=lead_id)
     if lead is None:
         raise LeadError("That lead no longer exists.")
     return lead

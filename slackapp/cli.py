@@ -62,11 +62,9 @@ def _run(args: argparse.Namespace) -> int:
         store.dispose()
 
 
-    from slackapp.slack.app import create_app
-
     if mode == "socket":
         socket_store = Store.from_url(settings.database_url)
-        app, _, _ = _build(create_app, settings, socket_store)
+        app = _build(settings, socket_store)
         _start_clock(settings, socket_store)
         import signal
 
@@ -82,7 +80,7 @@ def _run(args: argparse.Namespace) -> int:
 
     def load():
         worker_store = Store.from_url(settings.database_url)
-        app, _, _ = _build(create_app, settings, worker_store)
+        app = _build(settings, worker_store)
         # Every worker runs a clock; claiming in the store keeps each item to one sender.
         _start_clock(settings, worker_store)
         return Routes(app, worker_store)
@@ -98,7 +96,7 @@ def _start_clock(settings: Settings, store) -> None:
         return
     import atexit
 
-    from slackapp.scheduler.runner import build_clock
+    from slackapp.app import build_clock
 
     clock = build_clock(settings, store)
     clock.start()
@@ -106,11 +104,13 @@ def _start_clock(settings: Settings, store) -> None:
     atexit.register(clock.stop)
 
 
-def _build(create_app, settings, store):
+def _build(settings, store):
     from slack_bolt.error import BoltError
 
+    from slackapp.app import create_app
+
     try:
-        return create_app(settings, store)
+        return create_app(settings, store).bolt
     except BoltError as exc:
         # Bolt checks the token with auth.test while it is built.
         print(f"slackapp: Slack did not accept SLACK_BOT_TOKEN: {exc}", file=sys.stderr)

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     slackapp_scheduler: bool = True
     # Direct messages per second per workspace when fanning out timed work.
     slackapp_dm_per_second: float = Field(default=20.0, gt=0, le=1000)
+    # A posted message showing live counts is updated at most this often (chat.update is Tier 3).
+    slackapp_post_update_seconds: float = Field(default=1.0, ge=0.05, le=60)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -225,12 +225,12 @@ def dispatcher(workspace, fake_slack):
     from slack_sdk import WebClient
 
     from slackapp.scheduler.dispatch import Dispatcher
-    from slackapp.scheduler.runner import renderers
+    from slackapp.app import job_renderers
 
     built = Dispatcher(
         workspace.server.store,
         WebClient(token="xoxb-test", base_url=fake_slack.url),
-        renderers=renderers(),
+        renderers=job_renderers(),
         worker=new_id("w"),
         per_second=0,
     )

@@ -129,3 +129,11 @@ def finished(worker, outcome):
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+def plan_all(store, now):
+    """One run of every planner the app has, as the clock would do at `now`."""
+    from slackapp.app import job_planners
+    from slackapp.scheduler import runner
+
+    return runner.plan_all(store, job_planners(), now)

@@ -1,6 +1,6 @@
 """Builders for the requests Slack sends, starting from Slack's own samples.
 
-Each builder loads a real payload from ``slack-specs/payloads/`` and overrides only what a
+Each builder loads a real payload from ``tests/slack_specs/payloads/`` and overrides only what a
 test cares about, keeping user and team ids consistent in every nested copy.  The samples
 come from an Enterprise Grid org (``E111``); unless ``enterprise_id`` is given the builders
 drop the enterprise fields, because Bolt keys installations on them.
@@ -37,7 +37,7 @@ def specs_dir() -> Path:
     if env:
         path = Path(env)
         return path.parent if path.name == "payloads" else path
-    return Path(__file__).resolve().parents[2] / "shared" / "slack-specs"
+    return Path(__file__).resolve().parent / "slack_specs"
 
 
 def payloads_dir() -> Path:

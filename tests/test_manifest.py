@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 
 from slackapp.config import load_settings
 from slackapp.db import Store
-from slackapp.slack.app import create_app
+from slackapp.app import create_app
 from tests.payloads import specs_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,9 +29,9 @@ def wiring(fake_slack, tmp_path_factory):
     settings = load_settings(
         slack_bot_token="xoxb-test", slack_signing_secret="secret", slack_api_url=fake_slack.url, database_url="sqlite://"
     )
-    _, wiring, deps = create_app(settings, Store.from_url(f"sqlite:///{tmp_path_factory.mktemp('m') / 'm.db'}"))
-    yield wiring
-    deps.executor.shutdown(wait=False)
+    assembled = create_app(settings, Store.from_url(f"sqlite:///{tmp_path_factory.mktemp('m') / 'm.db'}"))
+    yield assembled.registry
+    assembled.executor.shutdown(wait=False)
 
 
 def test_manifest_passes_slacks_official_schema(manifest):
@@ -69,11 +69,11 @@ def test_every_command_has_a_description_and_usage_hint(manifest):
 def test_bot_scopes_are_only_what_the_code_uses(manifest):
     """Each scope is justified by a Web API method the code calls (or by having commands)."""
     needed_by = {
-        "commands": ["wiring.command("],
+        "commands": ["app.command("],
         "chat:write": ["chat_postMessage", "chat_update"],
         "channels:join": ["conversations_join"],
         "users:read": ["users_info"],
-        "reactions:read": ['wiring.event("reaction_added"'],
+        "reactions:read": ['app.event("reaction_added"'],
         "reactions:write": ["reactions_add"],
         "files:write": ["files_upload_v2"],
         "im:write": ["conversations_open"],

@@ -9,15 +9,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from slackapp.club.models import Officer, Workspace
+from slackapp.club import ids
 from slackapp.db import insert_for, inserted
-
-
-class ClubError(ValueError):
-    """A request the club's rules refuse; the message is shown to the person who asked."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+from slackapp.errors import UserError
 
 
 def workspace(session: Session, *, team_id: str) -> Workspace:
@@ -38,7 +32,7 @@ def valid_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ClubError(f"“{name}” is not a time zone I know. Use a name like America/New_York or Europe/Berlin.", field="timezone") from None
+        raise UserError(f"“{name}” is not a time zone I know. Use a name like America/New_York or Europe/Berlin.", field=ids.TIMEZONE) from None
     return name
 
 
@@ -55,9 +49,9 @@ class ConfigChange:
 
 def configure(session: Session, *, team_id: str, change: ConfigChange) -> Workspace:
     if not 0 <= change.digest_weekday <= 6:
-        raise ClubError("Pick a day of the week for the digest.", field="digest_day")
+        raise UserError("Pick a day of the week for the digest.", field=ids.DIGEST_DAY)
     if not _is_clock_time(change.digest_time):
-        raise ClubError("Pick a time of day for the digest.", field="digest_time")
+        raise UserError("Pick a time of day for the digest.", field=ids.DIGEST_TIME)
     settings = ensure_workspace(session, team_id=team_id)
     settings.timezone = valid_timezone(change.timezone)
     settings.leads_channel = change.leads_channel

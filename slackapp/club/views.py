@@ -15,19 +15,24 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from slackapp.club.ids import (
+    CONFIG_FORM,
+    DIGEST_DAY,
+    DIGEST_TIME,
+    EVENTS_CHANNEL,
+    GIGS_CHANNEL,
+    LEADS_CHANNEL,
+    OFFICERS_CHANNEL,
+    TIMEZONE,
+    VALUE,
+)
 from slackapp.club.models import Officer, Workspace
 from slackapp.slack.blocks import section
 
-CONFIG_FORM = "club_config"
-TIMEZONE = "timezone"
-LEADS_CHANNEL = "leads_channel"
-GIGS_CHANNEL = "gigs_channel"
-EVENTS_CHANNEL = "events_channel"
-OFFICERS_CHANNEL = "officers_channel"
-DIGEST_DAY = "digest_day"
-DIGEST_TIME = "digest_time"
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-VALUE = "value"
+NOT_OFFICER = "Only club officers can do that. `/club officers list` shows who they are."
+PICK_A_CHANNEL = "Pick a channel from the list."
+OFFICERS_USAGE = "Use `/club officers list`, `/club officers add @someone` or `/club officers remove @someone`."
 
 HELP = """*What I can do*
 *Internship leads*
@@ -68,17 +73,7 @@ def config_form(settings: Workspace) -> View:
                 hint="A name like America/New_York. Deadlines and schedules follow it.",
                 element=PlainTextInputElement(action_id=VALUE, initial_value=settings.timezone, max_length=64),
             ),
-            InputBlock(
-                block_id=LEADS_CHANNEL,
-                label="Announce new leads in",
-                optional=True,
-                hint="Empty: announce in the channel where the lead was shared.",
-                element=ConversationSelectElement(
-                    action_id=VALUE,
-                    initial_conversation=settings.leads_channel,
-                    filter=ConversationFilter(include=["public", "private"], exclude_bot_users=True),
-                ),
-            ),
+            _channel_input(LEADS_CHANNEL, "Announce new leads in", settings.leads_channel, "Empty: announce in the channel where the lead was shared."),
             _channel_input(EVENTS_CHANNEL, "Announce events in", settings.events_channel, "Empty: in the channel chosen in each event's form, or where it was created."),
             _channel_input(GIGS_CHANNEL, "Announce volunteer gigs in", settings.gigs_channel, "Empty: in the channel where the gig was posted."),
             _channel_input(OFFICERS_CHANNEL, "Officers' channel", settings.officers_channel, "Where volunteer requests go for approval. Empty: a DM to each officer."),
@@ -114,3 +109,24 @@ def officer_list(listed: list[Officer], configured: frozenset[str]) -> str:
     names += [f"<@{officer.user_id}> (added by <@{officer.added_by}>)" for officer in listed if officer.user_id not in configured]
     lines = "\n".join(f"• {name}" for name in names) or "• nobody added yet"
     return f"*Officers*\n{lines}\nWorkspace admins and owners are officers too."
+
+
+def unknown_command(word: str) -> str:
+    return f"I don't know `/club {word}`. Here is what I can do:"
+
+
+def whom_to(verb: str) -> str:
+    return f"Whom should I {verb}? Mention them: `/club officers {verb} @someone`."
+
+
+def officer_added(user_id: str, changed: bool) -> str:
+    return f"<@{user_id}> is {'now' if changed else 'already'} an officer."
+
+
+def officer_removed(user_id: str, changed: bool, *, configured: bool) -> str:
+    note = " (still listed in SLACKAPP_OFFICERS)" if configured else ""
+    return f"<@{user_id}> {'is no longer' if changed else 'was not'} on the officer list{note}."
+
+
+def cannot_join(channel: str) -> str:
+    return f"Settings saved. I can't join <#{channel}> by myself (it is probably private): invite me there with `/invite @slackapp` so I can post there."

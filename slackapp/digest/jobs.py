@@ -64,3 +64,7 @@ def render(session: Session, job: Job, now: datetime) -> Outgoing:
         raise Skip("nothing new this week")
     text, blocks = views.digest(new=new, closing=closing, gigs=open_gigs, events=coming, tz=workspace.timezone)
     return Outgoing(channel=workspace.leads_channel, text=text, blocks=to_dicts(blocks))
+
+
+RENDERERS = {KIND: render}
+PLANNERS = (plan,)

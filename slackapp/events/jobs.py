@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackapp.errors import UserError
 from slackapp.events import service, views
 from slackapp.events.models import Event, Rsvp, Seat
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
-from slackapp.slack.blocks import section, to_dicts
-from slackapp.slack.text import escape
+from slackapp.slack.blocks import to_dicts
 
 REMIND = "event_reminder"
 CANCELLED = "event_cancelled"
@@ -56,7 +56,7 @@ def plan(session: Session, now: datetime) -> int:
 def render_reminder(session: Session, job: Job, now: datetime) -> Outgoing:
     try:
         event = service.get_event(session, team_id=job.team_id, event_id=int(job.payload["event_id"]))
-    except service.EventError:
+    except UserError:
         raise Skip("the event was deleted") from None
     if event.cancelled_at is not None:
         raise Skip("the event was cancelled")
@@ -65,13 +65,8 @@ def render_reminder(session: Session, job: Job, now: datetime) -> Outgoing:
     seat = session.scalar(select(Rsvp.seat).where(Rsvp.event_id == event.id, Rsvp.user_id == job.target))
     if seat not in REMINDED:
         raise Skip("the member no longer plans to come")
-    hours = int(job.payload["hours"])
-    soon = "in 1 hour" if hours == 1 else "tomorrow" if hours == 24 else f"in {hours} hours"
-    text = f"Reminder: {escape(event.title)} starts {soon}."
-    body = f":alarm_clock: *{escape(event.title)}* starts {soon}.\n{views.when(event)} · {views.place(event)}"
-    if seat == Seat.maybe.value:
-        body += "\nYou said maybe: let the club know with Going or Can't go on the event's post."
-    return Outgoing(channel=job.target, text=text, blocks=to_dicts([section(body)]))
+    text, blocks = views.reminder(event, hours=int(job.payload["hours"]), seat=seat)
+    return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks))
 
 
 def plan_cancellation(session: Session, *, event: Event, users: list[str], now: datetime) -> None:
@@ -97,8 +92,11 @@ def replan_reminders(session: Session, *, event: Event, now: datetime) -> None:
 def render_cancellation(session: Session, job: Job, now: datetime) -> Outgoing:
     try:
         event = service.get_event(session, team_id=job.team_id, event_id=int(job.payload["event_id"]))
-    except service.EventError:
+    except UserError:
         raise Skip("the event was deleted") from None
-    text = f"Cancelled: {escape(event.title)}"
-    body = f":no_entry: *{escape(event.title)}* ({views.when(event)}) is cancelled. Sorry, and thanks for answering."
-    return Outgoing(channel=job.target, text=text, blocks=to_dicts([section(body)]))
+    text, blocks = views.cancellation(event)
+    return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks))
+
+
+RENDERERS = {REMIND: render_reminder, CANCELLED: render_cancellation}
+PLANNERS = (plan,)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
+from slackapp.errors import UserError
 from slackapp.events.models import Answer, Attendance, Event, Rsvp, RsvpAction, Seat
 
 LIMITS = {"title": 150, "description": 2000, "location": 200, "online_link": 2000}
@@ -18,17 +19,7 @@ CHECKIN_OPENS = timedelta(minutes=30)
 MAX_CAPACITY = 100_000
 
 
-class EventError(ValueError):
-    """Something the rules refuse; the message is for the person who asked."""
-
-
-class FormErrors(EventError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-
-class NotYet(EventError):
+class NotYet(UserError):
     def __init__(self, opens: datetime):
         super().__init__("Check-in opens 30 minutes before the start.")
         self.opens = opens
@@ -96,13 +87,13 @@ def validate(raw: dict, *, now: datetime, editing: bool = False) -> EventDraft:
     if not location and not link:
         errors["location"] = "Give a place, an online link, or both."
     if errors:
-        raise FormErrors(errors)
+        raise UserError.in_fields(errors)
     return EventDraft(title, description, starts, ends, location, link, capacity, channel)
 
 
 def create_event(session: Session, *, team_id: str, user_id: str, is_officer: bool, draft: EventDraft) -> Event:
     if not is_officer:
-        raise EventError("Only club officers can create events.")
+        raise UserError("Only club officers can create events.")
     event = Event(
         team_id=team_id,
         title=draft.title,
@@ -120,11 +111,15 @@ def create_event(session: Session, *, team_id: str, user_id: str, is_officer: bo
     return event
 
 
-def get_event(session: Session, *, team_id: str, event_id: int, lock: bool = False) -> Event:
+def find_event(session: Session, *, team_id: str, event_id: int, lock: bool = False) -> Event | None:
     # Locked, answers to one event are applied one at a time, so capacity can't be overrun.
-    event = team_row(session, Event, team_id=team_id, row_id=event_id, lock=lock)
+    return team_row(session, Event, team_id=team_id, row_id=event_id, lock=lock)
+
+
+def get_event(session: Session, *, team_id: str, event_id: int, lock: bool = False) -> Event:
+    event = find_event(session, team_id=team_id, event_id=event_id, lock=lock)
     if event is None:
-        raise EventError("That event no longer exists.")
+        raise UserError("That event no longer exists.")
     return event
 
 
@@ -143,7 +138,7 @@ def ensure_message_free(session: Session, *, team_id: str, channel: str, ts: str
     """A message is the RSVP post of one live event at most, or reactions would be ambiguous."""
     taken = event_for_message(session, team_id=team_id, channel=channel, ts=ts)
     if taken is not None:
-        raise EventError(f"This message is already the RSVP post for “{taken.title}”. Cancel that event first to reuse it.")
+        raise UserError(f"This message is already the RSVP post for “{taken.title}”. Cancel that event first to reuse it.")
 
 
 def record_posts(session: Session, *, team_id: str, event_id: int, channel: str, rsvp_ts: str, post_ts: str) -> None:
@@ -157,7 +152,7 @@ def may_manage(event: Event, *, user_id: str, is_officer: bool) -> bool:
 
 def _ensure_may_manage(event: Event, *, user_id: str, is_officer: bool) -> None:
     if not may_manage(event, user_id=user_id, is_officer=is_officer):
-        raise EventError("Only the person who created this event, or an officer, can change it.")
+        raise UserError("Only the person who created this event, or an officer, can change it.")
 
 
 # --- answers ---------------------------------------------------------------------------------
@@ -167,7 +162,7 @@ def order_key(ts: str) -> str:
     """Slack's "1360782804.083113" as text that sorts in time order."""
     whole, _, fraction = str(ts).partition(".")
     if not whole.isdigit() or (fraction and not fraction.isdigit()):
-        raise EventError("That action carries no usable time.")
+        raise UserError("That action carries no usable time.")
     return f"{int(whole):012d}.{fraction[:6]:0<6}"
 
 
@@ -216,9 +211,9 @@ def record_action(
     delivery. `message` (channel, ts) is the message reacted to, which must be the event's."""
     event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
     if event.cancelled_at is not None:
-        raise EventError("This event was cancelled.")
+        raise UserError("This event was cancelled.")
     if message is not None and (event.channel, event.rsvp_ts) != message:
-        raise EventError("That message is not this event's RSVP post.")
+        raise UserError("That message is not this event's RSVP post.")
     statement = (
         insert_for(session)(RsvpAction)
         .values(team_id=team_id, event_id=event.id, user_id=user_id, delivery_id=delivery_id, action=action, at=order_key(at))
@@ -324,7 +319,7 @@ def find(session: Session, *, team_id: str, words: str, now: datetime) -> Event:
     if words.lstrip("#").isdigit():
         return get_event(session, team_id=team_id, event_id=int(words.lstrip("#")))
     if not words:
-        raise EventError("Which event? Give its number or part of its title, like `/events roster meet the firm`.")
+        raise UserError("Which event? Give its number or part of its title, like `/events roster meet the firm`.")
     candidates = [
         event
         for event in session.scalars(select(Event).where(Event.team_id == team_id).order_by(Event.starts_at.desc()).limit(200))
@@ -333,7 +328,7 @@ def find(session: Session, *, team_id: str, words: str, now: datetime) -> Event:
     current = [event for event in candidates if event.ends_at > now - timedelta(days=1)]
     found = current or candidates
     if not found:
-        raise EventError(f"No event matches “{words}”. `/events` lists the upcoming ones with their numbers.")
+        raise UserError(f"No event matches “{words}”. `/events` lists the upcoming ones with their numbers.")
     return sorted(found, key=lambda event: abs((event.starts_at - now).total_seconds()))[0]
 
 
@@ -351,11 +346,11 @@ def update_event(session: Session, *, team_id: str, event_id: int, user_id: str,
     event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
     _ensure_may_manage(event, user_id=user_id, is_officer=is_officer)
     if event.cancelled_at is not None:
-        raise EventError("This event was cancelled; create a new one instead.")
+        raise UserError("This event was cancelled; create a new one instead.")
     time_changed = (event.starts_at, event.ends_at) != (draft.starts_at, draft.ends_at)
     grew = event.capacity is not None and (draft.capacity is None or draft.capacity > event.capacity)
     if draft.capacity is not None and draft.capacity < _going_count(session, event):
-        raise FormErrors({"capacity": f"{_going_count(session, event)} people are already going; capacity can't be lower."})
+        raise UserError(f"{_going_count(session, event)} people are already going; capacity can't be lower.", field="capacity")
     event.title, event.description, event.location = draft.title, draft.description, draft.location
     event.online_link, event.capacity = draft.online_link, draft.capacity
     event.starts_at, event.ends_at = draft.starts_at, draft.ends_at
@@ -368,7 +363,7 @@ def cancel_event(session: Session, *, team_id: str, event_id: int, user_id: str,
     event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
     _ensure_may_manage(event, user_id=user_id, is_officer=is_officer)
     if event.cancelled_at is not None:
-        raise EventError("This event is already cancelled.")
+        raise UserError("This event is already cancelled.")
     event.cancelled_at = now or utcnow()
     return event, roster(session, event=event).answered
 
@@ -377,7 +372,7 @@ def delete_event(session: Session, *, team_id: str, event_id: int, user_id: str,
     event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
     _ensure_may_manage(event, user_id=user_id, is_officer=is_officer)
     if roster(session, event=event).answered:
-        raise EventError("People have answered this event, so it can't be deleted; cancel it instead and they will be told.")
+        raise UserError("People have answered this event, so it can't be deleted; cancel it instead and they will be told.")
     session.delete(event)
     return event
 
@@ -393,7 +388,7 @@ def open_checkin(session: Session, *, team_id: str, event_id: int, user_id: str,
     event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
     _ensure_may_manage(event, user_id=user_id, is_officer=is_officer)
     if event.cancelled_at is not None:
-        raise EventError("This event was cancelled.")
+        raise UserError("This event was cancelled.")
     if not event.checkin_code:
         # No 0/O or 1/I: people read it off a screen and type it.
         event.checkin_code = "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(6))
@@ -409,24 +404,24 @@ def check_in(session: Session, *, team_id: str, user_id: str, now: datetime, eve
     if code is not None:
         event = session.scalar(select(Event).where(Event.team_id == team_id, Event.checkin_code == code.strip().upper()))
         if event is None:
-            raise EventError("That check-in code doesn't match any event. Check it with the officer at the door.")
+            raise UserError("That check-in code doesn't match any event. Check it with the officer at the door.")
     else:
         event = get_event(session, team_id=team_id, event_id=event_id or 0)
         if not event.checkin_code:
-            raise EventError("Check-in for this event isn't open.")
+            raise UserError("Check-in for this event isn't open.")
     if event.cancelled_at is not None:
-        raise EventError("This event was cancelled.")
+        raise UserError("This event was cancelled.")
     opens, closes = checkin_window(event)
     if now < opens:
         raise NotYet(opens)
     if now > closes:
-        raise EventError("Check-in has closed: the event is over.")
+        raise UserError("Check-in has closed: the event is over.")
     return event, _attend(session, event=event, user_id=user_id, method="code" if code else "button", by=user_id)
 
 
 def mark_attended(session: Session, *, team_id: str, event_id: int, user_id: str, is_officer: bool, members: list[str]) -> int:
     if not is_officer:
-        raise EventError("Only officers can mark attendance.")
+        raise UserError("Only officers can mark attendance.")
     event = get_event(session, team_id=team_id, event_id=event_id)
     return sum(_attend(session, event=event, user_id=member, method="officer", by=user_id) for member in dict.fromkeys(members))
 

@@ -17,29 +17,43 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from slackapp.events.ids import (
+    ATTEND_BLOCK,
+    CALENDAR,
+    CANCEL,
+    CANT,
+    DELETE,
+    EDIT,
+    FORM,
+    GOING,
+    HERE,
+    MARK_ATTENDED,
+    MAYBE,
+    NEW,
+    OPEN_CHECKIN,
+    ROSTER_CSV,
+    VALUE,
+)
 from slackapp.events.models import Event, Seat
 from slackapp.events.service import LIMITS, Roster
 from slackapp.slack.blocks import actions, button, context, section
-from slackapp.slack.text import date_token, escape, truncate
-
-COMMAND = "/events"
-FORM = "event_form"
-SHORTCUT = "make_rsvp_post"
-GOING, MAYBE, CANT = "event_going", "event_maybe", "event_cant"
-CALENDAR = "event_calendar"
-NEW = "event_new"
-EDIT, CANCEL, DELETE = "event_edit", "event_cancel", "event_delete"
-ROSTER_CSV = "event_roster_csv"
-OPEN_CHECKIN = "event_open_checkin"
-HERE = "event_here"
-MARK_ATTENDED = "event_mark_attended"
-VALUE = "value"
+from slackapp.slack.phrases import date_token, time_range
+from slackapp.slack.text import escape, truncate
 
 PROMPT = "React :white_check_mark: going · :thinking_face: maybe · :x: can't go"
+NOT_MANAGER = "Only the person who created this event, or an officer, can do that."
+ONLY_OFFICERS_CREATE = "Only club officers can create events."
+ONLY_OFFICERS_ROSTER = "Only club officers can see rosters."
+ONLY_OFFICERS_EXPORT = "Only club officers can export rosters."
+NOT_YOUR_MESSAGE = "Make RSVP post works on an announcement you wrote yourself."
+NO_EVENTS_CHANNEL = "The event is saved, but there's no channel to announce it in. Choose an events channel in `/club config`."
+NOT_ANNOUNCED = "The event is saved, but I couldn't announce it:"
+NO_COUNTS_REPLY = "The event is saved and reactions on your message count, but I couldn't post the counts under it. Invite me to the channel."
+ROSTER_SENT = "The roster is in your DMs with me."
 
 
 def when(event: Event) -> str:
-    return f"{date_token(event.starts_at)} – {date_token(event.ends_at, '{time}')}"
+    return time_range(event.starts_at, event.ends_at)
 
 
 def place(event: Event) -> str:
@@ -145,7 +159,7 @@ def roster_view(event: Event, roster: Roster, *, tz_note: str = "") -> list:
         blocks.append(
             section(
                 "Mark people as attended:",
-                block_id=f"attend_{event.id}",
+                block_id=f"{ATTEND_BLOCK}{event.id}",
                 accessory=UserMultiSelectElement(action_id=MARK_ATTENDED, placeholder="Choose people"),
             )
         )
@@ -248,3 +262,89 @@ HELP = """*Events*
 • Message menu → *Make RSVP post* — officers: turn your own announcement into an event
 • `/events roster <number or title>` — officers: who is going, maybe, can't, waitlisted, checked in; export CSV; open check-in; edit or cancel
 • `/events checkin CODE` — check in at the door with the code the officer shows"""
+
+
+def help_blocks() -> list:
+    return [section(HELP)]
+
+
+def unknown_command(verb: str) -> str:
+    return f"I don't know `/events {escape(verb)}`.\n{HELP}"
+
+
+_ANSWERED = {
+    Seat.going: "You're going to {title}. See you there!",
+    Seat.waitlist: "{title} is full: you're on the waitlist.",
+    Seat.maybe: "Noted: maybe for {title}.",
+    Seat.no: "Noted: you can't make {title}.",
+}
+
+
+def answered(event: Event, seat: Seat) -> str:
+    return _ANSWERED.get(seat, "Noted.").format(title=escape(event.title))
+
+
+def waitlisted(event: Event, place: int) -> str:
+    return f"*{escape(event.title)}* is full, so you're #{place} on the waitlist. I'll DM you if a place opens."
+
+
+def promoted(event: Event) -> str:
+    return f"A place opened up: you're going to *{escape(event.title)}* ({when(event)})."
+
+
+def cancelled(event: Event, told: int) -> str:
+    return f"Cancelled {escape(event.title)}. {told} people who answered will get a DM."
+
+
+def deleted(event: Event) -> str:
+    return f"Deleted {escape(event.title)}."
+
+
+def calendar_links(event: Event, link: str) -> str:
+    return f"<{link}|Add {escape(event.title)} to Google Calendar> · the .ics file for any calendar is in your DMs."
+
+
+def checkin_not_yet(opens) -> str:
+    return f"Check-in opens at {date_token(opens)}, 30 minutes before the start."
+
+
+def checked_in(event: Event, *, new: bool, by_code: bool) -> str:
+    return f"{'Checked in' if new else 'You were already checked in'}: {escape(event.title)}." + (" Enjoy!" if by_code else "")
+
+
+def checkin_opened(event: Event, opens) -> str:
+    return (
+        f"Check-in is open from {date_token(opens)}. Members can press *I'm here* in the channel, "
+        f"or type `/events checkin {event.checkin_code}`."
+    )
+
+
+def checkin_post_failed(reason: str) -> str:
+    return f"I couldn't post the check-in button: {reason}"
+
+
+def marked(added: int) -> str:
+    return f"Marked {added} more as attended."
+
+
+def reminder(event: Event, *, hours: int, seat: str) -> tuple[str, list]:
+    soon = "in 1 hour" if hours == 1 else "tomorrow" if hours == 24 else f"in {hours} hours"
+    text = f"Reminder: {escape(event.title)} starts {soon}."
+    body = f":alarm_clock: *{escape(event.title)}* starts {soon}.\n{when(event)} · {place(event)}"
+    if seat == Seat.maybe.value:
+        body += "\nYou said maybe: let the club know with Going or Can't go on the event's post."
+    return text, [section(body)]
+
+
+def cancellation(event: Event) -> tuple[str, list]:
+    text = f"Cancelled: {escape(event.title)}"
+    body = f":no_entry: *{escape(event.title)}* ({when(event)}) is cancelled. Sorry, and thanks for answering."
+    return text, [section(body)]
+
+
+def roster_title(event: Event, *, escaped: bool = True) -> str:
+    return f"Roster: {escape(event.title) if escaped else event.title}"
+
+
+def roster_comment(event: Event) -> str:
+    return f"Roster for {escape(event.title)}"

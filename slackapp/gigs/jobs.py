@@ -8,14 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slackapp.club import service as club
-from slackapp.gigs import service
+from slackapp.errors import UserError
+from slackapp.gigs import service, views
 from slackapp.gigs.models import Gig, GigStatus
 from slackapp.scheduler import queue
 from slackapp.scheduler.clock import local
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
-from slackapp.slack.blocks import section, to_dicts
-from slackapp.slack.text import escape
+from slackapp.slack.blocks import to_dicts
 
 KIND = "gig_overdue"
 
@@ -43,15 +43,15 @@ def plan(session: Session, now: datetime) -> int:
 def render(session: Session, job: Job, now: datetime) -> Outgoing:
     try:
         gig = service.get_gig(session, team_id=job.team_id, gig_id=int(job.payload["gig_id"]))
-    except service.GigError:
+    except UserError:
         raise Skip("the gig was deleted") from None
     current = service.roster(session, gig=gig)
     if gig.status != GigStatus.open.value or len(current.volunteers) >= gig.slots:
         raise Skip("the gig was filled or finished meanwhile")
     channel = club.workspace(session, team_id=job.team_id).officers_channel or job.target
-    text = f"Gig past its due date with free spots: {escape(gig.title)}"
-    body = (
-        f":hourglass: *{escape(gig.title)}* was due {gig.due_date:%b %-d} and has {len(current.volunteers)} of {gig.slots} spots filled. "
-        "Extend it, find volunteers, or mark it done."
-    )
-    return Outgoing(channel=channel, text=text, blocks=to_dicts([section(body)]))
+    text, blocks = views.overdue(gig, current)
+    return Outgoing(channel=channel, text=text, blocks=to_dicts(blocks))
+
+
+RENDERERS = {KIND: render}
+PLANNERS = (plan,)

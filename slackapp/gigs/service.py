@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.db import team_row, utcnow
+from slackapp.errors import UserError
 from slackapp.gigs.models import Gig, GigRequest, GigStatus, GigVolunteer, RequestStatus, Spot
 
 SKILLS = ("web design", "social media", "data analysis", "writing", "graphic design", "event planning", "video")
@@ -20,26 +21,16 @@ MAX_SLOTS = 50
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-class GigError(ValueError):
-    """Something the rules refuse; the message is for the person who asked."""
-
-
-class FormErrors(GigError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-
 def parse_hours(value: object) -> Decimal:
     """Hours as people give them: 0–200, at most one decimal ("2.5", not "2.25")."""
     try:
         hours = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise GigError("Give the hours as a number, like 4 or 2.5.") from None
+        raise UserError("Give the hours as a number, like 4 or 2.5.") from None
     if not hours.is_finite() or hours < 0 or hours > MAX_HOURS:
-        raise GigError("Hours must be between 0 and 200.")
+        raise UserError("Hours must be between 0 and 200.")
     if hours != hours.quantize(Decimal("0.1")):
-        raise GigError("Use at most one decimal, like 2.5.")
+        raise UserError("Use at most one decimal, like 2.5.")
     return hours.quantize(Decimal("0.1"))
 
 
@@ -87,7 +78,7 @@ def _skills(raw: dict) -> str | None:
 def _hours(raw: dict, errors: dict) -> Decimal:
     try:
         return parse_hours(raw.get("hours"))
-    except GigError as exc:
+    except UserError as exc:
         errors["hours"] = str(exc)
         return Decimal(0)
 
@@ -120,7 +111,7 @@ def validate_gig(raw: dict, *, today: date, poster: str) -> GigDraft:
     if not isinstance(contact, str) or not _USER.match(contact):
         errors["contact"] = "Pick a person from the list."
     if errors:
-        raise FormErrors(errors)
+        raise UserError.in_fields(errors)
     return GigDraft(title=title, needed=needed, skills=_skills(raw), hours=hours, slots=slots, due_date=due, contact=contact)
 
 
@@ -131,7 +122,7 @@ def validate_request(raw: dict, *, today: date) -> RequestDraft:
     hours = _hours(raw, errors)
     due = _due(raw, errors, today)
     if errors:
-        raise FormErrors(errors)
+        raise UserError.in_fields(errors)
     return RequestDraft(organization=organization, needed=needed, skills=_skills(raw), hours=hours, due_date=due)
 
 
@@ -140,7 +131,7 @@ ONLY_OFFICERS_POST = "Only club officers can post gigs. Anyone can ask for help 
 
 def post_gig(session: Session, *, team_id: str, user_id: str, is_officer: bool, draft: GigDraft, organization: str | None = None) -> Gig:
     if not is_officer:
-        raise GigError(ONLY_OFFICERS_POST)
+        raise UserError(ONLY_OFFICERS_POST)
     gig = Gig(
         team_id=team_id,
         title=draft.title,
@@ -159,12 +150,21 @@ def post_gig(session: Session, *, team_id: str, user_id: str, is_officer: bool, 
     return gig
 
 
-def get_gig(session: Session, *, team_id: str, gig_id: int, lock: bool = False) -> Gig:
+def find_gig(session: Session, *, team_id: str, gig_id: int, lock: bool = False) -> Gig | None:
     # Locked, clicks on one gig are applied one at a time, so its slots can't be overfilled.
-    gig = team_row(session, Gig, team_id=team_id, row_id=gig_id, lock=lock)
+    return team_row(session, Gig, team_id=team_id, row_id=gig_id, lock=lock)
+
+
+def get_gig(session: Session, *, team_id: str, gig_id: int, lock: bool = False) -> Gig:
+    gig = find_gig(session, team_id=team_id, gig_id=gig_id, lock=lock)
     if gig is None:
-        raise GigError("That gig no longer exists.")
+        raise UserError("That gig no longer exists.")
     return gig
+
+
+def record_announcement(session: Session, *, team_id: str, gig_id: int, channel: str, ts: str) -> None:
+    gig = get_gig(session, team_id=team_id, gig_id=gig_id)
+    gig.announce_channel, gig.announce_ts = channel, ts
 
 
 @dataclass(frozen=True)
@@ -196,7 +196,7 @@ def volunteer(session: Session, *, team_id: str, gig_id: int, user_id: str, now:
     """Take a free slot, or join the waitlist. However many click at once, only `slots` get in."""
     gig = get_gig(session, team_id=team_id, gig_id=gig_id, lock=True)
     if gig.status != GigStatus.open.value:
-        raise GigError("This gig is done; thanks for offering!")
+        raise UserError("This gig is done; thanks for offering!")
     mine = session.scalar(select(GigVolunteer).where(GigVolunteer.gig_id == gig.id, GigVolunteer.user_id == user_id))
     current = roster(session, gig=gig)
     if mine is not None and mine.spot != Spot.withdrawn.value:
@@ -215,10 +215,10 @@ def withdraw(session: Session, *, team_id: str, gig_id: int, user_id: str) -> st
     """Give up a slot or a waitlist place. Returns who was promoted into the freed slot, if anyone."""
     gig = get_gig(session, team_id=team_id, gig_id=gig_id, lock=True)
     if gig.status != GigStatus.open.value:
-        raise GigError("This gig is done, so there is nothing to withdraw from.")
+        raise UserError("This gig is done, so there is nothing to withdraw from.")
     mine = session.scalar(select(GigVolunteer).where(GigVolunteer.gig_id == gig.id, GigVolunteer.user_id == user_id))
     if mine is None or mine.spot == Spot.withdrawn.value:
-        raise GigError("You haven't volunteered for this gig.")
+        raise UserError("You haven't volunteered for this gig.")
     had_slot = mine.spot == Spot.volunteer.value
     mine.spot = Spot.withdrawn.value
     session.flush()
@@ -244,21 +244,21 @@ def finish(session: Session, *, team_id: str, gig_id: int, user_id: str, is_offi
     """Mark a gig done and store each volunteer's confirmed hours. Returns the hours by volunteer."""
     gig = get_gig(session, team_id=team_id, gig_id=gig_id, lock=True)
     if not may_finish(gig, user_id=user_id, is_officer=is_officer):
-        raise GigError("Only the gig's contact or an officer can mark it done and confirm hours.")
+        raise UserError("Only the gig's contact or an officer can mark it done and confirm hours.")
     if gig.status != GigStatus.open.value:
-        raise GigError("This gig is already marked done.")
+        raise UserError("This gig is already marked done.")
     volunteers = roster(session, gig=gig).volunteers
     if set(hours) != set(volunteers):
-        raise GigError("The volunteers changed meanwhile; open the form again.")
+        raise UserError("The volunteers changed meanwhile; open the form again.")
     errors: dict[str, str] = {}
     confirmed: dict[str, Decimal] = {}
     for volunteer_id, value in hours.items():
         try:
             confirmed[volunteer_id] = parse_hours(value)
-        except GigError as exc:
+        except UserError as exc:
             errors[volunteer_id] = str(exc)
     if errors:
-        raise FormErrors(errors)
+        raise UserError.in_fields(errors)
     for volunteer_id, value in confirmed.items():
         session.execute(
             update(GigVolunteer)
@@ -318,14 +318,12 @@ def create_request(session: Session, *, team_id: str, user_id: str, draft: Reque
 def get_request(session: Session, *, team_id: str, request_id: int) -> GigRequest:
     found = team_row(session, GigRequest, team_id=team_id, row_id=request_id)
     if found is None:
-        raise GigError("That request no longer exists.")
+        raise UserError("That request no longer exists.")
     return found
 
 
-class AlreadyDecided(GigError):
-    def __init__(self, request: GigRequest):
-        super().__init__(f"<@{request.decided_by}> already {request.status} this request.")
-        self.request = request
+def already_decided(request: GigRequest) -> UserError:
+    return UserError(f"<@{request.decided_by}> already {request.status} this request.")
 
 
 def decide(
@@ -341,12 +339,12 @@ def decide(
 ) -> tuple[GigRequest, Gig | None]:
     """Approve (posting the gig, with the requester as contact) or decline, once: first click wins."""
     if not is_officer:
-        raise GigError("Only club officers can approve or decline requests.")
+        raise UserError("Only club officers can approve or decline requests.")
     reason = (reason or "").strip() or None
     if not approve and not reason:
-        raise FormErrors({"reason": "Tell them why, so they can try elsewhere or ask again."})
+        raise UserError("Tell them why, so they can try elsewhere or ask again.", field="reason")
     if reason and len(reason) > LIMITS["reason"]:
-        raise FormErrors({"reason": f"Keep this under {LIMITS['reason']} characters."})
+        raise UserError(f"Keep this under {LIMITS['reason']} characters.", field="reason")
     status = RequestStatus.approved if approve else RequestStatus.declined
     won = session.execute(
         update(GigRequest)
@@ -356,7 +354,7 @@ def decide(
     request = get_request(session, team_id=team_id, request_id=request_id)
     session.refresh(request)
     if won != 1:
-        raise AlreadyDecided(request)
+        raise already_decided(request)
     if not approve:
         return request, None
     draft = GigDraft(

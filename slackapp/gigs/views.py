@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
-from decimal import Decimal
 
 from slack_sdk.models.blocks import (
     DatePickerElement,
@@ -18,28 +16,32 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from slackapp.gigs.models import Gig, GigRequest
-from slackapp.gigs.service import LIMITS, SKILLS, Roster
+from slackapp.gigs.ids import (
+    APPROVE,
+    DECLINE,
+    DECLINE_FORM,
+    DONE,
+    FINISH_FORM,
+    FORM,
+    HOURS_BLOCK,
+    REQUEST_FORM,
+    VALUE,
+    VOLUNTEER,
+    WITHDRAW,
+)
+from slackapp.gigs.models import Gig, GigRequest, GigStatus, RequestStatus, Spot
+from slackapp.gigs.service import LIMITS, SKILLS, Joined, Roster
 from slackapp.slack.blocks import actions, button, context, section
+from slackapp.slack.phrases import hours as hours_text
+from slackapp.slack.phrases import plural
 from slackapp.slack.text import escape, truncate
 
-COMMAND = "/gigs"
-FORM = "gig_form"
-REQUEST_FORM = "gig_request_form"
-DECLINE_FORM = "gig_decline_form"
-FINISH_FORM = "gig_finish_form"
-VOLUNTEER = "gig_volunteer"
-WITHDRAW = "gig_withdraw"
-DONE = "gig_done"
-APPROVE = "gig_request_approve"
-DECLINE = "gig_request_decline"
-VALUE = "value"
-HOURS_BLOCK = "hours_"
-
-
-def hours_text(hours) -> str:
-    """4.0 -> "4", 2.5 -> "2.5" (hours are stored with one decimal)."""
-    return format(Decimal(hours).normalize(), "f")
+ONLY_MANAGERS_FINISH = "Only the gig's contact or an officer can mark it done and confirm hours."
+ALREADY_DONE = "This gig is already marked done."
+NO_GIGS_CHANNEL = "The gig is posted and listed in `/gigs`. Choose a gigs channel in `/club config` to announce gigs."
+NOT_ANNOUNCED = "The gig is posted and listed in `/gigs`, but I couldn't announce it:"
+NO_REVIEWERS = "Thanks! No officer is set up to review requests yet; please tell a club officer directly."
+SPOT_OPENED = "A spot opened up and it's yours!"
 
 
 def gig_text(gig: Gig, current: Roster) -> str:
@@ -52,10 +54,10 @@ def gig_text(gig: Gig, current: Roster) -> str:
         facts.append(f"due {gig.due_date:%b %-d, %Y}")
     facts.append(f"contact <@{gig.contact}>")
     lines.append(" · ".join(facts))
-    filled = f"*{len(current.volunteers)} of {gig.slots} spot{'s' if gig.slots != 1 else ''} filled*"
+    filled = f"*{len(current.volunteers)} of {plural(gig.slots, 'spot')} filled*"
     if current.waitlist:
         filled += f" · {len(current.waitlist)} on the waitlist"
-    if gig.status == "done":
+    if gig.status == GigStatus.done.value:
         filled = "*Done* · thank you, volunteers!"
     lines.append(filled)
     return "\n".join(lines)
@@ -64,7 +66,7 @@ def gig_text(gig: Gig, current: Roster) -> str:
 def announcement(gig: Gig, current: Roster) -> tuple[str, list]:
     text = f"Volunteer gig: {escape(gig.title)}"
     blocks = [section(":raised_hand: *Volunteer gig*"), section(gig_text(gig, current))]
-    if gig.status == "open":
+    if gig.status == GigStatus.open.value:
         full = len(current.volunteers) >= gig.slots
         blocks.append(
             actions(
@@ -93,7 +95,7 @@ def my_gigs(volunteered: list[tuple[Gig, str]], posted: list[Gig]) -> list:
     blocks: list = [HeaderBlock(text="Your gigs")]
     if volunteered:
         lines = [
-            f"• *{escape(gig.title)}* — {'done' if gig.status == 'done' else 'on the waitlist' if spot == 'waitlist' else 'volunteering'}"
+            f"• *{escape(gig.title)}* — {'done' if gig.status == GigStatus.done.value else 'on the waitlist' if spot == Spot.waitlist.value else 'volunteering'}"
             for gig, spot in volunteered[:30]
         ]
         blocks.append(section("*You volunteered for*\n" + "\n".join(lines)))
@@ -196,7 +198,7 @@ def request_review(request: GigRequest) -> tuple[str, list]:
             f"{escape(truncate(request.needed, 1500))}\n{' · '.join(facts)}"
         ),
     ]
-    if request.status == "pending":
+    if request.status == RequestStatus.pending.value:
         blocks.append(
             actions(
                 button("Approve and post", APPROVE, str(request.id), style="primary"),
@@ -260,6 +262,10 @@ HELP = """*Volunteer gigs*
 • The contact or an officer marks a gig done and confirms each volunteer's hours"""
 
 
+def help_blocks() -> list:
+    return [section(HELP)]
+
+
 def volunteer_dm(gig: Gig) -> str:
     return (
         f"You're volunteering for *{escape(gig.title)}*. Thank you!\n{escape(truncate(gig.needed, 1500))}\n"
@@ -271,5 +277,44 @@ def thanks_dm(gig: Gig, hours) -> str:
     return f":tada: *{escape(gig.title)}* is done. Thank you! {hours_text(hours)} volunteer hours are on your record."
 
 
-def due_text(day: date | None) -> str:
-    return f"{day:%b %-d}" if day else "no due date"
+def unknown_command(verb: str) -> str:
+    return f"I don't know `/gigs {verb}`.\n{HELP}"
+
+
+def joined(gig: Gig, outcome: Joined) -> str:
+    if outcome.spot == Spot.waitlist:
+        return f"All spots are taken, so you're #{outcome.position} on the waitlist for {escape(gig.title)}. I'll DM you if a spot frees up."
+    if not outcome.new:
+        return f"You're already volunteering for {escape(gig.title)}."
+    return f"You're in: {escape(gig.title)}. Details are in your DMs."
+
+
+def volunteered(gig: Gig, volunteer_id: str) -> str:
+    """To the gig's contact."""
+    return f"<@{volunteer_id}> volunteered for *{escape(gig.title)}*."
+
+
+def withdrawn(gig: Gig) -> str:
+    return f"You've withdrawn from {escape(gig.title)}."
+
+
+def request_sent(request: GigRequest) -> str:
+    return f"Thanks! Your request for {escape(request.organization)} went to the club's officers. You'll hear back here."
+
+
+def request_approved(request: GigRequest) -> str:
+    return f"Good news: the club approved your request from {escape(request.organization)}. It is posted as a gig with you as the contact."
+
+
+def request_declined(request: GigRequest) -> str:
+    return f"The club's officers declined your request from {escape(request.organization)}: {escape(request.reason)}"
+
+
+def overdue(gig: Gig, current: Roster) -> tuple[str, list]:
+    """To officers, once: a gig past its due date that still has free spots."""
+    text = f"Gig past its due date with free spots: {escape(gig.title)}"
+    body = (
+        f":hourglass: *{escape(gig.title)}* was due {gig.due_date:%b %-d} and has {len(current.volunteers)} of {gig.slots} spots filled. "
+        "Extend it, find volunteers, or mark it done."
+    )
+    return text, [section(body)]

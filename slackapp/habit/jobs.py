@@ -24,6 +24,11 @@ def key_prefix(user_id: str) -> str:
     return f"habit:{user_id}:"
 
 
+def cancel_upcoming(session: Session, *, team_id: str, user_id: str, now: datetime) -> None:
+    """A moved or stopped check-in must not still arrive at the old time."""
+    queue.cancel(session, team_id=team_id, kind=KIND, key_prefix=key_prefix(user_id), reason="check-in moved or turned off", now=now)
+
+
 def plan(session: Session, now: datetime) -> int:
     members = service.enabled_members(session)
     if not members:
@@ -63,3 +68,7 @@ def render(session: Session, job: Job, now: datetime) -> Outgoing:
     streak = service.streak(session, team_id=job.team_id, user_id=job.target, this_week=week)
     text, blocks = views.checklist(week, ticked, streak)
     return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks))
+
+
+RENDERERS = {KIND: render}
+PLANNERS = (plan,)

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for
+from slackapp.errors import UserError
 from slackapp.habit.models import HabitCheck, HabitMember
 from slackapp.scheduler.clock import WEEKDAYS, parse_time, parse_weekday, week_start
 
@@ -20,10 +21,6 @@ ITEMS: dict[str, str] = {
     "prepare": "Prepared for a job fair or meeting",
 }
 HISTORY_WEEKS = 8
-
-
-class HabitError(ValueError):
-    """A request the habit rules refuse; the message is for the member."""
 
 
 def member(session: Session, *, team_id: str, user_id: str) -> HabitMember | None:
@@ -40,15 +37,15 @@ def turn(session: Session, *, team_id: str, user_id: str, on: bool) -> HabitMemb
 
 
 def parse_schedule(words: list[str]) -> tuple[int, time]:
-    """`tue 18:00` -> (1, 18:00). Raises HabitError with a usage line otherwise."""
+    """`tue 18:00` -> (1, 18:00). Raises UserError with a usage line otherwise."""
     usage = "Say a day and a time, like `/internships habit day tue 18:00`."
     if len(words) != 2:
-        raise HabitError(usage)
+        raise UserError(usage)
     weekday, at = parse_weekday(words[0]), parse_time(words[1])
     if weekday is None:
-        raise HabitError(f"“{words[0]}” is not a day I know. Use mon, tue, wed, thu, fri, sat or sun.")
+        raise UserError(f"“{words[0]}” is not a day I know. Use mon, tue, wed, thu, fri, sat or sun.")
     if at is None:
-        raise HabitError(f"“{words[1]}” is not a time I understand. Use 24-hour time like 18:00, or 6pm.")
+        raise UserError(f"“{words[1]}” is not a time I understand. Use 24-hour time like 18:00, or 6pm.")
     return weekday, at
 
 
@@ -66,9 +63,9 @@ def record(session: Session, *, team_id: str, user_id: str, week: date, ticked: 
     """Make the week's ticks exactly `ticked` (Slack sends the whole selection on every click)."""
     unknown = ticked - set(ITEMS)
     if unknown:
-        raise HabitError("That checklist item is not one I know.")
+        raise UserError("That checklist item is not one I know.")
     if week != week_start(week):
-        raise HabitError("That checklist belongs to no week I know.")
+        raise UserError("That checklist belongs to no week I know.")
     current = ticks(session, team_id=team_id, user_id=user_id, week=week)
     for item in ticked - current:
         session.execute(

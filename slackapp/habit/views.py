@@ -6,18 +6,20 @@ from datetime import date
 
 from slack_sdk.models.blocks import ActionsBlock, CheckboxesElement, HeaderBlock, Option
 
+from slackapp.habit.ids import BLOCK_PREFIX, TICK
 from slackapp.habit.models import HabitMember
 from slackapp.habit.service import ITEMS, ClubHabit, History, schedule_text
 from slackapp.slack.blocks import context, section
+from slackapp.slack.phrases import plural
 
-TICK = "habit_tick"
-BLOCK_PREFIX = "habit_week_"
+BROKEN_CHECKLIST = "That checklist is broken; wait for next week's."
+TURNED_OFF = "Weekly check-ins are off. `/internships habit on` brings them back."
 
 
 def _streak_text(streak: int) -> str:
     if streak == 0:
         return "Tick a box to start a streak."
-    return f":fire: {streak} week{'s' if streak != 1 else ''} in a row"
+    return f":fire: {plural(streak, 'week')} in a row"
 
 
 def checklist(week: date, ticked: set[str], streak: int) -> tuple[str, list]:
@@ -64,7 +66,7 @@ def club_summary(summary: ClubHabit) -> list:
     """Officers' view: counts only."""
     lines = [f"`{week:%b %d}`  {count} of {summary.participants} kept the habit" for week, count in summary.weeks]
     return [
-        section(f"*The club* — {summary.participants} member{'s' if summary.participants != 1 else ''} taking part\n" + "\n".join(lines)),
+        section(f"*The club* — {plural(summary.participants, 'member')} taking part\n" + "\n".join(lines)),
         context("Counts only: no one's own record is shown to officers."),
     ]
 
@@ -73,3 +75,7 @@ USAGE = (
     "`/internships habit` — your last 8 weeks · `/internships habit on` / `off` · "
     "`/internships habit day tue 18:00` — when your weekly checklist arrives (your own time zone)"
 )
+
+
+def schedule_confirmed(found: HabitMember, tz: str) -> str:
+    return f"You're in: your checklist arrives {schedule_text(found)} ({tz} time)."

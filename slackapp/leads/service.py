@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
+from slackapp.errors import UserError
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
 
 PAGE_SIZE = 10
@@ -21,23 +22,12 @@ REQUIRED = ("company", "role", "url", "kind")
 SOON_DAYS = 7
 
 
-class LeadError(ValueError):
-    """Something the person asked for that the rules refuse; the message is for them."""
-
-
-class FormErrors(LeadError):
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(errors.values()))
-        self.errors = errors
-
-
-class DuplicateLead(LeadError):
-    def __init__(self, existing: Lead):
-        super().__init__(
-            f"This link was already shared as “{existing.role} at {existing.company}” on "
-            f"{existing.created_at:%b %-d, %Y}. Find it with /internships {existing.company}"[:150]
-        )
-        self.existing = existing
+def duplicate(existing: Lead) -> UserError:
+    return UserError(
+        f"This link was already shared as “{existing.role} at {existing.company}” on "
+        f"{existing.created_at:%b %-d, %Y}. Find it with /internships {existing.company}"[:150],
+        field="url",
+    )
 
 
 @dataclass(frozen=True)
@@ -70,7 +60,7 @@ def _is_web_link(url: str) -> bool:
 
 
 def validate(raw: dict[str, object], *, today: date) -> LeadDraft:
-    """Check a submitted form. Raises FormErrors keyed by field name, all problems at once."""
+    """Check a submitted form. Raises UserError keyed by field name, all problems at once."""
     errors: dict[str, str] = {}
 
     def clean(name: str) -> str | None:
@@ -120,7 +110,7 @@ def validate(raw: dict[str, object], *, today: date) -> LeadDraft:
         tags = ", ".join(dict.fromkeys(tag.strip().lower() for tag in tags.split(",") if tag.strip())) or None
 
     if errors:
-        raise FormErrors(errors)
+        raise UserError.in_fields(errors)
     return LeadDraft(
         company=values["company"],
         role=values["role"],
@@ -135,10 +125,14 @@ def validate(raw: dict[str, object], *, today: date) -> LeadDraft:
     )
 
 
+def find_lead(session: Session, *, team_id: str, lead_id: int) -> Lead | None:
+    return team_row(session, Lead, team_id=team_id, row_id=lead_id)
+
+
 def get_lead(session: Session, *, team_id: str, lead_id: int) -> Lead:
-    lead = team_row(session, Lead, team_id=team_id, row_id=lead_id)
+    lead = find_lead(session, team_id=team_id, lead_id=lead_id)
     if lead is None:
-        raise LeadError("That lead no longer exists.")
+        raise UserError("That lead no longer exists.")
     return lead
 
 
@@ -150,7 +144,7 @@ def create_lead(session: Session, *, team_id: str, user_id: str, draft: LeadDraf
     url_key = normalize_url(draft.url)
     existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
     if existing is not None:
-        raise DuplicateLead(existing)
+        raise duplicate(existing)
     lead = Lead(team_id=team_id, posted_by=user_id, url_key=url_key, created_at=now or utcnow(), **_columns(draft))
     try:
         with session.begin_nested():
@@ -160,7 +154,7 @@ def create_lead(session: Session, *, team_id: str, user_id: str, draft: LeadDraf
         existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
         if existing is None:
             raise
-        raise DuplicateLead(existing) from None
+        raise duplicate(existing) from None
     return lead
 
 
@@ -185,7 +179,7 @@ def may_manage(lead: Lead, *, user_id: str, is_officer: bool) -> bool:
 
 def _ensure_may_manage(lead: Lead, *, user_id: str, is_officer: bool) -> None:
     if not may_manage(lead, user_id=user_id, is_officer=is_officer):
-        raise LeadError("Only the person who shared this lead, or an officer, can change it.")
+        raise UserError("Only the person who shared this lead, or an officer, can change it.")
 
 
 def update_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, is_officer: bool, draft: LeadDraft) -> Lead:
@@ -195,7 +189,7 @@ def update_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, i
     if url_key != lead.url_key:
         existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
         if existing is not None:
-            raise DuplicateLead(existing)
+            raise duplicate(existing)
         lead.url_key = url_key
     for name, value in _columns(draft).items():
         setattr(lead, name, value)
@@ -263,7 +257,7 @@ def parse_query(text_: str) -> Query:
         elif lowered.startswith("type:"):
             wanted = lowered.removeprefix("type:")
             if wanted not in _TYPE_WORDS:
-                raise LeadError(f"I don't know the type “{token[5:]}”. Use type:internship, type:micro, type:part-time or type:full-time.")
+                raise UserError(f"I don't know the type “{token[5:]}”. Use type:internship, type:micro, type:part-time or type:full-time.")
             kind = _TYPE_WORDS[wanted]
         else:
             words.append(token)
@@ -350,7 +344,7 @@ def _saved(session: Session, *, team_id: str, user_id: str, lead_id: int) -> Sav
         select(SavedLead).where(SavedLead.team_id == team_id, SavedLead.user_id == user_id, SavedLead.lead_id == lead_id)
     )
     if saved is None:
-        raise LeadError("You haven't saved that lead. Press Save on it first.")
+        raise UserError("You haven't saved that lead. Press Save on it first.")
     return saved
 
 
@@ -358,7 +352,7 @@ def move_stage(session: Session, *, team_id: str, user_id: str, lead_id: int, st
     try:
         wanted = Stage(stage)
     except ValueError:
-        raise LeadError("That is not a status I know.") from None
+        raise UserError("That is not a status I know.") from None
     saved = _saved(session, team_id=team_id, user_id=user_id, lead_id=lead_id)
     saved.stage = wanted.value
     saved.updated_at = utcnow()

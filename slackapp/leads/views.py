@@ -21,8 +21,19 @@ from slack_sdk.models.views import View
 from slackapp.leads import ids
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
 from slackapp.leads.service import LIMITS, Page, due_soon
+from slackapp.scheduler.clock import end_of_day
 from slackapp.slack.blocks import actions, button, context, section
-from slackapp.slack.text import date_token, end_of_day, escape, truncate
+from slackapp.slack.phrases import date_token, deadline, plural
+from slackapp.slack.text import escape, truncate
+
+BROKEN_PAGE = "That page link is broken. Run `/internships` again."
+ONLY_MANAGERS_EDIT = "Only the person who shared this lead, or an officer, can edit it."
+NO_LEADS_CHANNEL = (
+    "Your lead is saved and listed in `/internships`, but there is no leads channel to announce it in. "
+    "An officer can choose one with `/club config`."
+)
+NOT_ANNOUNCED = "Your lead is saved and listed in `/internships`, but I couldn't announce it:"
+APPLIED = "Marked as applied. Good luck! Track it with `/internships mine`."
 
 
 def _where(lead: Lead) -> str:
@@ -31,18 +42,12 @@ def _where(lead: Lead) -> str:
     return "Remote" if lead.remote else escape(lead.location)
 
 
-def deadline_text(lead: Lead, tz: str) -> str:
-    if lead.deadline is None:
-        return "rolling deadline"
-    return f"apply by {date_token(end_of_day(lead.deadline, tz))}"
-
-
 def lead_text(lead: Lead, tz: str, *, today: date | None = None) -> str:
     """The lead in a few lines of mrkdwn; every piece of user text escaped."""
     facts = [lead.lead_type.label, _where(lead)]
     if lead.pay:
         facts.append(f"pay: {escape(lead.pay)}")
-    facts.append(deadline_text(lead, tz))
+    facts.append(deadline(lead.deadline, tz))
     lines = [f"*{escape(lead.role)}* · {escape(lead.company)}", " · ".join(facts)]
     if lead.description:
         lines.append(escape(truncate(lead.description, 300)))
@@ -200,7 +205,7 @@ def my_leads(saved: list[SavedLead], *, tz: str, today: date) -> list:
         days = due_soon(lead.deadline, today=today) if row.stage != Stage.closed.value else None
         flag = ""
         if days is not None:
-            flag = ":warning: *due today* · " if days == 0 else f":warning: *due in {days} day{'s' if days != 1 else ''}* · "
+            flag = ":warning: *due today* · " if days == 0 else f":warning: *due in {plural(days, 'day')}* · "
         stage = next(option for option in _STAGE_OPTIONS if option.value == row.stage)
         blocks.append(
             section(
@@ -244,3 +249,29 @@ Leads leave the list by themselves once their deadline has passed or someone clo
 
 def help_blocks() -> list:
     return [section(HELP)]
+
+
+def saved(lead: Lead, *, fresh: bool) -> str:
+    return f"{'Saved' if fresh else 'Already saved'}: {escape(lead.role)}. Track it with `/internships mine`."
+
+
+def closed(lead: Lead) -> str:
+    return f"Closed: {escape(lead.role)} at {escape(lead.company)}. It has left the open list."
+
+
+def nudge(lead: Lead, *, days: int, tz: str) -> tuple[str, list]:
+    """The DM a few days before a saved lead's deadline."""
+    when = "tomorrow" if days == 1 else f"in {days} days"
+    text = f"Reminder: {escape(lead.role)} at {escape(lead.company)} closes {when}."
+    blocks = [
+        section(
+            f":alarm_clock: *{escape(lead.role)}* at {escape(lead.company)} closes {when} "
+            f"({date_token(end_of_day(lead.deadline, tz))}).\n"
+            "Have you applied yet?"
+        ),
+        actions(
+            button("Open", ids.OPEN, str(lead.id), url=lead.url),
+            button("I applied", ids.NUDGE_APPLIED, str(lead.id), style="primary"),
+        ),
+    ]
+    return text, blocks

@@ -28,6 +28,11 @@ def next_weekly(now: datetime, *, weekday: int, at: time, tz: str) -> datetime:
     return moment
 
 
+def end_of_day(day: date, tz: str) -> datetime:
+    """The last minute of `day` in `tz`: a deadline is open all that day."""
+    return datetime.combine(day, time(23, 59), tzinfo=ZoneInfo(tz))
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 

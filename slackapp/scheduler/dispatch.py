@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from slackapp.db import Store, utcnow
 from slackapp.scheduler import queue
 from slackapp.scheduler.models import Job, JobStatus
+from slackapp.slack.client import retry_after
 
 log = logging.getLogger(__name__)
 
@@ -233,20 +234,6 @@ class Dispatcher:
     def shutdown(self) -> None:
         self.stop()
         self._pool.shutdown(wait=True)
-
-
-def retry_after(headers) -> int:
-    """Seconds Slack asked us to wait (Retry-After), or a cautious default."""
-    for name in ("Retry-After", "retry-after"):
-        value = (headers or {}).get(name)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if value is not None:
-            try:
-                return max(1, int(float(value)))
-            except ValueError:
-                break
-    return 30
 
 
 def _human(delta: timedelta) -> str:

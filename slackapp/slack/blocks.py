@@ -35,7 +35,8 @@ def actions(*elements, block_id: str | None = None) -> ActionsBlock:
 
 
 def to_dicts(blocks) -> list[dict]:
-    return [block.to_dict() for block in blocks]
+    """Blocks as Slack's JSON; slack_sdk models check their limits on the way."""
+    return [block if isinstance(block, dict) else block.to_dict() for block in blocks or ()]
 
 
 def ephemeral(text: str, blocks=None) -> dict:

@@ -42,3 +42,9 @@ def metadata(view: dict) -> dict:
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def number_in(value: object) -> int:
+    """A row id carried in a button's value or a view's metadata; 0 (no such row) when it isn't one."""
+    text = str(value or "")
+    return int(text) if text.isdigit() else 0

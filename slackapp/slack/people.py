@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from slackapp.club import service as club
-from slackapp.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -62,35 +60,3 @@ class Directory:
         with self._lock:
             self._entries[(team_id, user_id)] = (time.monotonic() + self._ttl, person)
         return person
-
-
-class Officers:
-    """Who may run the club: configured IDs, people officers added, and workspace admins/owners."""
-
-    def __init__(self, *, configured: frozenset[str], store: Store, directory: Directory):
-        self._configured = configured
-        self._store = store
-        self._directory = directory
-
-    def _listed(self, team_id: str, user_id: str) -> bool:
-        if user_id in self._configured:
-            return True
-        with self._store.read() as session:
-            return club.is_listed_officer(session, team_id=team_id, user_id=user_id)
-
-    def check(self, team_id: str, user_id: str) -> bool:
-        """The authoritative answer, asked on the server for every officer-only request."""
-        if self._listed(team_id, user_id):
-            return True
-        person = self._directory.lookup(team_id, user_id)
-        return bool(person and person.is_admin)
-
-    def probably(self, team_id: str, user_id: str) -> bool:
-        """For deciding which buttons to show, without waiting on Slack before an ack.
-
-        Never used to authorise: the action the button triggers calls `check`.
-        """
-        if self._listed(team_id, user_id):
-            return True
-        person = self._directory.cached(team_id, user_id)
-        return bool(person and person.is_admin)

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from slackapp.club.models import Workspace
 from slackapp.leads.models import Lead
 from slackapp.scheduler.models import Job
-from slackapp.scheduler.runner import plan_all
+from tests.helpers import plan_all
 from tests.conftest import new_id
 from tests.helpers import all_text, eventually, finished, share_lead, while_planning
 

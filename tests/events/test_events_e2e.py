@@ -371,7 +371,7 @@ def test_event_text_never_goes_out_live(workspace, dispatcher):
         click(workspace, "event_going", str(event.id), user=maybe),
         click(workspace, "event_open_checkin", str(event.id), user=officer),
     ]
-    from slackapp.scheduler.runner import plan_all
+    from tests.helpers import plan_all
 
     moment = datetime.fromtimestamp(starts - DAY, timezone.utc)
     plan_all(workspace.server.store, moment)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from slackapp.events.models import Rsvp, RsvpAction
 from slackapp.scheduler.models import Job
-from slackapp.scheduler.runner import plan_all
+from tests.helpers import plan_all
 from tests import payloads
 from tests.events.support import (
     DAY,

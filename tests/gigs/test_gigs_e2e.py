@@ -12,11 +12,11 @@ from sqlalchemy import select, update
 
 from slackapp.club import service as club
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
-from slackapp.scheduler import runner
+from slackapp.app import job_renderers
 from slackapp.scheduler.dispatch import Dispatcher
 from tests import payloads
 from tests.conftest import CONFIGURED_OFFICER, new_id
-from tests.helpers import all_text, buttons, eventually
+from tests.helpers import all_text, buttons, eventually, plan_all
 
 EVIL = "<!channel> & <https://evil.example|bank>"
 LIVE = ("<!channel>", "<https://evil.example|bank>")
@@ -452,14 +452,14 @@ def test_overdue_gig_is_noticed_once(workspace):
 
     store = workspace.server.store
     client = WebClient(token="xoxb-test", base_url=workspace.fake.url)
-    dispatcher = Dispatcher(store, client, renderers=runner.renderers(), worker=new_id("w"), per_second=0)
+    dispatcher = Dispatcher(store, client, renderers=job_renderers(), worker=new_id("w"), per_second=0)
     now = datetime.now(timezone.utc)
-    runner.plan_all(store, now)
+    plan_all(store, now)
     dispatcher.run_due(now, team_id=workspace.team_id)
     # The app's own clock plans and sends the same work; either way it goes out once.
     eventually(notices, timeout=20)
     later = datetime.now(timezone.utc)
-    runner.plan_all(store, later)
+    plan_all(store, later)
     dispatcher.run_due(later, team_id=workspace.team_id)
     workspace.fake.assert_no_call("chat.postMessage", within=1.0, channel="never")
     assert len(notices()) == 1

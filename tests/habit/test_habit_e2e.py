@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from slackapp.habit.models import HabitCheck, HabitMember
 from slackapp.scheduler.models import Job, Member
-from slackapp.scheduler.runner import plan_all
+from tests.helpers import plan_all
 from tests.helpers import all_text, finished, walk, while_planning
 
 TICK = "habit_tick"

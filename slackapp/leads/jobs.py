@@ -7,14 +7,13 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from slackapp.leads import ids
+from slackapp.leads import views
 from slackapp.leads.models import Lead, SavedLead, Stage
 from slackapp.scheduler import queue
-from slackapp.scheduler.clock import at_local
+from slackapp.scheduler.clock import at_local, end_of_day
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
-from slackapp.slack.blocks import actions, button, section, to_dicts
-from slackapp.slack.text import date_token, end_of_day, escape
+from slackapp.slack.blocks import to_dicts
 
 KIND = "nudge"
 DAYS_BEFORE = (3, 1)
@@ -80,19 +79,9 @@ def render(session: Session, job: Job, now: datetime) -> Outgoing:
         raise Skip("the lead was closed")
     if lead.deadline is None or lead.deadline.isoformat() != job.payload["deadline"]:
         raise Skip("the deadline changed")
-    days = int(job.payload["days"])
-    when = "tomorrow" if days == 1 else f"in {days} days"
-    text = f"Reminder: {escape(lead.role)} at {escape(lead.company)} closes {when}."
-    blocks = [
-        section(
-            f":alarm_clock: *{escape(lead.role)}* at {escape(lead.company)} closes {when} "
-            f"({date_token(end_of_day(lead.deadline, job.payload.get('tz') or 'UTC'))}).\n"
-            "Have you applied yet?"
-        ),
-        actions(
-            button("Open", ids.OPEN, str(lead.id), url=lead.url),
-            button("I applied", ids.NUDGE_APPLIED, str(lead.id), style="primary"),
-        ),
-    ]
+    text, blocks = views.nudge(lead, days=int(job.payload["days"]), tz=job.payload.get("tz") or "UTC")
     return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks))
 
+
+RENDERERS = {KIND: render}
+PLANNERS = ()

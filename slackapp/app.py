@@ -1,0 +1,85 @@
+"""The composition root: builds the Bolt app, gives every listener what it needs, registers every
+feature and every kind of timed work. The only module that knows all the features."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from slack_bolt import App, BoltContext
+
+from slackapp.club import handlers as club_handlers
+from slackapp.club.context import Club
+from slackapp.club.officers import Officers
+from slackapp.config import Settings
+from slackapp.db import Store
+from slackapp.digest import jobs as digest_jobs
+from slackapp.events import handlers as events_handlers
+from slackapp.events import jobs as events_jobs
+from slackapp.gigs import handlers as gigs_handlers
+from slackapp.gigs import jobs as gigs_jobs
+from slackapp.habit import handlers as habit_handlers
+from slackapp.habit import jobs as habit_jobs
+from slackapp.leads import handlers as leads_handlers
+from slackapp.leads import jobs as leads_jobs
+from slackapp.scheduler.dispatch import Dispatcher, Renderer
+from slackapp.scheduler.runner import Clock, Planner, worker_name
+from slackapp.slack.client import web_client
+from slackapp.slack.facade import Slack
+from slackapp.slack.listeners import Registry, apologise
+from slackapp.slack.people import Directory
+
+FEATURES = (club_handlers, habit_handlers, leads_handlers, gigs_handlers, events_handlers)
+TIMED_WORK = (digest_jobs, habit_jobs, leads_jobs, gigs_jobs, events_jobs)
+
+
+@dataclass
+class Assembled:
+    bolt: App
+    registry: Registry
+    executor: ThreadPoolExecutor
+
+
+def create_app(settings: Settings, store: Store) -> Assembled:
+    client = web_client(settings)
+    executor = ThreadPoolExecutor(max_workers=settings.slackapp_listener_threads, thread_name_prefix="listener")
+    bolt = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
+        listener_executor=executor,
+        # Signature checks stay on in every mode Slack can reach us in; Socket Mode has no signature.
+        request_verification_enabled=not settings.socket_mode,
+        name="slackapp",
+    )
+    directory = Directory(client)
+    officers = Officers(configured=settings.officer_ids, store=store, directory=directory)
+    slack = Slack(client, directory, refresh_interval=settings.slackapp_post_update_seconds)
+
+    def provide(context: BoltContext, next):
+        """What every listener may ask for by name, besides what Bolt gives (team_id, user_id, …)."""
+        context["store"] = store
+        context["slack"] = slack
+        context["club"] = Club(team_id=context.team_id, store=store, officers=officers, directory=directory)
+        next()
+
+    bolt.use(provide)
+    bolt.error(apologise)
+    registry = Registry(bolt)
+    for feature in FEATURES:
+        feature.register(registry)
+    return Assembled(bolt=bolt, registry=registry, executor=executor)
+
+
+def job_renderers() -> dict[str, Renderer]:
+    return {kind: render for feature in TIMED_WORK for kind, render in feature.RENDERERS.items()}
+
+
+def job_planners() -> list[Planner]:
+    return [planner for feature in TIMED_WORK for planner in feature.PLANNERS]
+
+
+def build_clock(settings: Settings, store: Store) -> Clock:
+    # Its own client without slack_sdk's retry handlers: the queue decides when to try again.
+    client = web_client(settings, retries=False)
+    dispatcher = Dispatcher(store, client, renderers=job_renderers(), worker=worker_name(), per_second=settings.slackapp_dm_per_second)
+    return Clock(store, dispatcher, planners=job_planners())

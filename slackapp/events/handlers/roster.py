@@ -1,0 +1,78 @@
+"""Officers' roster: who answered, CSV export, cancel and delete; and anyone's calendar file."""
+
+from __future__ import annotations
+
+from slackapp.club.context import Club
+from slackapp.db import Store, utcnow
+from slackapp.errors import UserError
+from slackapp.events import calendar, jobs, service, views
+from slackapp.events.handlers.rsvp import refresh_post
+from slackapp.events.models import Event
+from slackapp.slack.blocks import ephemeral
+from slackapp.slack.facade import Slack
+from slackapp.slack.forms import number_in
+
+
+def managed(club: Club, store: Store, user_id: str, action: dict) -> tuple[Event, bool]:
+    """The event a button names, if this person may manage it; with whether they act as an officer."""
+    with store.read() as session:
+        event = service.get_event(session, team_id=club.team_id, event_id=number_in(action.get("value")))
+    # The creator manages their own event; only someone else needs the (slower) officer check.
+    is_officer = event.created_by != user_id and club.is_officer(user_id)
+    if not service.may_manage(event, user_id=user_id, is_officer=is_officer):
+        raise UserError(views.NOT_MANAGER)
+    return event, is_officer
+
+
+def show_roster(respond, club: Club, store: Store, user_id: str, *, words: str) -> None:
+    club.require_officer(user_id, views.ONLY_OFFICERS_ROSTER)
+    with store.read() as session:
+        event = service.find(session, team_id=club.team_id, words=words, now=utcnow())
+        roster = service.roster(session, event=event)
+    respond(**ephemeral(views.roster_title(event), views.roster_view(event, roster)), replace_original=False)
+
+
+def on_cancel(ack, action, respond, club: Club, slack: Slack, store: Store, user_id: str):
+    ack()
+    event, is_officer = managed(club, store, user_id, action)
+    with store.write() as session:
+        event, answered = service.cancel_event(session, team_id=club.team_id, event_id=event.id, user_id=user_id, is_officer=is_officer)
+        jobs.plan_cancellation(session, event=event, users=answered, now=utcnow())
+    refresh_post(slack, store, team_id=club.team_id, event_id=event.id)
+    respond(**ephemeral(views.cancelled(event, len(answered))), replace_original=False)
+
+
+def on_delete(ack, action, respond, club: Club, slack: Slack, store: Store, user_id: str):
+    ack()
+    event, is_officer = managed(club, store, user_id, action)
+    with store.write() as session:
+        service.delete_event(session, team_id=club.team_id, event_id=event.id, user_id=user_id, is_officer=is_officer)
+    # The bot's own post goes (for an adopted message that is the counts reply, not the officer's message).
+    if event.channel and event.post_ts:
+        slack.delete(event.channel, event.post_ts)
+    respond(**ephemeral(views.deleted(event)), replace_original=False)
+
+
+def on_csv(ack, action, respond, club: Club, slack: Slack, store: Store, user_id: str):
+    ack()
+    club.require_officer(user_id, views.ONLY_OFFICERS_EXPORT)
+    with store.read() as session:
+        event = service.get_event(session, team_id=club.team_id, event_id=number_in(action.get("value")))
+        roster = service.roster(session, event=event)
+    names = {member: slack.name_of(club.team_id, member) for member in dict.fromkeys(roster.answered + roster.attended)}
+    slack.send_file(
+        user_id,
+        filename=f"roster-event-{event.id}.csv",
+        title=views.roster_title(event, escaped=False),
+        content=views.roster_csv(event, roster, names),
+        comment=views.roster_comment(event),
+    )
+    respond(**ephemeral(views.ROSTER_SENT), replace_original=False)
+
+
+def on_calendar(ack, action, respond, slack: Slack, store: Store, team_id: str, user_id: str):
+    ack()
+    with store.read() as session:
+        event = service.get_event(session, team_id=team_id, event_id=number_in(action.get("value")))
+    respond(**ephemeral(views.calendar_links(event, calendar.template_link(event))), replace_original=False)
+    slack.send_file(user_id, filename=f"event-{event.id}.ics", title=event.title, content=calendar.ics(event))

@@ -1,0 +1,16 @@
+"""Every callback, action and block id the events feature uses."""
+
+COMMAND = "/events"
+FORM = "event_form"
+SHORTCUT = "make_rsvp_post"
+GOING, MAYBE, CANT = "event_going", "event_maybe", "event_cant"
+CALENDAR = "event_calendar"
+NEW = "event_new"
+EDIT, CANCEL, DELETE = "event_edit", "event_cancel", "event_delete"
+ROSTER_CSV = "event_roster_csv"
+OPEN_CHECKIN = "event_open_checkin"
+HERE = "event_here"
+MARK_ATTENDED = "event_mark_attended"
+# The "mark attended" select sits in a block whose id carries the event: "attend_12".
+ATTEND_BLOCK = "attend_"
+VALUE = "value"

@@ -1,0 +1,15 @@
+"""Every callback, action and block id the gigs feature uses."""
+
+COMMAND = "/gigs"
+FORM = "gig_form"
+REQUEST_FORM = "gig_request_form"
+DECLINE_FORM = "gig_decline_form"
+FINISH_FORM = "gig_finish_form"
+VOLUNTEER = "gig_volunteer"
+WITHDRAW = "gig_withdraw"
+DONE = "gig_done"
+APPROVE = "gig_request_approve"
+DECLINE = "gig_request_decline"
+VALUE = "value"
+# The finish form has one hours input per volunteer: "hours_U123".
+HOURS_BLOCK = "hours_"

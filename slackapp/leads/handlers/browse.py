@@ -1,0 +1,58 @@
+"""The /internships command: the open list, search, paging, and your saved leads."""
+
+from __future__ import annotations
+
+import json
+
+from slackapp.club.context import Club
+from slackapp.db import Store
+from slackapp.errors import UserError
+from slackapp.leads import service, views
+from slackapp.slack.blocks import ephemeral
+from slackapp.slack.facade import Slack
+
+
+def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: str):
+    text = (command.get("text") or "").strip()
+    first = text.split(maxsplit=1)[0].lower() if text else ""
+    if first == "help":
+        ack(**ephemeral(views.HELP, views.help_blocks()))
+    elif first in ("post", "share"):
+        ack()
+        slack.open_modal(command["trigger_id"], views.lead_form(channel=command.get("channel_id")))
+    elif first == "mine" and len(text.split()) == 1:
+        ack(**my_leads(club, store, user_id))
+    else:
+        ack(**lead_list(club, store, user_id, service.parse_query(text)))
+
+
+def lead_list(club: Club, store: Store, user_id: str, query: service.Query, page: int = 1) -> dict:
+    with store.read() as session:
+        found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query, page=page)
+        saved = service.saved_ids(session, team_id=club.team_id, user_id=user_id, lead_ids=[lead.id for lead in found.leads])
+    officer = club.looks_like_officer(user_id)
+    manageable = {lead.id for lead in found.leads if service.may_manage(lead, user_id=user_id, is_officer=officer)}
+    blocks = views.lead_list(found, tz=club.timezone, saved=saved, manageable=manageable)
+    return ephemeral(f"{len(found.leads)} internship leads", blocks)
+
+
+def my_leads(club: Club, store: Store, user_id: str) -> dict:
+    with store.read() as session:
+        saved = service.my_leads(session, team_id=club.team_id, user_id=user_id)
+    return ephemeral("Your saved leads", views.my_leads(saved, tz=club.timezone, today=club.today()))
+
+
+def on_page(ack, action, respond, club: Club, store: Store, user_id: str):
+    ack()
+    try:
+        wanted = json.loads(action.get("value") or "{}")
+        query = service.parse_query(str(wanted.get("q", "")))
+        page = int(wanted.get("p", 1))
+    except (ValueError, TypeError, AttributeError):
+        raise UserError(views.BROKEN_PAGE) from None
+    respond(**lead_list(club, store, user_id, query, page), replace_original=True)
+
+
+def on_open(ack):
+    # A link button still reports its click; the browser has already opened the link.
+    ack()

@@ -1,0 +1,111 @@
+"""Sharing a lead (the form, the message shortcut), announcing it, editing and closing it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from slackapp.club import service as club_service
+from slackapp.club.context import Club
+from slackapp.db import Store
+from slackapp.errors import UserError
+from slackapp.leads import jobs, service, views
+from slackapp.leads.models import Lead
+from slackapp.slack.blocks import ephemeral
+from slackapp.slack.facade import Post, Render, Slack
+from slackapp.slack.forms import form_values, metadata, number_in
+from slackapp.slack.text import unescape
+
+_LINK = re.compile(r"<(https?://[^|>\s]+)(?:\|([^>]*))?>")
+
+
+def on_share(ack, body, slack: Slack):
+    ack()
+    slack.open_modal(body["trigger_id"], views.lead_form(channel=(body.get("channel") or {}).get("id")))
+
+
+def on_save_message(ack, shortcut, slack: Slack):
+    """Message menu → Save as internship lead: the form, prefilled from the message."""
+    ack()
+    raw_text = (shortcut.get("message") or {}).get("text") or ""
+    link = _LINK.search(raw_text)
+    description = _LINK.sub(lambda match: match.group(2) or match.group(1), raw_text)
+    values = {"url": link.group(1) if link else None, "description": unescape(description).strip() or None}
+    slack.open_modal(shortcut["trigger_id"], views.lead_form(values, channel=(shortcut.get("channel") or {}).get("id")))
+
+
+def _is_officer_acting_on(lead: Lead, club: Club, user_id: str) -> bool:
+    # The poster manages their own lead; only someone else needs the (slower) officer check.
+    return lead.posted_by != user_id and club.is_officer(user_id)
+
+
+def on_edit(ack, body, action, club: Club, slack: Slack, store: Store, user_id: str):
+    ack()
+    with store.read() as session:
+        lead = service.get_lead(session, team_id=club.team_id, lead_id=number_in(action.get("value")))
+    if not service.may_manage(lead, user_id=user_id, is_officer=_is_officer_acting_on(lead, club, user_id)):
+        raise UserError(views.ONLY_MANAGERS_EDIT)
+    form = views.lead_form(views.draft_values(lead), lead_id=lead.id, channel=(body.get("channel") or {}).get("id"))
+    slack.open_modal(body["trigger_id"], form)
+
+
+def on_close(ack, action, respond, club: Club, slack: Slack, store: Store, user_id: str):
+    ack()
+    with store.write() as session:
+        lead = service.get_lead(session, team_id=club.team_id, lead_id=number_in(action.get("value")))
+        lead = service.close_lead(session, team_id=club.team_id, lead_id=lead.id, user_id=user_id, is_officer=_is_officer_acting_on(lead, club, user_id))
+        jobs.cancel_for(session, team_id=club.team_id, lead_id=lead.id, now=datetime.now(timezone.utc), reason="the lead was closed")
+    slack.refresh(("lead", lead.team_id, lead.id), announcement_of(store, lead.team_id, lead.id))
+    respond(**ephemeral(views.closed(lead)), replace_original=False)
+
+
+def on_form(ack, view, club: Club, slack: Slack, store: Store, user_id: str):
+    meta = metadata(view)
+    raw = form_values(view)
+    raw["remote"] = "remote" in (raw.get("remote") or [])
+    draft = service.validate(raw, today=club.today())
+    editing = meta.get("lead_id")
+    with store.write() as session:
+        club_service.ensure_workspace(session, team_id=club.team_id)
+        if editing:
+            lead = _edit(session, club, user_id, lead_id=number_in(editing), draft=draft)
+        else:
+            lead = service.create_lead(session, team_id=club.team_id, user_id=user_id, draft=draft)
+        leads_channel = club_service.workspace(session, team_id=club.team_id).leads_channel
+    ack()
+    if editing:
+        slack.refresh(("lead", lead.team_id, lead.id), announcement_of(store, lead.team_id, lead.id))
+        return
+    text, blocks = views.announcement(lead, club.timezone)
+    posted = slack.announce(
+        leads_channel or meta.get("channel"), text, blocks, poster=user_id, no_channel=views.NO_LEADS_CHANNEL, cannot_post=views.NOT_ANNOUNCED
+    )
+    if posted:
+        with store.write() as session:
+            service.record_announcement(session, team_id=lead.team_id, lead_id=lead.id, channel=posted[0], ts=posted[1])
+
+
+def _edit(session, club: Club, user_id: str, *, lead_id: int, draft: service.LeadDraft) -> Lead:
+    lead = service.get_lead(session, team_id=club.team_id, lead_id=lead_id)
+    old_deadline = lead.deadline
+    lead = service.update_lead(
+        session, team_id=club.team_id, lead_id=lead.id, user_id=user_id, is_officer=_is_officer_acting_on(lead, club, user_id), draft=draft
+    )
+    if lead.deadline != old_deadline:
+        jobs.replan_lead(session, lead=lead, club_tz=club.timezone, now=datetime.now(timezone.utc))
+    return lead
+
+
+def announcement_of(store: Store, team_id: str, lead_id: int) -> Render:
+    """How the lead's announcement should look when Slack next lets us update it."""
+
+    def render() -> Post | None:
+        with store.read() as session:
+            lead = service.find_lead(session, team_id=team_id, lead_id=lead_id)
+            tz = club_service.workspace(session, team_id=team_id).timezone
+        if lead is None or not (lead.announce_channel and lead.announce_ts):
+            return None
+        text, blocks = views.announcement(lead, tz)
+        return Post(lead.announce_channel, lead.announce_ts, text, blocks)
+
+    return render

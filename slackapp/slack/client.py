@@ -1,0 +1,39 @@
+"""The Web API client every part of the app uses: pointed at SLACK_API_URL, never sleeping on a 429."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
+
+from slackapp.config import Settings
+
+
+def web_client(settings: Settings, *, retries: bool = True) -> WebClient:
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    # Server errors and dropped connections are retried briefly; rate limits are not retried here,
+    # because slack_sdk's rate-limit handler sleeps in the calling (listener) thread.
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)] if retries else [],
+    )
+
+
+def retry_after(headers) -> int:
+    """Seconds Slack asked us to wait (Retry-After), or a cautious default."""
+    for name in ("Retry-After", "retry-after"):
+        value = (headers or {}).get(name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None:
+            try:
+                return max(1, int(float(value)))
+            except ValueError:
+                break
+    return 30
+
+
+def is_retryable(status: int) -> bool:
+    """A rate limit or a server error: the same call may succeed later."""
+    return status == 429 or status >= 500

@@ -1,0 +1,40 @@
+"""Dates, hours and counts as every feature words them in mrkdwn. Features share these instead of
+importing each other's views."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from slackapp.scheduler.clock import end_of_day
+
+
+def date_token(moment: datetime, style: str = "{date_short_pretty} at {time}") -> str:
+    """A date every reader sees in their own time zone, with a UTC fallback for old clients."""
+    fallback = moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{style}|{fallback}>"
+
+
+def time_range(starts: datetime, ends: datetime) -> str:
+    return f"{date_token(starts)} – {date_token(ends, '{time}')}"
+
+
+def deadline(day: date | None, tz: str) -> str:
+    """When applications close: open all of `day` on the club's clock."""
+    if day is None:
+        return "rolling deadline"
+    return f"apply by {date_token(end_of_day(day, tz))}"
+
+
+def due_day(day: date | None) -> str:
+    return f"{day:%b %-d}" if day else "no due date"
+
+
+def hours(value) -> str:
+    """4.0 -> "4", 2.5 -> "2.5" (hours are stored with one decimal)."""
+    return format(Decimal(value).normalize(), "f")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

@@ -99,15 +99,21 @@ def inserted(session: Session, statement, key_column) -> bool:
     return session.execute(statement.returning(key_column)).first() is not None
 
 
-def team_row(session: Session, model, *, team_id: str, row_id: int, lock: bool = False):
+def team_row(session: Session, model, *, team_id: str, row_id: int, lock: bool = False, missing: str | None = None):
     """A row by id, only if it belongs to the workspace. `lock` takes a row lock (PostgreSQL) so
-    concurrent changes to the same row queue up; SQLite's write transaction already serialises."""
+    concurrent changes to the same row queue up; SQLite's write transaction already serialises.
+    With `missing`, a row that isn't there is the person's error, told with that message."""
     from sqlalchemy import select
+
+    from slackapp.errors import UserError
 
     statement = select(model).where(model.team_id == team_id, model.id == row_id)
     if lock:
         statement = statement.with_for_update()
-    return session.scalar(statement)
+    row = session.scalar(statement)
+    if row is None and missing:
+        raise UserError(missing)
+    return row
 
 
 class Store:

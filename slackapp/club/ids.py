@@ -1,5 +1,7 @@
 """Every callback, action and block id the club feature uses."""
 
+from slackapp.slack.forms import VALUE  # noqa: F401  (re-exported: every input's action id)
+
 COMMAND = "/club"
 CONFIG_FORM = "club_config"
 TIMEZONE = "timezone"
@@ -10,4 +12,3 @@ OFFICERS_CHANNEL = "officers_channel"
 CHANNELS = (LEADS_CHANNEL, EVENTS_CHANNEL, GIGS_CHANNEL, OFFICERS_CHANNEL)
 DIGEST_DAY = "digest_day"
 DIGEST_TIME = "digest_time"
-VALUE = "value"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 
 from slack_sdk.models.blocks import (
     ConversationFilter,
     ConversationSelectElement,
     InputBlock,
     Option,
-    PlainTextInputElement,
     StaticSelectElement,
     TimePickerElement,
 )
@@ -27,7 +25,7 @@ from slackapp.club.ids import (
     VALUE,
 )
 from slackapp.club.models import Officer, Workspace
-from slackapp.slack.blocks import section
+from slackapp.slack.blocks import modal, section, text_input
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOT_OFFICER = "Only club officers can do that. `/club officers list` shows who they are."
@@ -59,20 +57,13 @@ def help_blocks() -> list:
 
 def config_form(settings: Workspace) -> View:
     day_options = [Option(value=str(number), label=name) for number, name in enumerate(DAYS)]
-    return View(
-        type="modal",
-        callback_id=CONFIG_FORM,
-        title="Club settings",
+    return modal(
+        CONFIG_FORM,
+        "Club settings",
         submit="Save",
-        close="Cancel",
-        private_metadata=json.dumps({"team_id": settings.team_id}),
+        metadata={"team_id": settings.team_id},
         blocks=[
-            InputBlock(
-                block_id=TIMEZONE,
-                label="Time zone",
-                hint="A name like America/New_York. Deadlines and schedules follow it.",
-                element=PlainTextInputElement(action_id=VALUE, initial_value=settings.timezone, max_length=64),
-            ),
+            text_input(TIMEZONE, "Time zone", max_length=64, initial=settings.timezone, hint="A name like America/New_York. Deadlines and schedules follow it."),
             _channel_input(LEADS_CHANNEL, "Announce new leads in", settings.leads_channel, "Empty: announce in the channel where the lead was shared."),
             _channel_input(EVENTS_CHANNEL, "Announce events in", settings.events_channel, "Empty: in the channel chosen in each event's form, or where it was created."),
             _channel_input(GIGS_CHANNEL, "Announce volunteer gigs in", settings.gigs_channel, "Empty: in the channel where the gig was posted."),

@@ -1,5 +1,7 @@
 """Every callback, action and block id the events feature uses."""
 
+from slackapp.slack.forms import VALUE  # noqa: F401  (re-exported: every input's action id)
+
 COMMAND = "/events"
 FORM = "event_form"
 SHORTCUT = "make_rsvp_post"
@@ -13,4 +15,3 @@ HERE = "event_here"
 MARK_ATTENDED = "event_mark_attended"
 # The "mark attended" select sits in a block whose id carries the event: "attend_12".
 ATTEND_BLOCK = "attend_"
-VALUE = "value"

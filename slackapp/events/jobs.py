@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from slackapp.errors import UserError
-from slackapp.events import service, views
+from slackapp.db import team_row
+from slackapp.events import views
 from slackapp.events.models import Event, Rsvp, Seat
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Outgoing, Skip
@@ -53,11 +53,15 @@ def plan(session: Session, now: datetime) -> int:
     return planned
 
 
+def _event_of(session: Session, job: Job) -> Event:
+    event = team_row(session, Event, team_id=job.team_id, row_id=int(job.payload["event_id"]))
+    if event is None:
+        raise Skip("the event was deleted")
+    return event
+
+
 def render_reminder(session: Session, job: Job, now: datetime) -> Outgoing:
-    try:
-        event = service.get_event(session, team_id=job.team_id, event_id=int(job.payload["event_id"]))
-    except UserError:
-        raise Skip("the event was deleted") from None
+    event = _event_of(session, job)
     if event.cancelled_at is not None:
         raise Skip("the event was cancelled")
     if event.starts_at.isoformat() != job.payload["starts_at"]:
@@ -90,10 +94,7 @@ def replan_reminders(session: Session, *, event: Event, now: datetime) -> None:
 
 
 def render_cancellation(session: Session, job: Job, now: datetime) -> Outgoing:
-    try:
-        event = service.get_event(session, team_id=job.team_id, event_id=int(job.payload["event_id"]))
-    except UserError:
-        raise Skip("the event was deleted") from None
+    event = _event_of(session, job)
     text, blocks = views.cancellation(event)
     return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks))
 

@@ -111,16 +111,9 @@ def create_event(session: Session, *, team_id: str, user_id: str, is_officer: bo
     return event
 
 
-def find_event(session: Session, *, team_id: str, event_id: int, lock: bool = False) -> Event | None:
-    # Locked, answers to one event are applied one at a time, so capacity can't be overrun.
-    return team_row(session, Event, team_id=team_id, row_id=event_id, lock=lock)
-
-
 def get_event(session: Session, *, team_id: str, event_id: int, lock: bool = False) -> Event:
-    event = find_event(session, team_id=team_id, event_id=event_id, lock=lock)
-    if event is None:
-        raise UserError("That event no longer exists.")
-    return event
+    # Locked, answers to one event are applied one at a time, so capacity can't be overrun.
+    return team_row(session, Event, team_id=team_id, row_id=event_id, lock=lock, missing="That event no longer exists.")
 
 
 def event_for_message(session: Session, *, team_id: str, channel: str, ts: str) -> Event | None:

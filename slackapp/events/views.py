@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from slack_sdk.models.blocks import (
     ConfirmObject,
@@ -12,7 +11,6 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     NumberInputElement,
-    PlainTextInputElement,
     UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
@@ -36,7 +34,7 @@ from slackapp.events.ids import (
 )
 from slackapp.events.models import Event, Seat
 from slackapp.events.service import LIMITS, Roster
-from slackapp.slack.blocks import actions, button, context, section
+from slackapp.slack.blocks import actions, button, context, modal, section, text_input
 from slackapp.slack.phrases import date_token, time_range
 from slackapp.slack.text import escape, truncate
 
@@ -195,17 +193,8 @@ def checkin_post(event: Event) -> tuple[str, list]:
 def event_form(values: dict | None = None, *, event_id: int | None = None, channel: str | None = None, rsvp_ts: str | None = None) -> View:
     values = values or {}
 
-    def text(name: str, label: str, *, optional: bool = False, multiline: bool = False, hint: str | None = None) -> InputBlock:
-        initial = values.get(name)
-        return InputBlock(
-            block_id=name,
-            label=label,
-            optional=optional,
-            hint=hint,
-            element=PlainTextInputElement(
-                action_id=VALUE, max_length=LIMITS[name], multiline=multiline, initial_value=truncate(initial, LIMITS[name]) if initial else None
-            ),
-        )
+    def text(name: str, label: str, **options) -> InputBlock:
+        return text_input(name, label, max_length=LIMITS[name], initial=values.get(name), **options)
 
     blocks = [
         text("title", "Title"),
@@ -232,15 +221,8 @@ def event_form(values: dict | None = None, *, event_id: int | None = None, chann
                 element=ConversationSelectElement(action_id=VALUE, initial_conversation=channel),
             )
         )
-    return View(
-        type="modal",
-        callback_id=FORM,
-        title="Edit event" if event_id else "New event",
-        submit="Save" if event_id else "Announce",
-        close="Cancel",
-        private_metadata=json.dumps({"event_id": event_id, "channel": channel, "rsvp_ts": rsvp_ts}),
-        blocks=blocks,
-    )
+    title, submit = ("Edit event", "Save") if event_id else ("New event", "Announce")
+    return modal(FORM, title, blocks, submit=submit, metadata={"event_id": event_id, "channel": channel, "rsvp_ts": rsvp_ts})
 
 
 def draft_values(event: Event) -> dict:

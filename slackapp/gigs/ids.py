@@ -1,5 +1,7 @@
 """Every callback, action and block id the gigs feature uses."""
 
+from slackapp.slack.forms import VALUE  # noqa: F401  (re-exported: every input's action id)
+
 COMMAND = "/gigs"
 FORM = "gig_form"
 REQUEST_FORM = "gig_request_form"
@@ -10,6 +12,5 @@ WITHDRAW = "gig_withdraw"
 DONE = "gig_done"
 APPROVE = "gig_request_approve"
 DECLINE = "gig_request_decline"
-VALUE = "value"
 # The finish form has one hours input per volunteer: "hours_U123".
 HOURS_BLOCK = "hours_"

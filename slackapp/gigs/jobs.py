@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slackapp.club import service as club
-from slackapp.errors import UserError
+from slackapp.db import team_row
 from slackapp.gigs import service, views
 from slackapp.gigs.models import Gig, GigStatus
 from slackapp.scheduler import queue
@@ -41,10 +41,9 @@ def plan(session: Session, now: datetime) -> int:
 
 
 def render(session: Session, job: Job, now: datetime) -> Outgoing:
-    try:
-        gig = service.get_gig(session, team_id=job.team_id, gig_id=int(job.payload["gig_id"]))
-    except UserError:
-        raise Skip("the gig was deleted") from None
+    gig = team_row(session, Gig, team_id=job.team_id, row_id=int(job.payload["gig_id"]))
+    if gig is None:
+        raise Skip("the gig was deleted")
     current = service.roster(session, gig=gig)
     if gig.status != GigStatus.open.value or len(current.volunteers) >= gig.slots:
         raise Skip("the gig was filled or finished meanwhile")

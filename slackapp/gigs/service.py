@@ -150,16 +150,9 @@ def post_gig(session: Session, *, team_id: str, user_id: str, is_officer: bool, 
     return gig
 
 
-def find_gig(session: Session, *, team_id: str, gig_id: int, lock: bool = False) -> Gig | None:
-    # Locked, clicks on one gig are applied one at a time, so its slots can't be overfilled.
-    return team_row(session, Gig, team_id=team_id, row_id=gig_id, lock=lock)
-
-
 def get_gig(session: Session, *, team_id: str, gig_id: int, lock: bool = False) -> Gig:
-    gig = find_gig(session, team_id=team_id, gig_id=gig_id, lock=lock)
-    if gig is None:
-        raise UserError("That gig no longer exists.")
-    return gig
+    # Locked, clicks on one gig are applied one at a time, so its slots can't be overfilled.
+    return team_row(session, Gig, team_id=team_id, row_id=gig_id, lock=lock, missing="That gig no longer exists.")
 
 
 def record_announcement(session: Session, *, team_id: str, gig_id: int, channel: str, ts: str) -> None:
@@ -316,10 +309,7 @@ def create_request(session: Session, *, team_id: str, user_id: str, draft: Reque
 
 
 def get_request(session: Session, *, team_id: str, request_id: int) -> GigRequest:
-    found = team_row(session, GigRequest, team_id=team_id, row_id=request_id)
-    if found is None:
-        raise UserError("That request no longer exists.")
-    return found
+    return team_row(session, GigRequest, team_id=team_id, row_id=request_id, missing="That request no longer exists.")
 
 
 def already_decided(request: GigRequest) -> UserError:

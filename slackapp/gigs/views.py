@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 from slack_sdk.models.blocks import (
     DatePickerElement,
@@ -31,7 +30,7 @@ from slackapp.gigs.ids import (
 )
 from slackapp.gigs.models import Gig, GigRequest, GigStatus, RequestStatus, Spot
 from slackapp.gigs.service import LIMITS, SKILLS, Joined, Roster
-from slackapp.slack.blocks import actions, button, context, section
+from slackapp.slack.blocks import actions, button, context, modal, section, text_input
 from slackapp.slack.phrases import hours as hours_text
 from slackapp.slack.phrases import plural
 from slackapp.slack.text import escape, truncate
@@ -107,14 +106,8 @@ def my_gigs(volunteered: list[tuple[Gig, str]], posted: list[Gig]) -> list:
     return blocks
 
 
-def _input(name: str, label: str, *, multiline: bool = False, optional: bool = False, hint: str | None = None) -> InputBlock:
-    return InputBlock(
-        block_id=name,
-        label=label,
-        optional=optional,
-        hint=hint,
-        element=PlainTextInputElement(action_id=VALUE, max_length=LIMITS[name], multiline=multiline),
-    )
+def _input(name: str, label: str, **options) -> InputBlock:
+    return text_input(name, label, max_length=LIMITS[name], **options)
 
 
 def _skills_inputs() -> list:
@@ -144,13 +137,11 @@ def _hours_input(label: str = "Estimated hours") -> InputBlock:
 
 
 def gig_form(*, poster: str, channel: str | None) -> View:
-    return View(
-        type="modal",
-        callback_id=FORM,
-        title="Post a gig",
+    return modal(
+        FORM,
+        "Post a gig",
         submit="Post",
-        close="Cancel",
-        private_metadata=json.dumps({"channel": channel}),
+        metadata={"channel": channel},
         blocks=[
             _input("title", "Title"),
             _input("needed", "What's needed", multiline=True),
@@ -168,12 +159,10 @@ def gig_form(*, poster: str, channel: str | None) -> View:
 
 
 def request_form() -> View:
-    return View(
-        type="modal",
-        callback_id=REQUEST_FORM,
-        title="Ask for a volunteer",
+    return modal(
+        REQUEST_FORM,
+        "Ask for a volunteer",
         submit="Send to officers",
-        close="Cancel",
         blocks=[
             _input("organization", "Organization"),
             _input("needed", "What you need", multiline=True, hint="For example: our club needs a webmaster for its page."),
@@ -212,20 +201,14 @@ def request_review(request: GigRequest) -> tuple[str, list]:
 
 
 def decline_form(request: GigRequest, *, channel: str | None, ts: str | None) -> View:
-    return View(
-        type="modal",
-        callback_id=DECLINE_FORM,
-        title="Decline request",
+    return modal(
+        DECLINE_FORM,
+        "Decline request",
         submit="Decline",
-        close="Cancel",
-        private_metadata=json.dumps({"request_id": request.id, "channel": channel, "ts": ts}),
+        metadata={"request_id": request.id, "channel": channel, "ts": ts},
         blocks=[
             section(f"Declining the request from *{escape(request.organization)}*. They will be told why."),
-            InputBlock(
-                block_id="reason",
-                label="Reason",
-                element=PlainTextInputElement(action_id=VALUE, multiline=True, max_length=LIMITS["reason"]),
-            ),
+            _input("reason", "Reason", multiline=True),
         ],
     )
 
@@ -243,15 +226,7 @@ def finish_form(gig: Gig, volunteers: list[tuple[str, str]]) -> View:
         )
     if not volunteers:
         blocks.append(context("Nobody volunteered, so there are no hours to confirm."))
-    return View(
-        type="modal",
-        callback_id=FINISH_FORM,
-        title="Mark gig done",
-        submit="Done",
-        close="Cancel",
-        private_metadata=json.dumps({"gig_id": gig.id}),
-        blocks=blocks,
-    )
+    return modal(FINISH_FORM, "Mark gig done", blocks, submit="Done", metadata={"gig_id": gig.id})
 
 
 HELP = """*Volunteer gigs*

@@ -1,5 +1,7 @@
 """Every callback, action and block id the leads feature uses."""
 
+from slackapp.slack.forms import VALUE  # noqa: F401  (re-exported: every input's action id)
+
 COMMAND = "/internships"
 SHORTCUT_SAVE_MESSAGE = "save_as_lead"
 FORM = "lead_form"
@@ -15,5 +17,4 @@ STAGE = "lead_stage"
 UNSAVE = "lead_unsave"
 
 FIELDS = ("company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags")
-VALUE = "value"
 NUDGE_APPLIED = "lead_nudge_applied"

@@ -125,15 +125,8 @@ def validate(raw: dict[str, object], *, today: date) -> LeadDraft:
     )
 
 
-def find_lead(session: Session, *, team_id: str, lead_id: int) -> Lead | None:
-    return team_row(session, Lead, team_id=team_id, row_id=lead_id)
-
-
 def get_lead(session: Session, *, team_id: str, lead_id: int) -> Lead:
-    lead = find_lead(session, team_id=team_id, lead_id=lead_id)
-    if lead is None:
-        raise UserError("That lead no longer exists.")
-    return lead
+    return team_row(session, Lead, team_id=team_id, row_id=lead_id, missing="That lead no longer exists.")
 
 
 def _existing_with_link(session: Session, *, team_id: str, url_key: str) -> Lead | None:

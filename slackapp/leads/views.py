@@ -13,7 +13,6 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     InputBlock,
     Option,
-    PlainTextInputElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -22,7 +21,7 @@ from slackapp.leads import ids
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
 from slackapp.leads.service import LIMITS, Page, due_soon
 from slackapp.scheduler.clock import end_of_day
-from slackapp.slack.blocks import actions, button, context, section
+from slackapp.slack.blocks import actions, button, context, modal, section, text_input
 from slackapp.slack.phrases import date_token, deadline, plural
 from slackapp.slack.text import escape, truncate
 
@@ -110,20 +109,8 @@ def announcement(lead: Lead, tz: str) -> tuple[str, list]:
     return text, blocks
 
 
-def _text_input(name: str, label: str, *, initial: str | None, optional: bool = False, multiline: bool = False, placeholder: str | None = None, hint: str | None = None):
-    return InputBlock(
-        block_id=name,
-        label=label,
-        optional=optional,
-        hint=hint,
-        element=PlainTextInputElement(
-            action_id=ids.VALUE,
-            initial_value=truncate(initial, LIMITS[name]) if initial else None,
-            max_length=LIMITS[name],
-            multiline=multiline,
-            placeholder=placeholder,
-        ),
-    )
+def _text_input(name: str, label: str, *, initial: str | None, **options) -> InputBlock:
+    return text_input(name, label, max_length=LIMITS[name], initial=initial, **options)
 
 
 def lead_form(values: dict | None = None, *, lead_id: int | None = None, channel: str | None = None) -> View:
@@ -164,15 +151,8 @@ def lead_form(values: dict | None = None, *, lead_id: int | None = None, channel
         _text_input("description", "Description", initial=values.get("description"), optional=True, multiline=True),
         _text_input("tags", "Tags", initial=values.get("tags"), optional=True, placeholder="analytics, supply chain", hint="Comma-separated; they help people search."),
     ]
-    return View(
-        type="modal",
-        callback_id=ids.FORM,
-        title="Edit lead" if lead_id else "Share a lead",
-        submit="Save" if lead_id else "Share",
-        close="Cancel",
-        private_metadata=json.dumps({"lead_id": lead_id, "channel": channel}),
-        blocks=blocks,
-    )
+    title, submit = ("Edit lead", "Save") if lead_id else ("Share a lead", "Share")
+    return modal(ids.FORM, title, blocks, submit=submit, metadata={"lead_id": lead_id, "channel": channel})
 
 
 def draft_values(lead: Lead) -> dict:

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
     ContextBlock,
+    InputBlock,
     MarkdownTextObject,
+    PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
 )
+from slack_sdk.models.views import View
 
+from slackapp.slack.forms import VALUE
 from slackapp.slack.text import truncate
 
 
@@ -45,3 +51,42 @@ def ephemeral(text: str, blocks=None) -> dict:
     if blocks is not None:
         message["blocks"] = to_dicts(blocks)
     return message
+
+
+def modal(callback_id: str, title: str, blocks: list, *, submit: str, metadata: dict | None = None) -> View:
+    """A form with Cancel; `metadata` comes back with the submission (read it with forms.metadata)."""
+    return View(
+        type="modal",
+        callback_id=callback_id,
+        title=title,
+        submit=submit,
+        close="Cancel",
+        private_metadata=json.dumps(metadata) if metadata is not None else None,
+        blocks=blocks,
+    )
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    *,
+    max_length: int,
+    initial: str | None = None,
+    optional: bool = False,
+    multiline: bool = False,
+    placeholder: str | None = None,
+    hint: str | None = None,
+) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=optional,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id=VALUE,
+            max_length=max_length,
+            multiline=multiline,
+            initial_value=truncate(initial, max_length) if initial else None,
+            placeholder=placeholder,
+        ),
+    )

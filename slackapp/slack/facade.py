@@ -53,7 +53,8 @@ class Post:
     blocks: Sequence
 
 
-# Reads the store at refresh time and says how the post should look, or None if it is gone.
+# Reads the store at refresh time and says how the post should look: None when it has no post,
+# UserError when what it shows is gone.
 Render = Callable[[], Post | None]
 
 
@@ -188,7 +189,11 @@ class _PostRefresher:
     def _update(self, key: Hashable) -> None:
         with self._lock:
             render = self._renders.pop(key, None)
-        post = render() if render else None
+        try:
+            post = render() if render else None
+        except UserError as gone:
+            log.info("not refreshing %s: %s", key, gone)
+            return
         if post is None:
             return
         try:

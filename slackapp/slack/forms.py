@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+# The action id of every input in our forms: a form's values are read by block id.
+VALUE = "value"
+
 
 def form_values(view: dict) -> dict[str, object]:
     """Map each input block's id to its value: text, a selected option's value, a date, or a list."""

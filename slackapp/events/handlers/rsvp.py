@@ -122,9 +122,9 @@ def post_of(store: Store, team_id: str, event_id: int) -> Render:
 
     def render() -> Post | None:
         with store.read() as session:
-            event = service.find_event(session, team_id=team_id, event_id=event_id)
-            roster = service.roster(session, event=event) if event else None
-        if event is None or not (event.channel and event.post_ts):
+            event = service.get_event(session, team_id=team_id, event_id=event_id)
+            roster = service.roster(session, event=event)
+        if not (event.channel and event.post_ts):
             return None
         text, blocks = views.announcement(event, roster, own_post=event.rsvp_ts == event.post_ts)
         return Post(event.channel, event.post_ts, text, blocks)

@@ -66,9 +66,9 @@ def post_of(store: Store, team_id: str, gig_id: int) -> Render:
 
     def render() -> Post | None:
         with store.read() as session:
-            gig = service.find_gig(session, team_id=team_id, gig_id=gig_id)
-            current = service.roster(session, gig=gig) if gig else None
-        if gig is None or not (gig.announce_channel and gig.announce_ts):
+            gig = service.get_gig(session, team_id=team_id, gig_id=gig_id)
+            current = service.roster(session, gig=gig)
+        if not (gig.announce_channel and gig.announce_ts):
             return None
         text, blocks = views.announcement(gig, current)
         return Post(gig.announce_channel, gig.announce_ts, text, blocks)

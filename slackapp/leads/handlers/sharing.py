@@ -101,9 +101,9 @@ def announcement_of(store: Store, team_id: str, lead_id: int) -> Render:
 
     def render() -> Post | None:
         with store.read() as session:
-            lead = service.find_lead(session, team_id=team_id, lead_id=lead_id)
+            lead = service.get_lead(session, team_id=team_id, lead_id=lead_id)
             tz = club_service.workspace(session, team_id=team_id).timezone
-        if lead is None or not (lead.announce_channel and lead.announce_ts):
+        if not (lead.announce_channel and lead.announce_ts):
             return None
         text, blocks = views.announcement(lead, tz)
         return Post(lead.announce_channel, lead.announce_ts, text, blocks)

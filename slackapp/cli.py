@@ -130,11 +130,12 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _jobs(args: argparse.Namespace) -> int:
     from slackapp.db import Store, upgrade
     from slackapp.scheduler import queue
+    from slackapp.scheduler.models import JobStatus
 
     settings = load_settings()
     store = Store.from_url(settings.database_url)
     upgrade(store.engine)
-    statuses = ("pending", "claimed", "failed") if not args.all else ()
+    statuses = tuple(status.value for status in (JobStatus.pending, JobStatus.claimed, JobStatus.failed)) if not args.all else ()
     with store.read() as session:
         jobs = queue.listing(session, team_id=args.team, statuses=statuses, limit=args.limit)
     if not jobs:
@@ -142,7 +143,7 @@ def _jobs(args: argparse.Namespace) -> int:
         return 0
     print(f"{'id':>6}  {'status':<9} {'kind':<8} {'team':<12} {'for':<12} {'when (UTC)':<16}  why")
     for job in jobs:
-        when = (job.next_attempt_at if job.status == "pending" else job.finished_at or job.due_at).strftime("%Y-%m-%d %H:%M")
+        when = (job.next_attempt_at if job.status == JobStatus.pending.value else job.finished_at or job.due_at).strftime("%Y-%m-%d %H:%M")
         print(f"{job.id:>6}  {job.status:<9} {job.kind:<8} {job.team_id:<12} {job.target:<12} {when:<16}  {job.reason or ''}")
     return 0
 

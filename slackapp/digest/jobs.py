@@ -9,10 +9,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.club import service as club
 from slackapp.club.models import Workspace
-from slackapp.digest import views
-from slackapp.events import service as events
-from slackapp.gigs import service as gigs
-from slackapp.leads import service as leads
+from slackapp.digest import service, views
 from slackapp.scheduler import queue
 from slackapp.scheduler.clock import local, next_weekly, parse_time
 from slackapp.scheduler.dispatch import Outgoing, Skip
@@ -55,14 +52,10 @@ def render(session: Session, job: Job, now: datetime) -> Outgoing:
     workspace = club.workspace(session, team_id=job.team_id)
     if not workspace.leads_channel:
         raise Skip("no leads channel is configured")
-    today = local(now, workspace.timezone).date()
-    new = leads.shared_since(session, team_id=job.team_id, since=now - timedelta(days=7), today=today)
-    closing = leads.closing_within(session, team_id=job.team_id, today=today)
-    open_gigs = gigs.open_gigs(session, team_id=job.team_id)
-    coming = [event for event in events.upcoming(session, team_id=job.team_id, now=now) if event.starts_at <= now + timedelta(days=7)]
-    if not new and not closing and not open_gigs and not coming:
+    week = service.this_week(session, team_id=job.team_id, tz=workspace.timezone, now=now)
+    if week.is_quiet:
         raise Skip("nothing new this week")
-    text, blocks = views.digest(new=new, closing=closing, gigs=open_gigs, events=coming, tz=workspace.timezone)
+    text, blocks = views.digest(new=week.new, closing=week.closing, gigs=week.gigs, events=week.events, tz=workspace.timezone)
     return Outgoing(channel=workspace.leads_channel, text=text, blocks=to_dicts(blocks))
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -94,18 +94,8 @@ def validate(raw: dict, *, now: datetime, editing: bool = False) -> EventDraft:
 def create_event(session: Session, *, team_id: str, user_id: str, is_officer: bool, draft: EventDraft) -> Event:
     if not is_officer:
         raise UserError("Only club officers can create events.")
-    event = Event(
-        team_id=team_id,
-        title=draft.title,
-        description=draft.description,
-        starts_at=draft.starts_at,
-        ends_at=draft.ends_at,
-        location=draft.location,
-        online_link=draft.online_link,
-        capacity=draft.capacity,
-        channel=draft.channel,
-        created_by=user_id,
-    )
+    # The draft's fields are the event's columns.
+    event = Event(team_id=team_id, created_by=user_id, **asdict(draft))
     session.add(event)
     session.flush()
     return event

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -132,19 +132,8 @@ ONLY_OFFICERS_POST = "Only club officers can post gigs. Anyone can ask for help 
 def post_gig(session: Session, *, team_id: str, user_id: str, is_officer: bool, draft: GigDraft, organization: str | None = None) -> Gig:
     if not is_officer:
         raise UserError(ONLY_OFFICERS_POST)
-    gig = Gig(
-        team_id=team_id,
-        title=draft.title,
-        needed=draft.needed,
-        skills=draft.skills,
-        hours=draft.hours,
-        slots=draft.slots,
-        due_date=draft.due_date,
-        contact=draft.contact,
-        organization=organization,
-        posted_by=user_id,
-        status=GigStatus.open.value,
-    )
+    # The draft's fields are the gig's columns.
+    gig = Gig(team_id=team_id, organization=organization, posted_by=user_id, status=GigStatus.open.value, **asdict(draft))
     session.add(gig)
     session.flush()
     return gig
@@ -293,16 +282,7 @@ def volunteer_hours(session: Session, *, team_id: str, user_id: str) -> Decimal:
 
 
 def create_request(session: Session, *, team_id: str, user_id: str, draft: RequestDraft) -> GigRequest:
-    request = GigRequest(
-        team_id=team_id,
-        requester=user_id,
-        organization=draft.organization,
-        needed=draft.needed,
-        skills=draft.skills,
-        hours=draft.hours,
-        due_date=draft.due_date,
-        status=RequestStatus.pending.value,
-    )
+    request = GigRequest(team_id=team_id, requester=user_id, status=RequestStatus.pending.value, **asdict(draft))
     session.add(request)
     session.flush()
     return request

@@ -79,32 +79,11 @@ def validate(raw: dict[str, object], *, today: date) -> LeadDraft:
     if url and "url" not in errors and not _is_web_link(url):
         errors["url"] = "Give a web link starting with http:// or https://"
 
-    kind = None
-    raw_kind = raw.get("kind")
-    if not raw_kind:
-        errors["kind"] = "Pick a type."
-    else:
-        try:
-            kind = LeadType(raw_kind)
-        except ValueError:
-            errors["kind"] = "Pick one of the listed types."
-
+    kind = _kind(raw.get("kind"), errors)
     remote = bool(raw.get("remote"))
     if not remote and not values["location"] and "location" not in errors:
         errors["location"] = "Give a location, or tick Remote."
-
-    deadline = raw.get("deadline")
-    if isinstance(deadline, str) and deadline:
-        try:
-            deadline = date.fromisoformat(deadline)
-        except ValueError:
-            errors["deadline"] = "Pick a date from the calendar."
-            deadline = None
-    elif not isinstance(deadline, date):
-        deadline = None
-    if deadline is not None and deadline < today:
-        errors["deadline"] = "That date has passed. Pick today or a later date."
-
+    deadline = _deadline(raw.get("deadline"), errors, today=today)
     tags = values["tags"]
     if tags:
         tags = ", ".join(dict.fromkeys(tag.strip().lower() for tag in tags.split(",") if tag.strip())) or None
@@ -123,6 +102,31 @@ def validate(raw: dict[str, object], *, today: date) -> LeadDraft:
         description=values["description"],
         tags=tags,
     )
+
+
+def _kind(value: object, errors: dict[str, str]) -> LeadType | None:
+    if not value:
+        errors["kind"] = "Pick a type."
+        return None
+    try:
+        return LeadType(value)
+    except ValueError:
+        errors["kind"] = "Pick one of the listed types."
+        return None
+
+
+def _deadline(value: object, errors: dict[str, str], *, today: date) -> date | None:
+    if isinstance(value, str) and value:
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            errors["deadline"] = "Pick a date from the calendar."
+            return None
+    if not isinstance(value, date):
+        return None
+    if value < today:
+        errors["deadline"] = "That date has passed. Pick today or a later date."
+    return value
 
 
 def get_lead(session: Session, *, team_id: str, lead_id: int) -> Lead:

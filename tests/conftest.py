@@ -1,5 +1,12 @@
-"""The app under test runs as Slack would see it: a real `slackapp run --http` process, signed
-requests, a recording fake of the Slack Web API, and a real SQLite file or PostgreSQL database."""
+"""Two layers of tests share these fixtures.
+
+End to end, the app under test runs as Slack would see it: a real `slackapp run --http` process,
+signed requests, a recording fake of the Slack Web API, and a real SQLite file or PostgreSQL
+database (`server`, `workspace`).
+
+The fast layer (`pytest -m fast`) calls services and views directly: `session` is a SQLAlchemy
+session on a migrated database of each store, inside a transaction that is rolled back after the
+test. It never starts the app or the fake Slack."""
 
 from __future__ import annotations
 
@@ -14,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from slackapp.db import Store
+from sqlalchemy.orm import Session
+
+from slackapp.db import Store, upgrade
 from tests import payloads, pg
 from tests.fakes import FakeSlack
 from tests.slackhttp import SlackClient, post_signed
@@ -140,13 +149,25 @@ def start_app(database_url: str, fake: FakeSlack, log_path: Path, **extra_env: s
     return AppServer(url=url, database_url=database_url, store=Store.from_url(database_url), process=process, log_path=log_path)
 
 
-@pytest.fixture(scope="session", params=STORES)
-def server(request, fake_slack, tmp_path_factory):
-    """One running app per store for the whole session; tests stay apart by using their own workspace."""
+def serve(request, fake_slack, tmp_path_factory, name: str, **extra_env: str):
+    """An app of its own on a fresh database of the fixture's store, until the session ends."""
     database_url = fresh_database(request.param, request, tmp_path_factory)
-    app = start_app(database_url, fake_slack, tmp_path_factory.mktemp(f"app-{request.param}") / "app.log")
-    yield app
-    app.stop()
+    app = start_app(database_url, fake_slack, tmp_path_factory.mktemp(f"{name}-{request.param}") / "app.log", **extra_env)
+    request.addfinalizer(app.stop)
+    return app
+
+
+@pytest.fixture(scope="session", params=STORES)
+def default_server(request, fake_slack, tmp_path_factory):
+    """One running app per store, with the settings a deployment gets by default."""
+    return serve(request, fake_slack, tmp_path_factory, "app")
+
+
+@pytest.fixture(scope="session")
+def server(default_server):
+    """The app the tests of a folder talk to (a folder's conftest may choose another one); tests
+    stay apart by using their own workspace."""
+    return default_server
 
 
 def new_id(prefix: str) -> str:
@@ -240,6 +261,45 @@ def dispatcher(workspace, fake_slack):
 
 def signed_post(url: str, body: str, content_type: str, **kwargs):
     return post_signed(url, body, content_type=content_type, secret=SECRET, **kwargs)
+
+
+# ---- the fast layer: services and views on a migrated database -------------------------------------
+
+E2E_FIXTURES = ("server", "default_server", "fake_slack", "workspace", "default_workspace", "dispatcher")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("fast") and set(E2E_FIXTURES) & set(getattr(item, "fixturenames", ())):
+            raise pytest.UsageError(f"{item.nodeid} is marked fast but uses the running app or the fake Slack")
+
+
+@pytest.fixture(scope="session", params=STORES)
+def migrated(request, tmp_path_factory):
+    """An engine on a database of each store, migrated once for the whole run."""
+    store = Store.from_url(fresh_database(request.param, request, tmp_path_factory))
+    upgrade(store.engine)
+    yield store.engine
+    store.dispose()
+
+
+@pytest.fixture
+def session(migrated):
+    """A session whose work is rolled back after the test, so tests never see each other's rows.
+
+    The test's transaction is the connection's outer one; the session works in savepoints inside it,
+    so a service that commits or uses begin_nested() still leaves nothing behind."""
+    with migrated.connect() as connection:
+        outer = connection.begin()
+        built = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        try:
+            yield built
+        finally:
+            built.close()
+            outer.rollback()
+
+
+# ---- every test ----------------------------------------------------------------------------------
 
 
 @pytest.fixture(autouse=True)

@@ -81,6 +81,10 @@ class _Fault:
     error: str | None
     retry_after: float | int | None
     remaining: int | None  # None: until reset()
+    match: dict | None = None  # only calls with these arguments
+
+    def applies_to(self, args: dict | None) -> bool:
+        return not self.match or all((args or {}).get(key) == value for key, value in self.match.items())
 
 
 @dataclass
@@ -324,14 +328,17 @@ class FakeSlack:
         error: str | None = None,
         retry_after: float | int | None = None,
         times: int | None = 1,
+        match: dict | None = None,
     ) -> None:
         """Answer the next ``times`` calls of ``method`` with an error (``times=None``: all).
 
         ``method`` may also be ``"response_url"``, ``"upload"`` or ``"*"`` (every Web API method).
+        With ``match``, only calls whose arguments have those values fail (``{"ts": post_ts}``),
+        so work of other tests still in flight can't use the fault up.
         """
         with self._lock:
             self._faults.setdefault(method, []).append(
-                _Fault(status=status, error=error, retry_after=retry_after, remaining=times)
+                _Fault(status=status, error=error, retry_after=retry_after, remaining=times, match=match)
             )
 
     def reset(self) -> None:
@@ -449,17 +456,17 @@ class FakeSlack:
         with self._lock:
             self._calls.append(call)
 
-    def _take_fault(self, method: str, *, any_method: bool) -> _Fault | None:
+    def _take_fault(self, method: str, *, any_method: bool, args: dict | None = None) -> _Fault | None:
         with self._lock:
             for key in (method, "*") if any_method else (method,):
-                queue = self._faults.get(key)
-                if not queue:
+                queue = self._faults.get(key) or []
+                fault = next((fault for fault in queue if fault.applies_to(args)), None)
+                if fault is None:
                     continue
-                fault = queue[0]
                 if fault.remaining is not None:
                     fault.remaining -= 1
                     if fault.remaining <= 0:
-                        queue.pop(0)
+                        queue.remove(fault)
                 return fault
         return None
 
@@ -503,7 +510,7 @@ class FakeSlack:
             reply = _Reply(200, _error("not_authed"), {})
         elif not token.startswith(("xox", "xapp-")):
             reply = _Reply(200, _error("invalid_auth"), {})
-        elif (fault := self._take_fault(method, any_method=True)) is not None:
+        elif (fault := self._take_fault(method, any_method=True, args=args)) is not None:
             reply = self._fault_reply(fault)
         elif (method == "apps.connections.open") != token.startswith("xapp-"):
             # Socket Mode needs the app-level token, and app-level tokens work nowhere else.

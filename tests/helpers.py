@@ -1,13 +1,96 @@
-"""Reading what the app sent, and acting in Slack the way members do."""
+"""What every test shares: waiting for work the app does after it has answered Slack, reading what
+it sent, and acting in Slack the way members and officers do."""
 
 from __future__ import annotations
 
+import inspect
 import json
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
+from slackapp.club import ids as club_ids
 from slackapp.leads import ids
+from slackapp.leads.models import Lead
+
+# Text that would ping everyone or show a disguised link if the app sent it as it was typed.
+EVIL = "<!channel> & <https://evil.example|bank>"
+LIVE = ("<!channel>", "<https://evil.example|bank>")
+ESCAPED = "&lt;!channel&gt; &amp; &lt;https://evil.example|bank&gt;"
+
+UTC = timezone.utc
+POLL_SECONDS = 0.02
+
+
+# ---- waiting ----------------------------------------------------------------------------------
+#
+# Listeners keep working after they have answered Slack (ack), so what they write and send shows
+# up late. A wait names exactly what the test is waiting for: a condition that becomes true, or a
+# number of things that have arrived. Neither returns early on "something is there".
+
+
+def _described(function) -> str:
+    try:
+        return inspect.getsource(function).strip()
+    except (OSError, TypeError):
+        return getattr(function, "__qualname__", repr(function))
+
+
+def eventually(check, timeout: float = 5.0) -> None:
+    """Wait until `check()` holds.
+
+    `check` returns True when the condition holds and False when it does not yet; or it asserts,
+    and returning (None) means it holds. Any other return value is a mistake in the test — a list
+    is not a condition — and raises TypeError at once: to wait for things to arrive, use
+    `eventually_got`. On timeout the last AssertionError is raised, or one naming the check."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if result is True or result is None:
+                return
+            if result is not False:
+                raise TypeError(
+                    f"eventually() needs a check returning True or False (or asserting and returning None), "
+                    f"got {type(result).__name__} {result!r:.200} from: {_described(check)}\n"
+                    "To wait for items to arrive, use eventually_got(fetch, count=N)."
+                )
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still false after {timeout}s: {_described(check)}")
+        time.sleep(POLL_SECONDS)
+
+
+def eventually_got(fetch, *, count: int, timeout: float = 5.0) -> list:
+    """Wait until `fetch()` returns exactly `count` items, and return them.
+
+    More than `count` fails at once (nothing the app sent or wrote goes away again); an
+    AssertionError raised by `fetch` means "not yet"."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = list(fetch())
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if len(found) == count:
+                return found
+            if len(found) > count:
+                raise AssertionError(f"expected {count} item(s), got {len(found)}: {found!r:.2000}\nfrom: {_described(fetch)}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"expected {count} item(s) within {timeout}s, got {len(found)}: {found!r:.2000}\nfrom: {_described(fetch)}")
+        time.sleep(POLL_SECONDS)
+
+
+# ---- reading what was sent ----------------------------------------------------------------------
 
 
 def walk(node):
@@ -30,21 +113,92 @@ def buttons(blocks) -> list[dict]:
     return [node for node in walk(blocks) if node.get("type") == "button"]
 
 
-def eventually(check, timeout: float = 5.0):
-    """Wait for work the app does after it has answered Slack."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            result = check()
-        except AssertionError:
-            if time.monotonic() > deadline:
-                raise
-        else:
-            if result or result is None:
-                return result
-            if time.monotonic() > deadline:
-                raise AssertionError(f"condition still false after {timeout}s")
-        time.sleep(0.02)
+def dms(workspace, user: str, contains: str = "") -> list:
+    """Direct messages Slack took for `user` whose text or blocks contain `contains`."""
+    return [
+        call
+        for call in workspace.fake.calls_to("chat.postMessage", channel=user)
+        if not call.failed and contains in (call.args.get("text") or "") + all_text(call.args.get("blocks") or [])
+    ]
+
+
+def post_updates(workspace, channel: str | None, ts: str | None, *, failed: bool = False) -> list:
+    """chat.update calls for one posted message, oldest first; only those Slack took, unless `failed`."""
+    return [call for call in workspace.fake.calls_to("chat.update", channel=channel, ts=ts) if failed or not call.failed]
+
+
+# ---- acting in Slack ------------------------------------------------------------------------------
+
+
+def press(workspace, action_id: str, value: str | None, *, user: str, timeout: float = 10, **fields) -> dict:
+    """Press a button (or use another element) as `user` and return the app's answer through the
+    response_url; the listener has done its work by then."""
+    url = workspace.response_url()
+    reply = workspace.click(action_id, value, user=user, response_url=url, **fields)
+    assert reply.status == 200, reply.text
+    return workspace.responses(url, timeout=timeout)[-1].args
+
+
+def text_state(value):
+    """A plain_text_input's state in a view_submission, for an input whose action id is "value"."""
+    return {"value": {"type": "plain_text_input", "value": value}}
+
+
+def config_values(
+    *,
+    timezone: str = "UTC",
+    leads_channel: str | None = None,
+    digest_day: int = 0,
+    digest_time: str = "09:00",
+    events_channel: str | None = None,
+    gigs_channel: str | None = None,
+    officers_channel: str | None = None,
+) -> dict:
+    """The state of every input in `/club config`, as Slack submits it."""
+    days = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+    def channel(value):
+        return {"value": {"type": "conversations_select", "selected_conversation": value}}
+
+    return {
+        club_ids.TIMEZONE: text_state(timezone),
+        club_ids.LEADS_CHANNEL: channel(leads_channel),
+        club_ids.EVENTS_CHANNEL: channel(events_channel),
+        club_ids.GIGS_CHANNEL: channel(gigs_channel),
+        club_ids.OFFICERS_CHANNEL: channel(officers_channel),
+        club_ids.DIGEST_DAY: {
+            "value": {
+                "type": "static_select",
+                "selected_option": {"text": {"type": "plain_text", "text": days[digest_day], "emoji": True}, "value": str(digest_day)},
+            }
+        },
+        club_ids.DIGEST_TIME: {"value": {"type": "timepicker", "selected_time": digest_time}},
+    }
+
+
+def configure_club(workspace, officer: str, **settings) -> None:
+    """Save `/club config` as `officer`; the settings are stored once the form is answered."""
+    reply = workspace.submit(club_ids.CONFIG_FORM, config_values(**settings), user=officer)
+    assert reply.status == 200 and reply.body == b"", reply.text
+
+
+def zone_far_from_midnight() -> str:
+    """A time zone where it is now between 06:00 and 18:00, so "today" there can't change while a
+    test runs: answers that count days are then known in advance."""
+    now = datetime.now(UTC)
+    for offset in range(-12, 15):
+        # The Etc zones' signs are POSIX-style: Etc/GMT-5 is five hours ahead of UTC.
+        name = "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
+        if 6 <= now.astimezone(ZoneInfo(name)).hour < 18:
+            return name
+    raise AssertionError("every hour of the day is within 6 hours of midnight somewhere")
+
+
+def local_today(tz: str):
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+# ---- leads ------------------------------------------------------------------------------------------
 
 
 def lead_values(
@@ -86,6 +240,36 @@ def share_lead(workspace, user: str, *, private_metadata: str | None = None, **f
     return workspace.submit(ids.FORM, lead_values(**fields), user=user, private_metadata=metadata)
 
 
+def leads_of(workspace) -> list[Lead]:
+    with workspace.server.store.read() as session:
+        return list(session.scalars(select(Lead).where(Lead.team_id == workspace.team_id).order_by(Lead.id)))
+
+
+def announced_leads(workspace) -> list[Lead]:
+    """The workspace's leads whose announcement has been posted and recorded."""
+    return [lead for lead in leads_of(workspace) if lead.announce_ts]
+
+
+# ---- the scheduler ----------------------------------------------------------------------------------
+
+
+def plan_all(store, now):
+    """One run of every planner the app has, as the clock would do at `now`."""
+    from slackapp.app import job_planners
+    from slackapp.scheduler import runner
+
+    return runner.plan_all(store, job_planners(), now)
+
+
+def tick(workspace, dispatcher, now: datetime | int):
+    """One turn of the scheduler at the moved clock `now` (a datetime, or unix seconds): plan every
+    kind of timed work, then send what is due for this workspace."""
+    if not isinstance(now, datetime):
+        now = datetime.fromtimestamp(now, UTC)
+    plan_all(workspace.server.store, now)
+    return dispatcher.run_due(now, team_id=workspace.team_id)
+
+
 # ---- a change that lands while the planner is running (PostgreSQL) ----------------------
 
 
@@ -114,13 +298,10 @@ def while_planning(session, store, action):
             waiting = connection.execute(
                 text("select count(*) from pg_stat_activity where :planner = any(pg_blocking_pids(pid))"), {"planner": planner}
             ).scalar()
-        assert waiting, "the request is still being handled"
-        return True
+        return waiting > 0
 
     eventually(finished_or_waiting_for_the_planner, timeout=20)
     return worker, outcome
-
-
 
 
 def finished(worker, outcome):
@@ -129,11 +310,3 @@ def finished(worker, outcome):
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
-
-
-def plan_all(store, now):
-    """One run of every planner the app has, as the clock would do at `now`."""
-    from slackapp.app import job_planners
-    from slackapp.scheduler import runner
-
-    return runner.plan_all(store, job_planners(), now)

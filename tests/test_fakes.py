@@ -105,6 +105,17 @@ def test_rate_limit_fault_then_recovery(fake, client):
     assert [c.failed for c in fake.calls_to("chat.postMessage")] == [True, False]
 
 
+def test_a_fault_can_be_kept_for_one_message(fake, client):
+    fake.fail("chat.update", status=429, retry_after=1, match={"channel": "C1", "ts": "1.000002"})
+
+    assert client.chat_update(channel="C1", ts="1.000001", text="someone else's post")["ok"]
+    with pytest.raises(SlackApiError) as e:
+        client.chat_update(channel="C1", ts="1.000002", text="ours")
+    assert e.value.response.status_code == 429
+    assert client.chat_update(channel="C1", ts="1.000002", text="ours again")["ok"]
+    assert [(c.args["ts"], c.failed) for c in fake.calls_to("chat.update")] == [("1.000001", False), ("1.000002", True), ("1.000002", False)]
+
+
 def test_error_and_server_faults(fake, client):
     fake.fail("*", error="account_inactive", times=2)
     fake.fail("users.info", status=503)

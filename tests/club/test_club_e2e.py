@@ -12,13 +12,12 @@ import yaml
 from sqlalchemy import select
 
 from slackapp.club import service as club
+from slackapp.club.ids import CONFIG_FORM
 from slackapp.club.models import Officer, Workspace
-from slackapp.leads.models import Lead
 from tests.conftest import CONFIGURED_OFFICER, new_id
-from tests.helpers import all_text, eventually, share_lead
+from tests.helpers import all_text, announced_leads, config_values, eventually_got, leads_of, share_lead
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG_FORM = "club_config"
 NOT_OFFICER = "Only club officers can do that"
 
 
@@ -70,13 +69,6 @@ def add_officer_directly(workspace, user_id: str, *, added_by: str) -> None:
         club.add_officer(session, team_id=workspace.team_id, user_id=user_id, added_by=added_by)
 
 
-def config_values(timezone: str, channel: str | None) -> dict:
-    return {
-        "timezone": {"value": {"type": "plain_text_input", "value": timezone}},
-        "leads_channel": {"value": {"type": "conversations_select", "selected_conversation": channel}},
-    }
-
-
 def config_forms_opened(workspace) -> list:
     def ours(call) -> bool:
         view = call.args.get("view")
@@ -85,11 +77,6 @@ def config_forms_opened(workspace) -> list:
         return json.loads(view.get("private_metadata") or "{}").get("team_id") == workspace.team_id
 
     return [call for call in workspace.fake.calls_to("views.open") if ours(call)]
-
-
-def leads_of(workspace) -> list[Lead]:
-    with workspace.server.store.read() as session:
-        return list(session.scalars(select(Lead).where(Lead.team_id == workspace.team_id).order_by(Lead.id)))
 
 
 def _alternatives(hint: str) -> list[str]:
@@ -163,7 +150,7 @@ def test_added_officer_can_open_club_config(workspace):
 
     club_command(workspace, "config", user=member)
 
-    [opened] = eventually(lambda: config_forms_opened(workspace))
+    [opened] = eventually_got(lambda: config_forms_opened(workspace), count=1)
     assert opened.args["view"]["callback_id"] == CONFIG_FORM
 
 
@@ -214,7 +201,7 @@ def test_config_by_an_officer_opens_the_form_prefilled(workspace):
 
     club_command(workspace, "config", user=workspace.officer())
 
-    [opened] = eventually(lambda: config_forms_opened(workspace))
+    [opened] = eventually_got(lambda: config_forms_opened(workspace), count=1)
     blocks = {block["block_id"]: block for block in opened.args["view"]["blocks"]}
     assert blocks["timezone"]["element"]["initial_value"] == "Europe/Berlin"
     assert blocks["leads_channel"]["element"]["initial_conversation"] == channel
@@ -223,7 +210,7 @@ def test_config_by_an_officer_opens_the_form_prefilled(workspace):
 def test_configured_officer_opens_the_form_with_the_default_time_zone(workspace):
     club_command(workspace, "config", user=CONFIGURED_OFFICER)
 
-    [opened] = eventually(lambda: config_forms_opened(workspace))
+    [opened] = eventually_got(lambda: config_forms_opened(workspace), count=1)
     blocks = {block["block_id"]: block for block in opened.args["view"]["blocks"]}
     assert blocks["timezone"]["element"]["initial_value"] == "UTC"
 
@@ -231,7 +218,7 @@ def test_configured_officer_opens_the_form_with_the_default_time_zone(workspace)
 def test_config_submission_stores_time_zone_and_leads_channel(workspace):
     channel = new_id("C")
 
-    reply = workspace.submit(CONFIG_FORM, config_values("America/Chicago", channel), user=workspace.officer())
+    reply = workspace.submit(CONFIG_FORM, config_values(timezone="America/Chicago", leads_channel=channel), user=workspace.officer())
 
     assert reply.status == 200 and reply.body == b""
     assert settings_row(workspace) == ("America/Chicago", channel)
@@ -240,7 +227,7 @@ def test_config_submission_stores_time_zone_and_leads_channel(workspace):
 def test_config_submission_with_an_unknown_time_zone_is_answered_in_the_form(workspace):
     configure(workspace, timezone="Europe/Berlin")
 
-    reply = workspace.submit(CONFIG_FORM, config_values("Mars/Olympus_Mons", new_id("C")), user=workspace.officer())
+    reply = workspace.submit(CONFIG_FORM, config_values(timezone="Mars/Olympus_Mons", leads_channel=new_id("C")), user=workspace.officer())
 
     body = reply.json()
     assert body["response_action"] == "errors"
@@ -252,7 +239,7 @@ def test_config_submission_with_an_unknown_time_zone_is_answered_in_the_form(wor
 def test_config_submission_by_a_non_officer_is_refused(workspace):
     configure(workspace, timezone="Europe/Berlin")
 
-    reply = workspace.submit(CONFIG_FORM, config_values("Asia/Tokyo", new_id("C")), user=workspace.member())
+    reply = workspace.submit(CONFIG_FORM, config_values(timezone="Asia/Tokyo", leads_channel=new_id("C")), user=workspace.member())
 
     body = reply.json()
     assert body["response_action"] == "errors"
@@ -272,7 +259,7 @@ def test_lead_is_announced_in_the_configured_leads_channel(workspace):
 
     [announcement] = workspace.posted(channel=leads_channel)
     assert "Channel routed" in announcement.args["text"]
-    [lead] = eventually(lambda: [lead for lead in leads_of(workspace) if lead.announce_ts])
+    [lead] = eventually_got(lambda: announced_leads(workspace), count=1)
     assert (lead.announce_channel, lead.announce_ts) == (leads_channel, announcement.response["ts"])
     # Recording the announcement is the last thing the listener does.
     assert workspace.fake.calls_to("chat.postMessage", channel=workspace.channel) == []
@@ -284,7 +271,7 @@ def test_announcing_in_a_public_channel_the_bot_is_not_in_joins_it_first(workspa
 
     share_lead(workspace, poster, role="Joined first", url=f"https://join.example/{uuid.uuid4().hex}")
 
-    [lead] = eventually(lambda: [lead for lead in leads_of(workspace) if lead.announce_ts])
+    [lead] = eventually_got(lambda: announced_leads(workspace), count=1)
     calls = [call for call in workspace.fake.calls if call.args.get("channel") == workspace.channel]
     assert [(call.method, call.failed) for call in calls] == [
         ("chat.postMessage", True),

@@ -17,40 +17,18 @@ from sqlalchemy import select, update
 from slackapp.club.models import Workspace
 from slackapp.leads.models import Lead
 from slackapp.scheduler.models import Job
-from tests.helpers import plan_all
 from tests.conftest import new_id
-from tests.helpers import all_text, eventually, finished, share_lead, while_planning
+from tests.helpers import all_text, configure_club, eventually_got, finished, local_today, plan_all, share_lead, while_planning
 
 UTC = timezone.utc
 TZ = "America/Chicago"
-CONFIG_FORM = "club_config"
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def config_values(*, timezone: str, channel: str | None, day: int, at: str) -> dict:
-    return {
-        "timezone": {"value": {"type": "plain_text_input", "value": timezone}},
-        "leads_channel": {"value": {"type": "conversations_select", "selected_conversation": channel}},
-        "digest_day": {
-            "value": {
-                "type": "static_select",
-                "selected_option": {"text": {"type": "plain_text", "text": DAYS[day], "emoji": True}, "value": str(day)},
-            }
-        },
-        "digest_time": {"value": {"type": "timepicker", "selected_time": at}},
-    }
 
 
 def configure(workspace, officer: str, *, channel: str, day: int, at: str = "09:00", tz: str = TZ) -> None:
-    reply = workspace.submit(CONFIG_FORM, config_values(timezone=tz, channel=channel, day=day, at=at), user=officer)
-    assert reply.status == 200 and reply.body == b"", reply.text
+    configure_club(workspace, officer, timezone=tz, leads_channel=channel, digest_day=day, digest_time=at)
     with workspace.server.store.read() as session:
         found = session.get(Workspace, workspace.team_id)
         assert (found.timezone, found.leads_channel, found.digest_weekday, found.digest_time) == (tz, channel, day, at)
-
-
-def local_today(tz: str = TZ) -> date:
-    return datetime.now(ZoneInfo(tz)).date()
 
 
 def at_local(day: date, at: time, tz: str = TZ) -> datetime:
@@ -76,18 +54,16 @@ def share(workspace, poster: str, *, role: str, company: str = "Acme", deadline:
     assert reply.status == 200 and reply.body == b"", reply.text
     # The announcement is posted after the form is answered; wait for it, so it is not mistaken
     # for (or counted with) the digest.
-    lead = eventually(lambda: _announced(workspace, url))
+    [lead] = eventually_got(lambda: _announced(workspace, url), count=1)
     with workspace.server.store.write() as session:
         if days_old:
             session.execute(update(Lead).where(Lead.id == lead.id).values(created_at=datetime.now(UTC) - timedelta(days=days_old)))
     return lead
 
 
-def _announced(workspace, url: str) -> Lead:
+def _announced(workspace, url: str) -> list[Lead]:
     with workspace.server.store.read() as session:
-        lead = session.scalar(select(Lead).where(Lead.team_id == workspace.team_id, Lead.url == url))
-    assert lead is not None and lead.announce_ts, "the lead was not announced yet"
-    return lead
+        return list(session.scalars(select(Lead).where(Lead.team_id == workspace.team_id, Lead.url == url, Lead.announce_ts.is_not(None))))
 
 
 def section_texts(blocks) -> list[str]:
@@ -99,7 +75,7 @@ def section_texts(blocks) -> list[str]:
 
 def test_digest_is_planned_for_the_configured_day_and_time_in_the_workspace_zone(workspace):
     channel = new_id("C")
-    target = local_today() + timedelta(days=2)
+    target = local_today(TZ) + timedelta(days=2)
     configure(workspace, workspace.officer(), channel=channel, day=target.weekday(), at="09:30")
 
     plan_all(workspace.server.store, datetime.now(UTC))
@@ -124,14 +100,14 @@ def test_no_leads_channel_no_digest(workspace):
 def test_one_digest_message_lists_new_leads_and_leads_closing_soon(workspace, dispatcher, fake_slack):
     channel = new_id("C")
     officer, poster = workspace.officer(), workspace.member()
-    target = local_today() + timedelta(days=2)
+    target = local_today(TZ) + timedelta(days=2)
     configure(workspace, officer, channel=channel, day=target.weekday())
     plan_all(workspace.server.store, datetime.now(UTC))
     [job] = pending_digests(workspace)
 
     fresh = share(workspace, poster, role="Fresh <b>analyst</b> & co", company="Initech <Labs>")
-    closing = share(workspace, poster, role="Closing soon intern", company="Globex", deadline=local_today() + timedelta(days=4), days_old=10)
-    share(workspace, poster, role="Old and far", deadline=local_today() + timedelta(days=40), days_old=10)
+    closing = share(workspace, poster, role="Closing soon intern", company="Globex", deadline=local_today(TZ) + timedelta(days=4), days_old=10)
+    share(workspace, poster, role="Old and far", deadline=local_today(TZ) + timedelta(days=40), days_old=10)
     closed = share(workspace, poster, role="Closed already")
     with workspace.server.store.write() as session:
         session.get(Lead, closed.id).closed_at = datetime.now(UTC)
@@ -163,9 +139,9 @@ def test_one_digest_message_lists_new_leads_and_leads_closing_soon(workspace, di
 def test_a_week_with_nothing_new_and_nothing_closing_posts_nothing(workspace, dispatcher, fake_slack):
     channel = new_id("C")
     poster = workspace.member()
-    target = local_today() + timedelta(days=2)
+    target = local_today(TZ) + timedelta(days=2)
     configure(workspace, workspace.officer(), channel=channel, day=target.weekday())
-    share(workspace, poster, role="Old and far", deadline=local_today() + timedelta(days=40), days_old=10)
+    share(workspace, poster, role="Old and far", deadline=local_today(TZ) + timedelta(days=40), days_old=10)
     share(workspace, poster, role="Old, rolling", days_old=9)
     plan_all(workspace.server.store, datetime.now(UTC))
     [job] = pending_digests(workspace)
@@ -184,13 +160,13 @@ def test_a_week_with_nothing_new_and_nothing_closing_posts_nothing(workspace, di
 
 def test_changing_the_digest_day_replans(workspace, dispatcher, fake_slack):
     channel, officer = new_id("C"), workspace.officer()
-    first_day = local_today() + timedelta(days=2)
+    first_day = local_today(TZ) + timedelta(days=2)
     configure(workspace, officer, channel=channel, day=first_day.weekday())
     plan_all(workspace.server.store, datetime.now(UTC))
     [old] = pending_digests(workspace)
     assert old.due_at == at_local(first_day, time(9))
 
-    new_day = local_today() + timedelta(days=3)
+    new_day = local_today(TZ) + timedelta(days=3)
     configure(workspace, officer, channel=channel, day=new_day.weekday())
     jobs = {job.id: job for job in digest_jobs(workspace)}
     assert jobs[old.id].status == "cancelled" and jobs[old.id].reason
@@ -210,7 +186,7 @@ def test_changing_the_digest_day_replans(workspace, dispatcher, fake_slack):
 
 def test_changing_only_the_time_replans_the_same_day(workspace):
     channel, officer = new_id("C"), workspace.officer()
-    day = local_today() + timedelta(days=2)
+    day = local_today(TZ) + timedelta(days=2)
     configure(workspace, officer, channel=channel, day=day.weekday(), at="09:00")
     plan_all(workspace.server.store, datetime.now(UTC))
     [old] = pending_digests(workspace)
@@ -256,7 +232,7 @@ def test_a_digest_day_changed_while_the_planner_runs_is_not_posted_on_the_old_da
     from slackapp.digest import jobs as digest
 
     channel, officer = new_id("C"), workspace.officer()
-    old_day, new_day = local_today() + timedelta(days=2), local_today() + timedelta(days=3)
+    old_day, new_day = local_today(TZ) + timedelta(days=2), local_today(TZ) + timedelta(days=3)
     configure(workspace, officer, channel=channel, day=old_day.weekday())
     plan_all(workspace.server.store, datetime.now(UTC))
     [old] = pending_digests(workspace)

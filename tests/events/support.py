@@ -11,11 +11,7 @@ from sqlalchemy import func, select
 from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction
 from tests import payloads
 from tests.conftest import new_id
-from tests.helpers import all_text, eventually, walk
-
-EVIL = "<!channel> & <https://evil.example|bank>"
-LIVE = ("<!channel>", "<https://evil.example|bank>")
-ESCAPED = "&lt;!channel&gt; &amp; &lt;https://evil.example|bank&gt;"
+from tests.helpers import EVIL, ESCAPED, LIVE, all_text, dms, eventually, eventually_got, post_updates, press, text_state, walk  # noqa: F401
 
 GOING, MAYBE, NO = "white_check_mark", "thinking_face", "x"
 HOUR = 3600
@@ -27,10 +23,6 @@ DAY = 24 * HOUR
 
 def unix(offset_seconds: int = 0) -> int:
     return int(time.time()) + offset_seconds
-
-
-def text_state(value):
-    return {"value": {"type": "plain_text_input", "value": value}}
 
 
 def event_values(
@@ -151,7 +143,12 @@ def create_event(workspace, officer, **fields) -> Event:
     title = fields.setdefault("title", f"Career night {new_id('E')}")
     reply = submit_event(workspace, officer, **fields)
     assert reply.status == 200 and reply.body == b"", reply.body
-    [event] = eventually(lambda: [e for e in events_of(workspace) if e.title == title and e.post_ts], timeout=10)
+    return announced_event(workspace, title)
+
+
+def announced_event(workspace, title: str) -> Event:
+    """The one event called `title`, once its post is recorded (after the form was answered)."""
+    [event] = eventually_got(lambda: [e for e in events_of(workspace) if e.title == title and e.post_ts], count=1, timeout=10)
     return event
 
 
@@ -166,7 +163,7 @@ def announcement_of(workspace, event: Event):
 
 def updates_of(workspace, event: Event, *, failed: bool = False) -> list:
     """chat.update calls for the event's post; only those Slack took, unless `failed`."""
-    return [c for c in workspace.fake.calls_to("chat.update", channel=event.channel, ts=event.post_ts) if failed or not c.failed]
+    return post_updates(workspace, event.channel, event.post_ts, failed=failed)
 
 
 def plain(blocks_or_text) -> str:
@@ -179,16 +176,22 @@ def counts(going: int, maybe: int, waitlisted: int) -> str:
     return f"{going} going · {maybe} maybe · {waitlisted} waitlisted"
 
 
-def wait_for_counts(workspace, event: Event, going: int, maybe: int, waitlisted: int, timeout: float = 15):
-    """Wait until the latest chat.update of the post that Slack took shows these counts."""
+def wait_for_latest_update(workspace, event: Event, showing: str, timeout: float = 15) -> list:
+    """Wait until the latest chat.update of the post that Slack took shows `showing` (read as
+    plain text); return the post's updates."""
 
     def latest():
         found = updates_of(workspace, event)
         assert found, "no chat.update for the post yet"
-        assert counts(going, maybe, waitlisted) in plain(found[-1].args["blocks"]), plain(found[-1].args["blocks"])
-        return found
+        assert showing in plain(found[-1].args["blocks"]), plain(found[-1].args["blocks"])
 
-    return eventually(latest, timeout=timeout)
+    eventually(latest, timeout=timeout)
+    return updates_of(workspace, event)
+
+
+def wait_for_counts(workspace, event: Event, going: int, maybe: int, waitlisted: int, timeout: float = 15) -> list:
+    """Wait until the latest chat.update of the post that Slack took shows these counts."""
+    return wait_for_latest_update(workspace, event, counts(going, maybe, waitlisted), timeout=timeout)
 
 
 # ---- acting as members --------------------------------------------------------------------
@@ -217,22 +220,13 @@ def deliver(workspace, payload: dict, retry_num: int | None = None) -> None:
     assert reply.status == 200, (reply.status, reply.text)
 
 
-def react(workspace, event: Event, user: str, emoji: str = GOING, *, added: bool = True, wait: bool = True, **fields) -> dict:
-    """Deliver one reaction event; with `wait`, until the app has logged it."""
-    before = action_count(workspace, event.id) if wait else 0
+def react(workspace, event: Event, user: str, emoji: str = GOING, *, added: bool = True, **fields) -> dict:
+    """Deliver one reaction event that counts, and wait until the app has logged it."""
+    before = action_count(workspace, event.id)
     payload = reaction(workspace, event, user, emoji, added=added, **fields)
     deliver(workspace, payload)
-    if wait:
-        eventually(lambda: action_count(workspace, event.id) > before, timeout=10)
+    eventually(lambda: action_count(workspace, event.id) == before + 1, timeout=10)
     return payload
-
-
-def click(workspace, action_id: str, value: str | None, *, user: str, **fields) -> dict:
-    """Press a button (or another element) and return the app's reply through the response_url."""
-    url = workspace.response_url()
-    reply = workspace.click(action_id, value, user=user, response_url=url, **fields)
-    assert reply.status == 200, reply.text
-    return workspace.responses(url, timeout=10)[-1].args
 
 
 def command(workspace, text: str, *, user: str) -> dict:
@@ -249,11 +243,7 @@ def answer_all(workspace, event: Event, answers: dict[str, str]) -> None:
     """Answer with the buttons, one member after the other: user -> "going" | "maybe" | "no"."""
     action = {"going": "event_going", "maybe": "event_maybe", "no": "event_cant"}
     for user, answer in answers.items():
-        click(workspace, action[answer], str(event.id), user=user)
-
-
-def dms(workspace, user: str, contains: str = "") -> list:
-    return [c for c in workspace.fake.calls_to("chat.postMessage", channel=user) if not c.failed and contains in (c.args.get("text") or "") + all_text(c.args.get("blocks") or [])]
+        press(workspace, action[answer], str(event.id), user=user)
 
 
 def uploads_to(workspace, user: str, suffix: str) -> list[tuple[dict, bytes]]:

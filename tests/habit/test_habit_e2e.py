@@ -17,8 +17,7 @@ from sqlalchemy import select
 
 from slackapp.habit.models import HabitCheck, HabitMember
 from slackapp.scheduler.models import Job, Member
-from tests.helpers import plan_all
-from tests.helpers import all_text, finished, walk, while_planning
+from tests.helpers import all_text, finished, plan_all, tick, walk, while_planning
 
 TICK = "habit_tick"
 ITEMS = ("resume", "job_board", "email", "network", "prepare")
@@ -35,12 +34,6 @@ def habit(workspace, text: str, *, user: str) -> dict:
     assert reply.status == 200
     [call] = workspace.responses(response_url)
     return call.args
-
-
-def tick_clock(workspace, dispatcher, now: datetime):
-    """One turn of the scheduler at `now`: plan upcoming work, then deliver this workspace's due work."""
-    plan_all(workspace.server.store, now)
-    return dispatcher.run_due(now, team_id=workspace.team_id)
 
 
 def habit_jobs(workspace, user: str) -> list[Job]:
@@ -194,9 +187,9 @@ def test_checklist_arrives_monday_nine_in_each_members_own_zone(workspace, dispa
         tz = zones[user]
         week = due[user].astimezone(ZoneInfo(tz)).date()
         assert week.weekday() == 0
-        tick_clock(workspace, dispatcher, due[user] - timedelta(hours=1))
+        tick(workspace, dispatcher, due[user] - timedelta(hours=1))
         assert checklists_to(fake_slack, user, week) == [], f"sent an hour early to the member in {tz}"
-        tick_clock(workspace, dispatcher, due[user])
+        tick(workspace, dispatcher, due[user])
         [dm] = checklists_to(fake_slack, user, week)
         others = [other for other in zones if other != user and due[other] > due[user]]
         for other in others:
@@ -212,7 +205,7 @@ def test_checklist_arrives_monday_nine_in_each_members_own_zone(workspace, dispa
             assert words in labels
         assert "meeting" in labels
         # Sent once, even when the clock keeps turning.
-        tick_clock(workspace, dispatcher, due[user] + timedelta(minutes=1))
+        tick(workspace, dispatcher, due[user] + timedelta(minutes=1))
         assert len(checklists_to(fake_slack, user, week)) == 1
 
     for user in zones:
@@ -229,7 +222,7 @@ def test_ticking_and_unticking_boxes_records_the_week_and_updates_the_message(wo
     base = future_base()
     plan_all(workspace.server.store, base)
     [job] = pending_after(workspace, user, base)
-    tick_clock(workspace, dispatcher, job.due_at)
+    tick(workspace, dispatcher, job.due_at)
     week = job.due_at.astimezone(ZoneInfo("Europe/Berlin")).date()
     [dm] = checklists_to(fake_slack, user, week)
     options = {option["value"]: option for option in checkboxes(dm.args["blocks"])["options"]}
@@ -259,7 +252,7 @@ def test_an_unknown_item_or_a_forged_week_records_nothing(workspace, dispatcher,
     base = future_base()
     plan_all(workspace.server.store, base)
     [job] = pending_after(workspace, user, base)
-    tick_clock(workspace, dispatcher, job.due_at)
+    tick(workspace, dispatcher, job.due_at)
     [dm] = checklists_to(fake_slack, user)
     week = job.due_at.astimezone(ZoneInfo("America/New_York")).date()
 
@@ -302,7 +295,7 @@ def test_three_weeks_in_a_row_in_the_dm_then_a_fourth_tick(workspace, dispatcher
     week = job.due_at.astimezone(ZoneInfo("America/Chicago")).date()
     add_ticks(workspace, user, [week - timedelta(weeks=3), week - timedelta(weeks=2), week - timedelta(weeks=1)])
 
-    tick_clock(workspace, dispatcher, job.due_at)
+    tick(workspace, dispatcher, job.due_at)
     [dm] = checklists_to(fake_slack, user, week)
     assert "3 weeks in a row" in all_text(dm.args["blocks"])
 
@@ -346,12 +339,12 @@ def test_day_moves_the_check_in_to_the_new_local_time(workspace, dispatcher, fak
     local = tuesday.due_at.astimezone(ZoneInfo(tz))
     assert (local.weekday(), local.time()) == (1, time(18))
 
-    tick_clock(workspace, dispatcher, tuesday.due_at - timedelta(hours=1))
+    tick(workspace, dispatcher, tuesday.due_at - timedelta(hours=1))
     assert checklists_to(fake_slack, user) == []  # nothing early (nor at the old Monday 9:00, when that came first)
-    tick_clock(workspace, dispatcher, tuesday.due_at)
+    tick(workspace, dispatcher, tuesday.due_at)
     [dm] = checklists_to(fake_slack, user)
     assert block_id_of(dm.args["blocks"]) == f"habit_week_{monday_of(local.date()).isoformat()}"
-    tick_clock(workspace, dispatcher, max(monday.due_at, tuesday.due_at) + timedelta(minutes=1))
+    tick(workspace, dispatcher, max(monday.due_at, tuesday.due_at) + timedelta(minutes=1))
     assert len(checklists_to(fake_slack, user)) == 1
 
 
@@ -387,8 +380,8 @@ def test_off_stops_the_check_in(workspace, dispatcher, fake_slack):
     answer = habit(workspace, "off", user=user)
     assert "off" in answer["text"].lower() and answer["response_type"] == "ephemeral"
 
-    tick_clock(workspace, dispatcher, job.due_at)
-    tick_clock(workspace, dispatcher, job.due_at + timedelta(days=7))
+    tick(workspace, dispatcher, job.due_at)
+    tick(workspace, dispatcher, job.due_at + timedelta(days=7))
     assert checklists_to(fake_slack, user) == []
     [after] = [row for row in habit_jobs(workspace, user) if row.id == job.id]
     assert after.status in ("cancelled", "skipped") and after.reason
@@ -468,10 +461,10 @@ def test_monday_nine_stays_nine_across_a_daylight_saving_change(workspace, dispa
     user = workspace.member(tz=tz)
     opt_in(workspace, user)
 
-    tick_clock(workspace, dispatcher, start)
+    tick(workspace, dispatcher, start)
     [first] = pending_after(workspace, user, start)
     assert first.due_at == before
-    tick_clock(workspace, dispatcher, before)
+    tick(workspace, dispatcher, before)
     assert len(checklists_to(fake_slack, user, before.date())) == 1
 
     [second] = pending_after(workspace, user, before)
@@ -482,9 +475,9 @@ def test_monday_nine_stays_nine_across_a_daylight_saving_change(workspace, dispa
         assert (local.weekday(), local.time()) == (0, time(9))
 
     # An hour before the new moment (for November, the old UTC hour) is 8:00 on the wall clock.
-    tick_clock(workspace, dispatcher, after - timedelta(hours=1))
+    tick(workspace, dispatcher, after - timedelta(hours=1))
     assert checklists_to(fake_slack, user, after.date()) == []
-    tick_clock(workspace, dispatcher, after)
+    tick(workspace, dispatcher, after)
     assert len(checklists_to(fake_slack, user, after.date())) == 1
 
 
@@ -529,7 +522,7 @@ def test_a_check_in_moved_while_the_planner_runs_does_not_arrive_at_the_old_time
     tuesday_due = next_local(base, weekday=1, at=time(18), tz=tz)
     stale = [(job.key, job.status) for job in pending_after(workspace, user, base) if job.due_at == monday.due_at]
     for moment in sorted([monday.due_at, tuesday_due]):
-        tick_clock(workspace, dispatcher, moment)
+        tick(workspace, dispatcher, moment)
     sent = checklists_to(fake_slack, user)
     assert stale == [] and len(sent) == 1, (
         f"the check-in moved to Tue 18:00 is still planned for Mon 09:00 {stale} and {len(sent)} checklists were sent: "

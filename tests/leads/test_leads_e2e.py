@@ -10,14 +10,20 @@ from sqlalchemy import select, update
 from slackapp.leads import ids
 from slackapp.leads.models import Lead, SavedLead
 from tests import payloads
-from tests.helpers import all_text, buttons, eventually, share_lead
+from tests.helpers import (
+    all_text,
+    announced_leads,
+    buttons,
+    configure_club,
+    eventually_got,
+    leads_of,
+    local_today,
+    press,
+    share_lead,
+    zone_far_from_midnight,
+)
 
 EVIL = "<!channel> <!here> <!everyone> <https://evil.example|bank> & co"
-
-
-def leads_of(workspace) -> list[Lead]:
-    with workspace.server.store.read() as session:
-        return list(session.scalars(select(Lead).where(Lead.team_id == workspace.team_id).order_by(Lead.id)))
 
 
 def test_empty_list_invites_sharing(workspace):
@@ -51,7 +57,7 @@ def test_shared_lead_is_stored_announced_and_listed(workspace):
     assert "Data analyst intern" in announcement.args["text"]
     labels = [b["text"]["text"] for b in buttons(announcement.args["blocks"])]
     assert labels == ["Open", "Save"]
-    [lead] = eventually(lambda: [lead for lead in leads_of(workspace) if lead.announce_ts])
+    [lead] = eventually_got(lambda: announced_leads(workspace), count=1)
     assert (lead.company, lead.role, lead.posted_by) == ("Acme Analytics", "Data analyst intern", user)
     assert (lead.announce_channel, lead.announce_ts) == (workspace.channel, announcement.response["ts"])
 
@@ -137,9 +143,11 @@ def test_pages_of_ten_newest_first(workspace):
 
 def test_past_deadline_and_closed_leads_leave_the_list(workspace):
     user = workspace.member()
-    share_lead(workspace, user, role="Expiring", url="https://e.example/1", deadline=date.today().isoformat())
-    share_lead(workspace, user, role="Closing", url="https://e.example/2")
-    expiring, closing = eventually(lambda: [lead for lead in leads_of(workspace) if lead.announce_ts])
+    # The workspace has no settings, so the club's calendar is UTC's.
+    tomorrow = local_today("UTC") + timedelta(days=1)
+    assert share_lead(workspace, user, role="Expiring", url="https://e.example/1", deadline=tomorrow.isoformat()).body == b""
+    assert share_lead(workspace, user, role="Closing", url="https://e.example/2").body == b""
+    expiring, closing = eventually_got(lambda: announced_leads(workspace), count=2)
     with workspace.server.store.write() as session:
         session.execute(update(Lead).where(Lead.id == expiring.id).values(deadline=date.today() - timedelta(days=3)))
     response_url = workspace.response_url()
@@ -153,14 +161,12 @@ def test_past_deadline_and_closed_leads_leave_the_list(workspace):
 def test_only_poster_or_officer_can_edit_or_close(workspace):
     poster, stranger, officer = workspace.member(), workspace.member(), workspace.officer()
     share_lead(workspace, poster, role="Guarded", url="https://g.example/1")
-    [lead] = eventually(lambda: [lead for lead in leads_of(workspace) if lead.announce_ts])
+    [lead] = eventually_got(lambda: announced_leads(workspace), count=1)
 
     listing = workspace.command("/internships", user=stranger).json()
     assert [b["text"]["text"] for b in buttons(listing["blocks"]) if b.get("value") == str(lead.id)] == ["Open", "Save"]
 
-    response_url = workspace.response_url()
-    workspace.click(ids.CLOSE, str(lead.id), user=stranger, response_url=response_url)
-    assert "Only the person who shared" in workspace.responses(response_url)[-1].args["text"]
+    assert "Only the person who shared" in press(workspace, ids.CLOSE, str(lead.id), user=stranger)["text"]
     forged = share_lead(workspace, stranger, role="Hijacked", url="https://g.example/1", private_metadata=json.dumps({"lead_id": lead.id}))
     assert forged.json()["response_action"] == "errors"
     assert leads_of(workspace)[0].role == "Guarded" and leads_of(workspace)[0].closed_at is None
@@ -168,7 +174,7 @@ def test_only_poster_or_officer_can_edit_or_close(workspace):
     share_lead(workspace, officer, role="Renamed by officer", url="https://g.example/1", private_metadata=json.dumps({"lead_id": lead.id}))
     assert leads_of(workspace)[0].role == "Renamed by officer"
     workspace.posted("chat.update", channel=workspace.channel, ts=lead.announce_ts)
-    workspace.click(ids.CLOSE, str(lead.id), user=officer)
+    assert "Closed" in press(workspace, ids.CLOSE, str(lead.id), user=officer)["text"]  # answered after the write
     assert leads_of(workspace)[0].closed_by == officer
 
 
@@ -184,19 +190,21 @@ def test_edit_button_opens_a_prefilled_form_for_the_poster(workspace):
 
 def test_save_and_track_my_leads(workspace):
     poster, member = workspace.member(), workspace.member()
-    soon = (date.today() + timedelta(days=3)).isoformat()
-    share_lead(workspace, poster, role="Soon due", url="https://s.example/1", deadline=soon)
-    share_lead(workspace, poster, role="Far away", url="https://s.example/2", deadline=(date.today() + timedelta(days=60)).isoformat())
+    # Days left are counted on the club's calendar; in a zone where it is midday, "today" there
+    # can't change while the test runs.
+    club_zone = zone_far_from_midnight()
+    configure_club(workspace, workspace.officer(), timezone=club_zone)
+    today = local_today(club_zone)
+    share_lead(workspace, poster, role="Soon due", url="https://s.example/1", deadline=(today + timedelta(days=3)).isoformat())
+    share_lead(workspace, poster, role="Far away", url="https://s.example/2", deadline=(today + timedelta(days=60)).isoformat())
     soon_lead, far_lead = leads_of(workspace)
-    for lead in (soon_lead, far_lead, soon_lead):
-        response_url = workspace.response_url()
-        workspace.click(ids.SAVE, str(lead.id), user=member, response_url=response_url)
-        workspace.responses(response_url)
+    answers = [press(workspace, ids.SAVE, str(lead.id), user=member)["text"] for lead in (soon_lead, far_lead, soon_lead)]
+    assert [answer.split(":")[0] for answer in answers] == ["Saved", "Saved", "Already saved"]
 
     mine = workspace.command("/internships", "mine", user=member).json()
     text = all_text(mine["blocks"])
     assert text.index("Soon due") < text.index("Far away")
-    assert "due in 3 days" in text or "due in 2 days" in text  # the member's zone may be a day behind UTC
+    assert ":warning: *due in 3 days* · *Soon due*" in text
     assert "Far away" in text and text.count("due in") == 1
 
     response_url = workspace.response_url()
@@ -207,10 +215,9 @@ def test_save_and_track_my_leads(workspace):
         stages = dict(session.execute(select(SavedLead.lead_id, SavedLead.stage).where(SavedLead.team_id == workspace.team_id, SavedLead.user_id == member)).all())
     assert stages == {soon_lead.id: "applied", far_lead.id: "saved"}
 
-    workspace.click(ids.STAGE, None, user=member, action_type="static_select", selected_option=f"{soon_lead.id}:promoted")
-    response_url = workspace.response_url()
-    workspace.click(ids.UNSAVE, str(far_lead.id), user=member, response_url=response_url)
-    workspace.responses(response_url)
+    refused = press(workspace, ids.STAGE, None, user=member, action_type="static_select", selected_option=f"{soon_lead.id}:promoted")
+    assert "not a status I know" in refused["text"]
+    assert press(workspace, ids.UNSAVE, str(far_lead.id), user=member)["replace_original"] is True
     with workspace.server.store.read() as session:
         rows = session.execute(select(SavedLead.lead_id, SavedLead.stage).where(SavedLead.team_id == workspace.team_id)).all()
     assert rows == [(soon_lead.id, "applied")]

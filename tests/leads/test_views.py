@@ -1,16 +1,84 @@
-"""Lead views as data: the largest inputs still fit Slack's limits."""
+"""Lead views as data: what a reader sees, user text kept inert, and the largest inputs still fit
+Slack's limits (the fast layer: no app, no database)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
 
 from slackapp.club import views as club_views
 from slackapp.club.models import Workspace
-from slackapp.leads import views
+from slackapp.leads import ids, views
 from slackapp.leads.models import Lead, SavedLead
 from slackapp.leads.service import LIMITS, Page, Query
 from slackapp.slack.blocks import to_dicts
 from tests.blockkit import message_problems, view_problems
+from tests.helpers import ESCAPED, EVIL, LIVE, all_text, buttons
+
+pytestmark = pytest.mark.fast
+TODAY = date(2031, 3, 3)
+
+
+def lead(**changes) -> Lead:
+    fields = dict(
+        id=7, team_id="T1", company="Acme", role="Analyst intern", url="https://jobs.acme.example/42", url_key="k", kind="internship",
+        location="Storrs, CT", remote=False, pay=None, deadline=None, description=None, tags=None, posted_by="UPOSTER",
+        created_at=datetime(2031, 3, 1, tzinfo=timezone.utc), closed_at=None,
+    )
+    fields.update(changes)
+    return Lead(**fields)
+
+
+def saved(row_lead: Lead, stage: str = "saved") -> SavedLead:
+    row = SavedLead(team_id="T1", user_id="U1", lead_id=row_lead.id, stage=stage)
+    row.lead = row_lead
+    return row
+
+
+def test_every_piece_of_user_text_in_a_lead_is_escaped():
+    text = views.lead_text(lead(company=EVIL, role=EVIL, location=EVIL, pay=EVIL, description=EVIL, tags=EVIL), "UTC")
+    assert text.count(ESCAPED) == 6  # company, role, location, pay, description and the one tag
+    assert not [live for live in LIVE if live in text]
+
+
+def test_the_announcement_is_valid_and_offers_open_and_save():
+    text, blocks = views.announcement(lead(role=EVIL), "America/New_York")
+    message = {"text": text, "blocks": to_dicts(blocks)}
+    assert message_problems(message) == []
+    assert [b["text"]["text"] for b in buttons(message["blocks"])] == ["Open", "Save"]
+    assert EVIL not in json.dumps(message)
+
+
+def test_only_managers_see_edit_and_close_and_a_closed_lead_has_no_close():
+    def labels(shown: Lead, **kwargs):
+        return [b["text"]["text"] for b in buttons([views.lead_buttons(shown, **kwargs).to_dict()])]
+
+    assert labels(lead(), saved=False, can_manage=False) == ["Open", "Save"]
+    assert labels(lead(), saved=True, can_manage=True) == ["Open", "Saved ✓", "Edit", "Close"]
+    assert labels(lead(closed_at=datetime(2031, 3, 2, tzinfo=timezone.utc)), saved=False, can_manage=True) == ["Open", "Save", "Edit"]
+
+
+@pytest.mark.parametrize(("days", "flag"), [(0, ":warning: *due today* · "), (1, ":warning: *due in 1 day* · "), (7, ":warning: *due in 7 days* · "), (8, ""), (None, "")])
+def test_my_leads_flag_deadlines_within_a_week(days, flag):
+    deadline = None if days is None else TODAY + timedelta(days=days)
+    blocks = to_dicts(views.my_leads([saved(lead(deadline=deadline))], tz="UTC", today=TODAY))
+    [row] = [block for block in blocks if block.get("block_id") == "saved_7"]
+    assert row["text"]["text"].startswith(flag + "*Analyst intern*")
+
+
+def test_a_closed_saved_lead_is_not_flagged():
+    blocks = to_dicts(views.my_leads([saved(lead(deadline=TODAY), stage="closed")], tz="UTC", today=TODAY))
+    assert "due" not in all_text(blocks) and message_problems({"text": "mine", "blocks": blocks}) == []
+
+
+def test_the_nudge_says_when_and_offers_i_applied():
+    text, blocks = views.nudge(lead(role=EVIL, deadline=TODAY + timedelta(days=1)), days=1, tz="Asia/Tokyo")
+    message = {"text": text, "blocks": to_dicts(blocks)}
+    assert message_problems(message) == []
+    assert text == f"Reminder: {ESCAPED} at Acme closes tomorrow."
+    assert [b["action_id"] for b in buttons(message["blocks"])] == [ids.OPEN, ids.NUDGE_APPLIED]
 
 
 def biggest_lead(number: int) -> Lead:

@@ -3,8 +3,10 @@ feature and every kind of timed work. The only module that knows all the feature
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_bolt import App, BoltContext
 
@@ -22,15 +24,19 @@ from slackapp.habit import handlers as habit_handlers
 from slackapp.habit import jobs as habit_jobs
 from slackapp.leads import handlers as leads_handlers
 from slackapp.leads import jobs as leads_jobs
-from slackapp.scheduler.dispatch import Dispatcher, Renderer
+from slackapp.scheduler import outbox
+from slackapp.scheduler.dispatch import Dispatcher, Renderer, Work
 from slackapp.scheduler.runner import Clock, Planner, worker_name
+from slackapp.slack import inbox
 from slackapp.slack.client import web_client
 from slackapp.slack.facade import Slack
+from slackapp.slack.identity import Identity
 from slackapp.slack.listeners import Registry, apologise
+from slackapp.slack.middleware import keep_events, only_our_workspace, providing
 from slackapp.slack.people import Directory
 
 FEATURES = (club_handlers, habit_handlers, leads_handlers, gigs_handlers, events_handlers)
-TIMED_WORK = (digest_jobs, habit_jobs, leads_jobs, gigs_jobs, events_jobs)
+TIMED_WORK = (outbox, digest_jobs, habit_jobs, leads_jobs, gigs_jobs, events_jobs)
 
 
 @dataclass
@@ -38,10 +44,22 @@ class Assembled:
     bolt: App
     registry: Registry
     executor: ThreadPoolExecutor
+    identity: Identity
+    # Fills a Bolt context with what listeners may ask for (used for replays outside a request too).
+    provide: Callable[[BoltContext], None]
+
+    def replay_event(self, body: dict) -> None:
+        event = body.get("event") or {}
+        context = BoltContext(
+            team_id=body.get("team_id"), enterprise_id=body.get("enterprise_id"), user_id=event.get("user"), bot_user_id=self.identity.bot_user_id
+        )
+        self.provide(context)
+        self.registry.replay(body, context)
 
 
 def create_app(settings: Settings, store: Store) -> Assembled:
     client = web_client(settings)
+    identity = Identity.of(client)
     executor = ThreadPoolExecutor(max_workers=settings.slackapp_listener_threads, thread_name_prefix="listener")
     bolt = App(
         client=client,
@@ -53,24 +71,25 @@ def create_app(settings: Settings, store: Store) -> Assembled:
     )
     directory = Directory(client)
     officers = Officers(configured=settings.officer_ids, store=store, directory=directory)
-    slack = Slack(client, directory, refresh_interval=settings.slackapp_post_update_seconds)
+    slack = Slack(client, directory)
 
-    def provide(context: BoltContext, next):
+    def provide(context: BoltContext) -> None:
         """What every listener may ask for by name, besides what Bolt gives (team_id, user_id, …)."""
         context["store"] = store
         context["slack"] = slack
         context["club"] = Club(team_id=context.team_id, store=store, officers=officers, directory=directory)
-        next()
 
-    bolt.use(provide)
-    bolt.error(apologise)
     registry = Registry(bolt)
+    bolt.use(only_our_workspace(identity))
+    bolt.use(keep_events(store, registry))
+    bolt.use(providing(provide))
+    bolt.error(apologise)
     for feature in FEATURES:
         feature.register(registry)
-    return Assembled(bolt=bolt, registry=registry, executor=executor)
+    return Assembled(bolt=bolt, registry=registry, executor=executor, identity=identity, provide=provide)
 
 
-def job_renderers() -> dict[str, Renderer]:
+def job_renderers() -> dict[str, Renderer | Work]:
     return {kind: render for feature in TIMED_WORK for kind, render in feature.RENDERERS.items()}
 
 
@@ -78,8 +97,16 @@ def job_planners() -> list[Planner]:
     return [planner for feature in TIMED_WORK for planner in feature.PLANNERS]
 
 
-def build_clock(settings: Settings, store: Store) -> Clock:
+def build_clock(settings: Settings, store: Store, assembled: Assembled) -> Clock:
     # Its own client without slack_sdk's retry handlers: the queue decides when to try again.
     client = web_client(settings, retries=False)
-    dispatcher = Dispatcher(store, client, renderers=job_renderers(), worker=worker_name(), per_second=settings.slackapp_dm_per_second)
-    return Clock(store, dispatcher, planners=job_planners())
+    dispatcher = Dispatcher(
+        store,
+        client,
+        renderers=job_renderers(),
+        worker=worker_name(),
+        per_second=settings.slackapp_dm_per_second,
+        update_every=settings.slackapp_post_update_seconds,
+    )
+    grace = timedelta(seconds=settings.slackapp_inbox_grace_seconds)
+    return Clock(store, dispatcher, planners=job_planners(), chores=[lambda: inbox.replay(store, assembled.replay_event, grace=grace)])

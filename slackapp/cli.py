@@ -41,6 +41,52 @@ def setup_steps(settings: Settings, mode: str, *, forced_http: bool = False) -> 
 """
 
 
+class Refused(Exception):
+    """A start-up problem an operator can fix; the message is one line saying what and where."""
+
+    def __init__(self, message: str, status: int = 1):
+        super().__init__(message)
+        self.status = status
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    return (str(cause).strip().splitlines() or [cause.__class__.__name__])[0]
+
+
+def _prepared_store(settings: Settings):
+    """The store, migrated to the newest schema; Refused when the database can't be used."""
+    from slackapp.db import Store, upgrade
+
+    store = Store.from_url(settings.database_url)
+    try:
+        upgrade(store.engine)
+    except Exception as exc:  # any driver error: say which store failed and why, in one line
+        store.dispose()
+        raise Refused(f"could not use the database at DATABASE_URL ({store.engine.url!r}): {_first_line(exc)}") from None
+    return store
+
+
+def _check_slack(settings: Settings) -> None:
+    """One auth.test before serving: a bad token or an unreachable Slack is said once, here, instead
+    of failing in every worker."""
+    from slack_sdk.errors import SlackApiError
+
+    from slackapp.slack.client import web_client
+
+    # slack_sdk logs each failed attempt itself; the one line below says it all.
+    quiet = logging.getLogger("slack_sdk.web.base_client")
+    level, quiet.level = quiet.level, logging.CRITICAL
+    try:
+        web_client(settings, retries=False).auth_test()
+    except SlackApiError as exc:
+        raise Refused(f"Slack did not accept SLACK_BOT_TOKEN: {exc.response.get('error')}", status=2) from None
+    except (OSError, ValueError) as exc:
+        raise Refused(f"could not reach Slack at SLACK_API_URL ({settings.slack_api_url}): {_first_line(exc)}") from None
+    finally:
+        quiet.setLevel(level)
+
+
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     mode = "http" if args.http or not settings.socket_mode else "socket"
@@ -48,49 +94,45 @@ def _run(args: argparse.Namespace) -> int:
         print(setup_steps(settings, mode, forced_http=args.http), file=sys.stderr)
         return 2
     port = args.port or settings.port
-
-    from slackapp.db import Store, upgrade
-
-    store = Store.from_url(settings.database_url)
-    try:
-        upgrade(store.engine)
-    except Exception as exc:  # any driver error: say which store failed, then stop
-        print(f"slackapp: could not prepare the database at DATABASE_URL ({store.engine.url!r}): {exc}", file=sys.stderr)
-        return 1
-    finally:
-        # Workers open their own connections after the fork.
-        store.dispose()
-
-
+    # Workers open their own connections after the fork.
+    _prepared_store(settings).dispose()
+    _check_slack(settings)
     if mode == "socket":
-        socket_store = Store.from_url(settings.database_url)
-        app = _build(settings, socket_store)
-        _start_clock(settings, socket_store)
-        import signal
+        return _serve_socket_mode(settings)
 
-        from slackapp.slack.server import serve_socket_mode
-
-        # A plain SIGTERM would skip the clean shutdown of the clock; turn it into a normal exit.
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        log.info("starting in Socket Mode")
-        serve_socket_mode(app, settings.slack_app_token.get_secret_value())
-        return 0
-
+    from slackapp.db import Store
     from slackapp.slack.server import Routes, serve_http
 
     def load():
         worker_store = Store.from_url(settings.database_url)
-        app = _build(settings, worker_store)
+        assembled = _build(settings, worker_store)
         # Every worker runs a clock; claiming in the store keeps each item to one sender.
-        _start_clock(settings, worker_store)
-        return Routes(app, worker_store)
+        _start_clock(settings, worker_store, assembled)
+        return Routes(assembled.bolt, worker_store, settings=settings)
 
-    log.info("starting HTTP on port %s (%s worker(s) x %s threads)", port, args.workers or settings.slackapp_http_workers, settings.slackapp_http_threads)
-    serve_http(load, port=port, workers=args.workers or settings.slackapp_http_workers, threads=settings.slackapp_http_threads)
+    workers = args.workers or settings.slackapp_http_workers
+    log.info("starting HTTP on port %s (%s worker(s) x %s threads)", port, workers, settings.slackapp_http_threads)
+    serve_http(load, port=port, workers=workers, threads=settings.slackapp_http_threads)
     return 0
 
 
-def _start_clock(settings: Settings, store) -> None:
+def _serve_socket_mode(settings: Settings) -> int:
+    import signal
+
+    from slackapp.db import Store
+    from slackapp.slack.server import serve_socket_mode
+
+    store = Store.from_url(settings.database_url)
+    assembled = _build(settings, store)
+    _start_clock(settings, store, assembled)
+    # A plain SIGTERM would skip the clean shutdown of the clock; turn it into a normal exit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    log.info("starting in Socket Mode")
+    serve_socket_mode(assembled.bolt, settings.slack_app_token.get_secret_value())
+    return 0
+
+
+def _start_clock(settings: Settings, store, assembled) -> None:
     if not settings.slackapp_scheduler:
         log.info("scheduler is off in this process (SLACKAPP_SCHEDULER=false)")
         return
@@ -98,43 +140,41 @@ def _start_clock(settings: Settings, store) -> None:
 
     from slackapp.app import build_clock
 
-    clock = build_clock(settings, store)
+    clock = build_clock(settings, store, assembled)
     clock.start()
     # gunicorn workers leave through sys.exit, so a stop lets the batch in hand finish and be recorded.
     atexit.register(clock.stop)
 
 
+# gunicorn stops (instead of starting new workers forever) when a worker exits with this status.
+WORKER_BOOT_ERROR = 3
+
+
 def _build(settings, store):
     from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
 
     from slackapp.app import create_app
 
     try:
-        return create_app(settings, store).bolt
-    except BoltError as exc:
-        # Bolt checks the token with auth.test while it is built.
-        print(f"slackapp: Slack did not accept SLACK_BOT_TOKEN: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        return create_app(settings, store)
+    except (BoltError, SlackApiError, OSError) as exc:
+        # Slack answered auth.test a moment ago in the parent; say what changed, once, and stop.
+        print(f"slackapp: could not start: Slack did not answer as expected ({_first_line(exc)})", file=sys.stderr)
+        raise SystemExit(WORKER_BOOT_ERROR) from None
 
 
 def _migrate(_args: argparse.Namespace) -> int:
-    from slackapp.db import Store, upgrade
-
-    settings = load_settings()
-    store = Store.from_url(settings.database_url)
-    upgrade(store.engine)
+    _prepared_store(load_settings()).dispose()
     print("database is up to date")
     return 0
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    from slackapp.db import Store, upgrade
     from slackapp.scheduler import queue
     from slackapp.scheduler.models import JobStatus
 
-    settings = load_settings()
-    store = Store.from_url(settings.database_url)
-    upgrade(store.engine)
+    store = _prepared_store(load_settings())
     statuses = tuple(status.value for status in (JobStatus.pending, JobStatus.claimed, JobStatus.failed)) if not args.all else ()
     with store.read() as session:
         jobs = queue.listing(session, team_id=args.team, statuses=statuses, limit=args.limit)
@@ -148,20 +188,29 @@ def _jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _number_between(low: int, high: int):
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {low} to {high}")
+        return int(text)
+
+    return parse
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="slackapp", description="The career side of a student club, in Slack.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the bot (Socket Mode when SLACK_APP_TOKEN is set, else HTTP)")
     run.add_argument("--http", action="store_true", help="serve HTTP even when SLACK_APP_TOKEN is set")
-    run.add_argument("--port", type=int, help="HTTP port (default: PORT or 3000)")
-    run.add_argument("--workers", type=int, help="HTTP worker processes (default: SLACKAPP_HTTP_WORKERS or 1)")
+    run.add_argument("--port", type=_number_between(1, 65535), help="HTTP port (default: PORT or 3000)")
+    run.add_argument("--workers", type=_number_between(1, 64), help="HTTP worker processes (default: SLACKAPP_HTTP_WORKERS or 1)")
     run.set_defaults(handler=_run)
     migrate = commands.add_parser("migrate", help="bring the database schema up to date and exit")
     migrate.set_defaults(handler=_migrate)
     jobs = commands.add_parser("jobs", help="list the timed work that is pending or failed, and why")
     jobs.add_argument("--team", help="only this workspace (team ID)")
     jobs.add_argument("--all", action="store_true", help="also list work that was sent, skipped, dropped or cancelled")
-    jobs.add_argument("--limit", type=int, default=200)
+    jobs.add_argument("--limit", type=_number_between(1, 100_000), default=200)
     jobs.set_defaults(handler=_jobs)
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -171,5 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"slackapp: configuration error: {exc}", file=sys.stderr)
         return 2
+    except Refused as exc:
+        print(f"slackapp: {exc}", file=sys.stderr)
+        return exc.status
     except KeyboardInterrupt:
         return 130

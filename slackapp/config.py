@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,8 @@ class Settings(BaseSettings):
     slackapp_dm_per_second: float = Field(default=20.0, gt=0, le=1000)
     # A posted message showing live counts is updated at most this often (chat.update is Tier 3).
     slackapp_post_update_seconds: float = Field(default=1.0, ge=0.05, le=60)
+    # An event kept but not finished after this long belongs to a process that died: replay it.
+    slackapp_inbox_grace_seconds: float = Field(default=30.0, ge=0.1, le=3600)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -68,11 +71,15 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_url_shape(cls, value: str) -> str:
-        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+        value = value.strip()
+        if not re.match(r"^(sqlite|postgresql|postgres)(\+\w+)?://", value):
             raise ValueError("must start with sqlite:/// or postgresql://")
-        if value.startswith("postgresql://") or value.startswith("postgres://"):
-            # psycopg 3 is the driver we ship; plain URLs would make SQLAlchemy look for psycopg2.
+        if value.startswith(("postgresql://", "postgres://")):
+            # psycopg 3 is the driver we ship; plain URLs (and the postgres:// that hosting
+            # providers hand out) would make SQLAlchemy look for psycopg2 or fail.
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite"):
+            _check_sqlite_path(value)
         return value
 
     @field_validator("slackapp_officers")
@@ -96,6 +103,18 @@ class Settings(BaseSettings):
         """Names of the variables that `mode` ("socket" or "http") still needs."""
         needed = {"socket": ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], "http": ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]}
         return [name for name in needed[mode] if getattr(self, name.lower()) is None]
+
+
+def _check_sqlite_path(url: str) -> None:
+    path = url.split("://", 1)[1].removeprefix("/").split("?", 1)[0]
+    if path in ("", ":memory:") or "mode=memory" in url:
+        raise ValueError(
+            "an in-memory database forgets everything when the app stops and isn't shared between its "
+            "processes; give a file, like sqlite:///slackapp.db"
+        )
+    folder = Path(path).expanduser().parent
+    if not folder.is_dir():
+        raise ValueError(f"the folder {folder} does not exist; create it or give another path")
 
 
 def load_settings(**overrides) -> Settings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -123,6 +123,20 @@ class Store:
         self.engine = engine
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=engine.execution_options(write=True), expire_on_commit=False)
+        self._committed_hooks: list[Callable[[set[str]], None]] = []
+        event.listen(self._writer, "after_commit", self._after_commit)
+
+    def on_commit(self, hook: Callable[[set[str]], None]) -> None:
+        """Call `hook(flags)` after a write transaction commits with flags set in `session.info`
+        (e.g. "work was planned", so a sender can look at the queue at once)."""
+        self._committed_hooks.append(hook)
+
+    def _after_commit(self, session: Session) -> None:
+        flags = {key for key, value in session.info.items() if value is True}
+        session.info.clear()
+        if flags:
+            for hook in self._committed_hooks:
+                hook(flags)
 
     @classmethod
     def from_url(cls, url: str) -> "Store":

@@ -47,7 +47,8 @@ class Club:
             raise UserError(refusal)
 
     def member_timezone(self, user_id: str) -> str:
-        """A member's own zone from Slack, remembered for scheduling; the club's zone if unknown."""
+        """A member's own zone from Slack (users.info, cached), remembered for scheduling; the
+        club's zone if unknown."""
         person = self.directory.lookup(self.team_id, user_id)
         with self.store.write() as session:
             if person and person.tz:

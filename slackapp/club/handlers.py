@@ -10,6 +10,7 @@ from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.digest import jobs as digest_jobs
 from slackapp.errors import UserError
+from slackapp.scheduler import outbox
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.facade import Slack, is_channel_id
 from slackapp.slack.forms import form_values
@@ -19,7 +20,7 @@ from slackapp.slack.listeners import Registry
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|\b([UW][A-Z0-9]{6,})\b")
 
 
-def on_command(ack, command, respond, club: Club, slack: Slack, store: Store, team_id: str, user_id: str):
+def on_command(ack, command, respond, club: Club, slack: Slack, store: Store, user_id: str):
     words = (command.get("text") or "").split()
     first = words[0].lower() if words else "help"
     if first == "help":
@@ -29,8 +30,9 @@ def on_command(ack, command, respond, club: Club, slack: Slack, store: Store, te
         club.require_officer(user_id, views.NOT_OFFICER)
         slack.open_modal(command["trigger_id"], views.config_form(club.settings))
     elif first == "officers":
+        answer = manage_officers(club, store, user_id, words[1:], command.get("text") or "")
         ack()
-        respond(**ephemeral(manage_officers(club, store, user_id, words[1:], command.get("text") or "")))
+        respond(**ephemeral(answer))
     else:
         ack(**ephemeral(views.unknown_command(first), views.help_blocks()))
 
@@ -81,9 +83,12 @@ def on_config(ack, view, club: Club, slack: Slack, store: Store, user_id: str):
         digest_jobs.replan(session, team_id=club.team_id, now=datetime.now(timezone.utc))
     ack()
     # Joining now means the first announcement doesn't fail; a private channel needs an invitation.
-    for chosen in dict.fromkeys(filter(None, (change.leads_channel, change.events_channel, change.gigs_channel, change.officers_channel))):
-        if not slack.join(chosen):
-            slack.dm(user_id, views.cannot_join(chosen))
+    chosen = dict.fromkeys(filter(None, (change.leads_channel, change.events_channel, change.gigs_channel, change.officers_channel)))
+    unjoinable = [channel for channel in chosen if not slack.join(channel)]
+    if unjoinable:
+        with store.write() as session:
+            for channel in unjoinable:
+                outbox.dm(session, team_id=club.team_id, user_id=user_id, text=views.cannot_join(channel))
 
 
 def register(app: Registry) -> None:

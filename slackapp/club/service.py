@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from slackapp.club.models import Officer, Workspace
 from slackapp.club import ids
 from slackapp.db import insert_for, inserted
 from slackapp.errors import UserError
+from slackapp.slack.text import truncate
 
 
 def workspace(session: Session, *, team_id: str) -> Workspace:
@@ -27,12 +29,17 @@ def ensure_workspace(session: Session, *, team_id: str) -> Workspace:
     return session.get(Workspace, team_id, populate_existing=True)
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
 def valid_timezone(name: str) -> str:
     name = name.strip()
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError(f"“{name}” is not a time zone I know. Use a name like America/New_York or Europe/Berlin.", field=ids.TIMEZONE) from None
+    # Only names of the tz database: ZoneInfo() alone also opens folders ("America") and paths,
+    # and raises OSError for a name longer than a file name may be.
+    if name not in _zone_names():
+        raise UserError(f"“{truncate(name, 40)}” is not a time zone I know. Use a name like America/New_York or Europe/Berlin.", field=ids.TIMEZONE)
     return name
 
 

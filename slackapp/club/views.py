@@ -26,6 +26,7 @@ from slackapp.club.ids import (
 )
 from slackapp.club.models import Officer, Workspace
 from slackapp.slack.blocks import modal, section, text_input
+from slackapp.slack.text import escape
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOT_OFFICER = "Only club officers can do that. `/club officers list` shows who they are."
@@ -103,7 +104,7 @@ def officer_list(listed: list[Officer], configured: frozenset[str]) -> str:
 
 
 def unknown_command(word: str) -> str:
-    return f"I don't know `/club {word}`. Here is what I can do:"
+    return f"I don't know `/club {escape(word, 100)}`. Here is what I can do:"
 
 
 def whom_to(verb: str) -> str:

@@ -1,4 +1,6 @@
-"""Event reminders (24 h and 1 h before) and cancellation notices, through the scheduler."""
+"""An event's messages, sent by the scheduler: its announcement (or the counts reply under an
+officer's own message), updates of the post that shows the counts, the check-in post, reminders
+(24 h and 1 h before) and cancellation notices."""
 
 from __future__ import annotations
 
@@ -8,15 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slackapp.db import team_row
-from slackapp.events import views
-from slackapp.events.models import Event, Rsvp, Seat
-from slackapp.scheduler import queue
-from slackapp.scheduler.dispatch import Outgoing, Skip
+from slackapp.events import service, views
+from slackapp.events.models import EMOJI, Event, Rsvp, Seat
+from slackapp.scheduler import outbox, queue
+from slackapp.scheduler.dispatch import NotYet, Outgoing, Skip, Work
 from slackapp.scheduler.models import Job
 from slackapp.slack.blocks import to_dicts
+from slackapp.slack.facade import is_announceable, why_not_posted
 
 REMIND = "event_reminder"
 CANCELLED = "event_cancelled"
+ANNOUNCE = "event_announcement"
+COUNTS = "event_counts_reply"
+POST = "event_post"
+CHECKIN = "event_checkin_post"
 BEFORE = (24, 1)
 REMINDED = (Seat.going.value, Seat.maybe.value)
 
@@ -99,5 +106,102 @@ def render_cancellation(session: Session, job: Job, now: datetime) -> Outgoing:
     return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks))
 
 
-RENDERERS = {REMIND: render_reminder, CANCELLED: render_cancellation}
+# --- the event's posts ------------------------------------------------------------------------
+
+
+def announce(session: Session, *, event: Event, channel: str | None, poster: str) -> None:
+    if not is_announceable(channel):
+        outbox.dm(session, team_id=event.team_id, user_id=poster, text=views.NO_EVENTS_CHANNEL)
+        return
+    outbox.send(session, team_id=event.team_id, kind=ANNOUNCE, key=f"{ANNOUNCE}:{event.id}", target=channel, payload={"event_id": event.id, "poster": poster})
+
+
+def adopt(session: Session, *, event: Event, channel: str, rsvp_ts: str, poster: str) -> None:
+    """An officer's own message becomes the RSVP post: its reactions count from now on, and the
+    counts live in the bot's reply under it."""
+    service.record_posts(session, team_id=event.team_id, event_id=event.id, channel=channel, rsvp_ts=rsvp_ts, post_ts=None)
+    outbox.react(session, team_id=event.team_id, channel=channel, ts=rsvp_ts, names=list(EMOJI))
+    outbox.send(session, team_id=event.team_id, kind=COUNTS, key=f"{COUNTS}:{event.id}", target=channel, payload={"event_id": event.id, "poster": poster})
+
+
+def refresh(session: Session, *, event: Event) -> None:
+    outbox.refresh(session, team_id=event.team_id, kind=POST, subject=event.id)
+
+
+def open_checkin(session: Session, *, event: Event, officer: str) -> None:
+    """The "I'm here" post, once per event, in the event's channel."""
+    if event.checkin_ts or not is_announceable(event.channel):
+        return
+    outbox.send(session, team_id=event.team_id, kind=CHECKIN, key=f"{CHECKIN}:{event.id}", target=event.channel, payload={"event_id": event.id, "poster": officer})
+
+
+def _counts(session: Session, event: Event, *, own_post: bool) -> tuple[str, list]:
+    text, blocks = views.announcement(event, service.roster(session, event=event), own_post=own_post)
+    return text, to_dicts(blocks)
+
+
+def render_announcement(session: Session, job: Job, now: datetime) -> Outgoing:
+    text, blocks = _counts(session, _event_of(session, job), own_post=True)
+    return Outgoing(channel=job.target, text=text, blocks=blocks, join=True)
+
+
+def announced(session: Session, job: Job, channel: str | None, ts: str | None) -> None:
+    event = team_row(session, Event, team_id=job.team_id, row_id=int(job.payload["event_id"]))
+    if event is not None and channel and ts:
+        event.channel, event.rsvp_ts, event.post_ts = channel, ts, ts
+        # The bot's own reactions are a prompt; reaction events from the bot are ignored.
+        outbox.react(session, team_id=job.team_id, channel=channel, ts=ts, names=list(EMOJI))
+
+
+def render_counts_reply(session: Session, job: Job, now: datetime) -> Outgoing:
+    event = _event_of(session, job)
+    text, blocks = _counts(session, event, own_post=False)
+    return Outgoing(channel=job.target, thread_ts=event.rsvp_ts, text=text, blocks=blocks)
+
+
+def counts_replied(session: Session, job: Job, channel: str | None, ts: str | None) -> None:
+    event = team_row(session, Event, team_id=job.team_id, row_id=int(job.payload["event_id"]))
+    if event is not None:
+        event.post_ts = ts
+
+
+def _tell_poster(text: str):
+    def tell(session: Session, job: Job, error: str) -> None:
+        outbox.dm(session, team_id=job.team_id, user_id=job.payload["poster"], text=text.format(reason=why_not_posted(error, job.target)))
+
+    return tell
+
+
+def render_post(session: Session, job: Job, now: datetime) -> Outgoing:
+    event = team_row(session, Event, team_id=job.team_id, row_id=int(job.payload["subject"]))
+    if event is None:
+        raise Skip("the event was deleted")
+    if not (event.channel and event.post_ts):
+        first_post = f"{ANNOUNCE if event.rsvp_ts is None else COUNTS}:{event.id}"
+        if queue.is_waiting(session, team_id=job.team_id, key=first_post):
+            raise NotYet("the event's post is still on its way")
+        raise Skip("the event has no post of ours")
+    text, blocks = _counts(session, event, own_post=event.rsvp_ts == event.post_ts)
+    return Outgoing(channel=event.channel, update_ts=event.post_ts, text=text, blocks=blocks)
+
+
+def render_checkin(session: Session, job: Job, now: datetime) -> Outgoing:
+    text, blocks = views.checkin_post(_event_of(session, job))
+    return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks), join=True)
+
+
+def checkin_posted(session: Session, job: Job, channel: str | None, ts: str | None) -> None:
+    event = team_row(session, Event, team_id=job.team_id, row_id=int(job.payload["event_id"]))
+    if event is not None:
+        event.checkin_ts = ts
+
+
+RENDERERS = {
+    REMIND: render_reminder,
+    CANCELLED: render_cancellation,
+    ANNOUNCE: Work(render_announcement, sent=announced, failed=_tell_poster(f"{views.NOT_ANNOUNCED} {{reason}}")),
+    COUNTS: Work(render_counts_reply, sent=counts_replied, failed=_tell_poster(views.NO_COUNTS_REPLY)),
+    POST: Work(render_post),
+    CHECKIN: Work(render_checkin, sent=checkin_posted, failed=_tell_poster(views.checkin_post_failed("{reason}"))),
+}
 PLANNERS = (plan,)

@@ -34,7 +34,7 @@ from slackapp.events.ids import (
 )
 from slackapp.events.models import Event, Seat
 from slackapp.events.service import LIMITS, Roster
-from slackapp.slack.blocks import actions, button, context, modal, section, text_input
+from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, modal, section, text_input
 from slackapp.slack.phrases import date_token, time_range
 from slackapp.slack.text import escape, truncate
 
@@ -55,23 +55,29 @@ def when(event: Event) -> str:
 
 
 def place(event: Event) -> str:
-    parts = [escape(event.location)] if event.location else []
+    parts = [escape(event.location, 400)] if event.location else []
     if event.online_link:
-        parts.append(f"online: {escape(event.online_link)}")
+        parts.append(f"online: {escape(event.online_link, 600)}")
     return " · ".join(parts)
 
 
 def counts_text(event: Event, roster: Roster) -> str:
-    text = f"*{roster.count(Seat.going)} going* · {roster.count(Seat.maybe)} maybe · {roster.count(Seat.waitlist)} waitlisted"
+    text = (
+        f"*{roster.count(Seat.going)} going* · {roster.count(Seat.maybe)} maybe · {roster.count(Seat.no)} can't go"
+        f" · {roster.count(Seat.waitlist)} waitlisted"
+    )
     if event.capacity is not None:
         text += f" · {event.capacity} places"
     return text
 
 
-def event_text(event: Event) -> str:
-    lines = [f"*{escape(event.title)}*", f":calendar: {when(event)}", f":round_pushpin: {place(event)}"]
-    if event.description:
-        lines.append(escape(truncate(event.description, 1500)))
+def event_text(event: Event, *, reserve: int = 0) -> str:
+    """Title, time, place and as much of the description as fits (leaving `reserve` characters of
+    the section for what the caller adds), every piece escaped."""
+    lines = [f"*{escape(event.title, 450)}*", f":calendar: {when(event)}", f":round_pushpin: {place(event)}"]
+    room = SECTION_TEXT - reserve - len("\n".join(lines)) - 1
+    if event.description and room > 1:
+        lines.append(escape(truncate(event.description, 1500), room))
     return "\n".join(lines)
 
 
@@ -110,7 +116,7 @@ def event_list(events: list[Event], *, mine: dict[int, Seat], officer: bool) -> 
     for event in events[:10]:
         seat = mine.get(event.id)
         status = _MY_SEAT.get(seat, "you haven't answered") if seat else "you haven't answered"
-        blocks.append(section(f"`#{event.id}` {event_text(event)}\n_{status}_"))
+        blocks.append(section(f"`#{event.id}` {event_text(event, reserve=100)}\n_{status}_"))
         blocks.append(rsvp_buttons(event))
     blocks.append(DividerBlock())
     if officer:
@@ -172,13 +178,17 @@ def roster_csv(event: Event, roster: Roster, names: dict[str, str]) -> str:
     writer = csv.writer(out)
     writer.writerow(["event", "user_id", "name", "answer", "checked_in"])
     attended = set(roster.attended)
-    for seat in (Seat.going, Seat.waitlist, Seat.maybe, Seat.no):
-        for user in roster.seats[seat]:
-            writer.writerow([event.title, user, names.get(user, ""), seat.value, "yes" if user in attended else "no"])
-    for user in roster.attended:
-        if user not in roster.answered:
-            writer.writerow([event.title, user, names.get(user, ""), "none", "yes"])
+    rows = [(user, seat.value, "yes" if user in attended else "no") for seat in (Seat.going, Seat.waitlist, Seat.maybe, Seat.no) for user in roster.seats[seat]]
+    rows += [(user, "none", "yes") for user in roster.attended if user not in roster.answered]
+    for user, answer, checked_in in rows:
+        writer.writerow([inert_cell(event.title), user, inert_cell(names.get(user, "")), answer, checked_in])
     return out.getvalue()
+
+
+def inert_cell(value: str) -> str:
+    """A spreadsheet reads a cell starting with = + - @ (or a tab or CR before them) as a formula;
+    a leading apostrophe keeps it text (OWASP's advice for CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def checkin_post(event: Event) -> tuple[str, list]:
@@ -190,7 +200,11 @@ def checkin_post(event: Event) -> tuple[str, list]:
     return text, blocks
 
 
-def event_form(values: dict | None = None, *, event_id: int | None = None, channel: str | None = None, rsvp_ts: str | None = None) -> View:
+def event_form(
+    values: dict | None = None, *, event_id: int | None = None, channel: str | None = None, rsvp_ts: str | None = None, events_channel: str | None = None
+) -> View:
+    """The event modal. `channel` is where it was opened; the "Announce in" choice starts at the
+    officers' events channel, so that it wins unless the officer picks another."""
     values = values or {}
 
     def text(name: str, label: str, **options) -> InputBlock:
@@ -218,7 +232,7 @@ def event_form(values: dict | None = None, *, event_id: int | None = None, chann
                 label="Announce in",
                 optional=True,
                 hint="Empty: the events channel from /club config, else this channel.",
-                element=ConversationSelectElement(action_id=VALUE, initial_conversation=channel),
+                element=ConversationSelectElement(action_id=VALUE, initial_conversation=events_channel or channel),
             )
         )
     title, submit = ("Edit event", "Save") if event_id else ("New event", "Announce")
@@ -251,7 +265,7 @@ def help_blocks() -> list:
 
 
 def unknown_command(verb: str) -> str:
-    return f"I don't know `/events {escape(verb)}`.\n{HELP}"
+    return f"I don't know `/events {escape(verb, 100)}`.\n{HELP}"
 
 
 _ANSWERED = {

@@ -30,7 +30,7 @@ from slackapp.gigs.ids import (
 )
 from slackapp.gigs.models import Gig, GigRequest, GigStatus, RequestStatus, Spot
 from slackapp.gigs.service import LIMITS, SKILLS, Joined, Roster
-from slackapp.slack.blocks import actions, button, context, modal, section, text_input
+from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, modal, section, text_input
 from slackapp.slack.phrases import hours as hours_text
 from slackapp.slack.phrases import plural
 from slackapp.slack.text import escape, truncate
@@ -44,22 +44,23 @@ SPOT_OPENED = "A spot opened up and it's yours!"
 
 
 def gig_text(gig: Gig, current: Roster) -> str:
-    lines = [f"*{escape(gig.title)}*" + (f" · for {escape(gig.organization)}" if gig.organization else "")]
-    lines.append(escape(truncate(gig.needed, 1500)))
+    """The gig in a few lines; what's needed gets the room the other lines leave, so the facts,
+    the contact and the spots are never cut off."""
+    head = f"*{escape(gig.title, 450)}*" + (f" · for {escape(gig.organization, 450)}" if gig.organization else "")
     facts = [f"about {hours_text(gig.hours)} h"]
     if gig.skills:
-        facts.append(f"skills: {escape(gig.skills)}")
+        facts.append(f"skills: {escape(gig.skills, 600)}")
     if gig.due_date:
         facts.append(f"due {gig.due_date:%b %-d, %Y}")
     facts.append(f"contact <@{gig.contact}>")
-    lines.append(" · ".join(facts))
     filled = f"*{len(current.volunteers)} of {plural(gig.slots, 'spot')} filled*"
     if current.waitlist:
         filled += f" · {len(current.waitlist)} on the waitlist"
     if gig.status == GigStatus.done.value:
         filled = "*Done* · thank you, volunteers!"
-    lines.append(filled)
-    return "\n".join(lines)
+    tail = [" · ".join(facts), filled]
+    room = SECTION_TEXT - len("\n".join([head, *tail])) - 1
+    return "\n".join([head, escape(truncate(gig.needed, 1500), room), *tail])
 
 
 def announcement(gig: Gig, current: Roster) -> tuple[str, list]:
@@ -177,16 +178,13 @@ def request_review(request: GigRequest) -> tuple[str, list]:
     """What officers see: the request and Approve / Decline."""
     facts = [f"about {hours_text(request.hours)} h"]
     if request.skills:
-        facts.append(f"skills: {escape(request.skills)}")
+        facts.append(f"skills: {escape(request.skills, 600)}")
     if request.due_date:
         facts.append(f"due {request.due_date:%b %-d, %Y}")
-    text = f"Volunteer request from {escape(request.organization)}"
-    blocks = [
-        section(
-            f":incoming_envelope: *{escape(request.organization)}* asks for a volunteer (from <@{request.requester}>)\n"
-            f"{escape(truncate(request.needed, 1500))}\n{' · '.join(facts)}"
-        ),
-    ]
+    text = f"Volunteer request from {escape(request.organization, 450)}"
+    head = f":incoming_envelope: *{escape(request.organization, 450)}* asks for a volunteer (from <@{request.requester}>)"
+    room = SECTION_TEXT - len(head) - len(" · ".join(facts)) - 2
+    blocks = [section(f"{head}\n{escape(truncate(request.needed, 1500), room)}\n{' · '.join(facts)}")]
     if request.status == RequestStatus.pending.value:
         blocks.append(
             actions(
@@ -253,7 +251,7 @@ def thanks_dm(gig: Gig, hours) -> str:
 
 
 def unknown_command(verb: str) -> str:
-    return f"I don't know `/gigs {verb}`.\n{HELP}"
+    return f"I don't know `/gigs {escape(verb, 100)}`.\n{HELP}"
 
 
 def joined(gig: Gig, outcome: Joined) -> str:

@@ -21,12 +21,14 @@ def on_habit(ack, command, respond, club: Club, store: Store, team_id: str, user
     if verb not in VERBS:
         ack(**ephemeral(views.USAGE))
         return
-    ack()
-    tz = club.member_timezone(user_id)
     if verb:
         found = change_schedule(store, team_id=team_id, user_id=user_id, verb=verb, words=words[1:])
+        ack()
+        tz = club.member_timezone(user_id)
         respond(**ephemeral(views.schedule_confirmed(found, tz) if found.enabled else views.TURNED_OFF))
         return
+    ack()
+    tz = club.member_timezone(user_id)
     this_week = week_start(local(datetime.now(timezone.utc), tz).date())
     with store.read() as session:
         found = service.member(session, team_id=team_id, user_id=user_id)
@@ -48,7 +50,6 @@ def change_schedule(store: Store, *, team_id: str, user_id: str, verb: str, word
 
 
 def on_tick(ack, action, respond, store: Store, team_id: str, user_id: str):
-    ack()
     try:
         week = date.fromisoformat((action.get("block_id") or "").removeprefix(ids.BLOCK_PREFIX))
     except ValueError:
@@ -57,6 +58,7 @@ def on_tick(ack, action, respond, store: Store, team_id: str, user_id: str):
     with store.write() as session:
         service.record(session, team_id=team_id, user_id=user_id, week=week, ticked=ticked, now=datetime.now(timezone.utc))
         streak = service.streak(session, team_id=team_id, user_id=user_id, this_week=week)
+    ack()
     text, blocks = views.checklist(week, ticked, streak)
     respond(text=text, blocks=blocks, replace_original=True)
 

@@ -1,4 +1,5 @@
-"""Deadline nudges: a DM 3 days and 1 day before a saved lead closes, until the member applies."""
+"""A lead's messages, sent by the scheduler: its announcement, updates of that post, and deadline
+nudges (a DM 3 days and 1 day before a saved lead closes, until the member applies)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,18 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackapp.club import service as club
 from slackapp.leads import views
 from slackapp.leads.models import Lead, SavedLead, Stage
-from slackapp.scheduler import queue
+from slackapp.scheduler import outbox, queue
 from slackapp.scheduler.clock import at_local, end_of_day
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
 from slackapp.slack.blocks import to_dicts
 
 KIND = "nudge"
+ANNOUNCE = "lead_announcement"
+POST = "lead_post"
 DAYS_BEFORE = (3, 1)
 AT = time(9, 0)
 
@@ -83,5 +87,28 @@ def render(session: Session, job: Job, now: datetime) -> Outgoing:
     return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks))
 
 
-RENDERERS = {KIND: render}
+def _post(session: Session, lead: Lead) -> tuple[str, list]:
+    return views.announcement(lead, club.workspace(session, team_id=lead.team_id).timezone)
+
+
+ANNOUNCEMENT = outbox.AnnouncedPost(
+    model=Lead,
+    announce_kind=ANNOUNCE,
+    update_kind=POST,
+    render=_post,
+    no_channel=views.NO_LEADS_CHANNEL,
+    not_announced=views.NOT_ANNOUNCED,
+)
+
+
+def announce(session: Session, *, lead: Lead, channel: str | None, poster: str) -> None:
+    """Owe the lead's announcement in `channel`; with no channel to announce in, tell the poster."""
+    ANNOUNCEMENT.announce(session, row=lead, channel=channel, poster=poster)
+
+
+def refresh(session: Session, *, lead: Lead) -> None:
+    ANNOUNCEMENT.refresh(session, row=lead)
+
+
+RENDERERS = {KIND: render, **ANNOUNCEMENT.work()}
 PLANNERS = ()

@@ -336,10 +336,12 @@ def save_lead(session: Session, *, team_id: str, user_id: str, lead_id: int) -> 
     return inserted(session, statement, SavedLead.id)
 
 
+def saved_of(session: Session, *, team_id: str, user_id: str, lead_id: int) -> SavedLead | None:
+    return session.scalar(select(SavedLead).where(SavedLead.team_id == team_id, SavedLead.user_id == user_id, SavedLead.lead_id == lead_id))
+
+
 def _saved(session: Session, *, team_id: str, user_id: str, lead_id: int) -> SavedLead:
-    saved = session.scalar(
-        select(SavedLead).where(SavedLead.team_id == team_id, SavedLead.user_id == user_id, SavedLead.lead_id == lead_id)
-    )
+    saved = saved_of(session, team_id=team_id, user_id=user_id, lead_id=lead_id)
     if saved is None:
         raise UserError("You haven't saved that lead. Press Save on it first.")
     return saved

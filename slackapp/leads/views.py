@@ -21,7 +21,7 @@ from slackapp.leads import ids
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
 from slackapp.leads.service import LIMITS, Page, due_soon
 from slackapp.scheduler.clock import end_of_day
-from slackapp.slack.blocks import actions, button, context, modal, section, text_input
+from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, modal, section, text_input
 from slackapp.slack.phrases import date_token, deadline, plural
 from slackapp.slack.text import escape, truncate
 
@@ -37,26 +37,27 @@ APPLIED = "Marked as applied. Good luck! Track it with `/internships mine`."
 
 def _where(lead: Lead) -> str:
     if lead.remote and lead.location:
-        return f"{escape(lead.location)} or remote"
-    return "Remote" if lead.remote else escape(lead.location)
+        return f"{escape(lead.location, 300)} or remote"
+    return "Remote" if lead.remote else escape(lead.location, 300)
+
+
+# A lead in a list shows the start of its description; the rest is behind Open.
+DESCRIPTION_SHOWN = 300
 
 
 def lead_text(lead: Lead, tz: str, *, today: date | None = None) -> str:
-    """The lead in a few lines of mrkdwn; every piece of user text escaped."""
+    """The lead in a few lines of mrkdwn; every piece of user text escaped, and cut before it is
+    escaped so that the lines after it always fit."""
     facts = [lead.lead_type.label, _where(lead)]
     if lead.pay:
-        facts.append(f"pay: {escape(lead.pay)}")
+        facts.append(f"pay: {escape(lead.pay, 300)}")
     facts.append(deadline(lead.deadline, tz))
-    lines = [f"*{escape(lead.role)}* · {escape(lead.company)}", " · ".join(facts)]
-    if lead.description:
-        lines.append(escape(truncate(lead.description, 300)))
-    if lead.tag_list:
-        lines.append(" ".join(f"`{escape(tag)}`" for tag in lead.tag_list))
-    footer = f"shared by <@{lead.posted_by}>"
-    if lead.closed_at is not None:
-        footer = "*Closed* · " + footer
-    lines.append(footer)
-    return "\n".join(lines)
+    head = [f"*{escape(lead.role, 450)}* · {escape(lead.company, 300)}", " · ".join(facts)]
+    tail = [" ".join(f"`{escape(tag, 100)}`" for tag in lead.tag_list)[:600]] if lead.tag_list else []
+    tail.append(("*Closed* · " if lead.closed_at is not None else "") + f"shared by <@{lead.posted_by}>")
+    room = SECTION_TEXT - len("\n".join(head + tail)) - 1
+    about = [escape(truncate(lead.description, DESCRIPTION_SHOWN), room)] if lead.description and room > 1 else []
+    return "\n".join(head + about + tail)
 
 
 def lead_buttons(lead: Lead, *, saved: bool, can_manage: bool):

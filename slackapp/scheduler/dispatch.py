@@ -21,26 +21,6 @@ from slackapp.slack.client import retry_after
 
 log = logging.getLogger(__name__)
 
-# Slack's answers that no retry will change.
-PERMANENT = frozenset(
-    {
-        "user_not_found",
-        "account_inactive",
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "cannot_dm_bot",
-        "user_disabled",
-        "invalid_blocks",
-        "msg_too_long",
-        "no_text",
-        "restricted_action",
-        "team_access_not_granted",
-        "invalid_auth",
-        "token_revoked",
-        "missing_scope",
-    }
-)
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(minutes=30)
@@ -48,20 +28,52 @@ BACKOFF_CAP = timedelta(minutes=30)
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message to send: a new post, or an update of one we sent before."""
+    """A message to send: a new post (a reply, with thread_ts), or an update of one we sent before."""
 
     channel: str
     text: str
     blocks: list[dict] = field(default_factory=list)
     update_ts: str | None = None
+    thread_ts: str | None = None
+    # An announcement: a public channel the bot isn't in yet is joined, then the post tried again.
+    join: bool = False
+
+
+@dataclass(frozen=True)
+class Call:
+    """Any other Web API call the app owes (chat.delete, reactions.add). `done_if` lists Slack's
+    errors that mean it is already done."""
+
+    method: str
+    args: dict
+    done_if: frozenset[str] = frozenset()
 
 
 class Skip(Exception):
     """Nothing to send after all; the message says why (it is recorded on the job)."""
 
 
+class NotYet(Exception):
+    """Not sendable yet (e.g. an update of a post still on its way); try again in `seconds`."""
+
+    def __init__(self, reason: str, seconds: float = 1.0):
+        super().__init__(reason)
+        self.seconds = seconds
+
+
 # Renders a job at send time from the current state of the store, so what is sent is never stale.
-Renderer = Callable[[Session, Job, datetime], Outgoing]
+Renderer = Callable[[Session, Job, datetime], Outgoing | Call]
+
+
+@dataclass(frozen=True)
+class Work:
+    """One kind of work: how it is rendered at send time, and what to record in the store (in the
+    same transaction that marks the job) once Slack took it (`sent`: channel, ts) or refused it for
+    good (`failed`: Slack's error)."""
+
+    render: Renderer
+    sent: Callable[[Session, Job, str | None, str | None], None] | None = None
+    failed: Callable[[Session, Job, str], None] | None = None
 
 
 @dataclass
@@ -101,6 +113,27 @@ class Pacer:
             time.sleep(slot - now)
 
 
+class UpdateSpacing:
+    """Updates of one message at most once per `interval` (chat.update is Tier 3), in this process."""
+
+    def __init__(self, interval: float):
+        self._interval = interval
+        self._last: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def wait_for(self, message: tuple[str, str]) -> float:
+        """Seconds until this message may be updated again; 0 reserves the slot now."""
+        with self._lock:
+            now = time.monotonic()
+            left = self._last.get(message, float("-inf")) + self._interval - now
+            if left > 0:
+                return left
+            if len(self._last) > 10_000:
+                self._last = {key: at for key, at in self._last.items() if at + self._interval > now}
+            self._last[message] = now
+            return 0.0
+
+
 class Dispatcher:
     """Claims due jobs and delivers them. Safe to run in many processes over one store."""
 
@@ -109,19 +142,21 @@ class Dispatcher:
         store: Store,
         client: WebClient,
         *,
-        renderers: dict[str, Renderer],
+        renderers: dict[str, Renderer | Work],
         worker: str,
         senders: int = 4,
         per_second: float = 20.0,
+        update_every: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
     ):
         self.store = store
         self.client = client
-        self.renderers = renderers
+        self.kinds = {kind: work if isinstance(work, Work) else Work(render=work) for kind, work in renderers.items()}
         self.worker = worker
         self.clock = clock
         self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix=f"send-{worker}")
         self._pacer = Pacer(per_second)
+        self._spacing = UpdateSpacing(update_every)
         # Slack's 429 applies to the whole workspace; until then its work waits in the queue.
         self._paused: dict[str, datetime] = {}
         self._senders = senders
@@ -166,62 +201,101 @@ class Dispatcher:
             late = now - job.due_at
             self._finish(job, JobStatus.dropped, now, f"stale: due {job.due_at:%Y-%m-%d %H:%M} UTC, could only be sent {_human(late)} later")
             return Outcome(dropped=1)
-        renderer = self.renderers.get(job.kind)
-        if renderer is None:
+        work = self.kinds.get(job.kind)
+        if work is None:
             self._finish(job, JobStatus.failed, now, f"no renderer for kind {job.kind!r}")
             return Outcome(failed=1)
         try:
             with self.store.read() as session:
-                outgoing = renderer(session, job, now)
+                outgoing = work.render(session, job, now)
         except Skip as skip:
             self._finish(job, JobStatus.skipped, now, str(skip))
             return Outcome(skipped=1)
+        except NotYet as wait:
+            self._retry(job, now + timedelta(seconds=wait.seconds), str(wait))
+            return Outcome(retried=1)
         paused_until = self._paused.get(job.team_id)
         if paused_until and paused_until > now:
             self._retry(job, paused_until, "waiting out Slack's rate limit")
             return Outcome(retried=1)
+        if isinstance(outgoing, Outgoing) and outgoing.update_ts:
+            wait = self._spacing.wait_for((outgoing.channel, outgoing.update_ts))
+            if wait:
+                self._retry(job, now + timedelta(seconds=wait), "the message was updated less than a second ago")
+                return Outcome(retried=1)
         self._pacer.wait(job.team_id)
         try:
-            if outgoing.update_ts:
-                response = self.client.chat_update(channel=outgoing.channel, ts=outgoing.update_ts, text=outgoing.text, blocks=outgoing.blocks)
-            else:
-                response = self.client.chat_postMessage(channel=outgoing.channel, text=outgoing.text, blocks=outgoing.blocks, unfurl_links=False)
+            channel, ts = self._send(outgoing)
         except SlackApiError as exc:
-            return self._refused(job, now, exc)
+            if isinstance(outgoing, Call) and exc.response.get("error") in outgoing.done_if:
+                channel, ts = None, None
+            else:
+                return self._refused(job, now, exc)
         except (OSError, TimeoutError) as exc:
             return self._backoff(job, now, f"could not reach Slack: {exc.__class__.__name__}")
-        self._finish(job, JobStatus.sent, now, None, channel=response.get("channel"), ts=response.get("ts"))
+        self._finish(job, JobStatus.sent, now, None, channel=channel, ts=ts)
         return Outcome(sent=1)
+
+    def _send(self, outgoing: Outgoing | Call) -> tuple[str | None, str | None]:
+        if isinstance(outgoing, Call):
+            self.client.api_call(outgoing.method, json=outgoing.args)
+            return outgoing.args.get("channel"), outgoing.args.get("ts") or outgoing.args.get("timestamp")
+        if outgoing.update_ts:
+            response = self.client.chat_update(channel=outgoing.channel, ts=outgoing.update_ts, text=outgoing.text, blocks=outgoing.blocks)
+            return response.get("channel"), response.get("ts")
+        message = dict(channel=outgoing.channel, text=outgoing.text, blocks=outgoing.blocks, thread_ts=outgoing.thread_ts, unfurl_links=False)
+        try:
+            response = self.client.chat_postMessage(**message)
+        except SlackApiError as exc:
+            if not (outgoing.join and exc.response.get("error") == "not_in_channel"):
+                raise
+            # A public channel can be joined by the bot itself; a private one needs an invitation,
+            # and the reason recorded stays "not_in_channel".
+            try:
+                self.client.conversations_join(channel=outgoing.channel)
+            except SlackApiError as refused:
+                if refused.response.status_code == 429 or refused.response.status_code >= 500:
+                    raise
+                raise exc from None
+            response = self.client.chat_postMessage(**message)
+        return response.get("channel"), response.get("ts")
 
     def _refused(self, job: Job, now: datetime, exc: SlackApiError) -> Outcome:
         status = exc.response.status_code
         error = exc.response.get("error") if isinstance(exc.response.data, dict) else None
         if status == 429 or error == "ratelimited":
             wait = retry_after(exc.response.headers)
-            until = now + timedelta(seconds=wait)
+            # Counted from Slack's answer, which may come a while after the batch's `now`.
+            until = max(now, self.clock()) + timedelta(seconds=wait)
             self._paused[job.team_id] = max(until, self._paused.get(job.team_id, until))
             self._retry(job, until, f"rate limited by Slack; retrying after {wait}s")
             return Outcome(retried=1, rate_limited=1)
-        if error in PERMANENT:
-            self._finish(job, JobStatus.failed, now, f"Slack refused it: {error}")
-            return Outcome(failed=1)
         if status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
             return self._backoff(job, now, f"Slack error {status} {error or ''}".strip())
-        self._finish(job, JobStatus.failed, now, f"Slack refused it: {error or status}")
+        # A permanent error, or one we don't know: retrying won't change Slack's answer.
+        self._finish(job, JobStatus.failed, now, f"Slack refused it: {error or status}", error=error or str(status))
         return Outcome(failed=1)
 
     def _backoff(self, job: Job, now: datetime, reason: str) -> Outcome:
         if job.attempts >= MAX_ATTEMPTS:
-            self._finish(job, JobStatus.failed, now, f"{reason} (gave up after {job.attempts} attempts)")
+            self._finish(job, JobStatus.failed, now, f"{reason} (gave up after {job.attempts} attempts)", error="unreachable")
             return Outcome(failed=1)
         delay = min(BACKOFF_BASE * (2 ** (job.attempts - 1)), BACKOFF_CAP)
         self._retry(job, now + delay, f"{reason}; attempt {job.attempts} of {MAX_ATTEMPTS}")
         return Outcome(retried=1)
 
-    def _finish(self, job: Job, status: JobStatus, now: datetime, reason: str | None, **result) -> None:
+    def _finish(
+        self, job: Job, status: JobStatus, now: datetime, reason: str | None, *, channel: str | None = None, ts: str | None = None, error: str | None = None
+    ) -> None:
+        work = self.kinds.get(job.kind)
         with self.store.write() as session:
-            if not queue.finish(session, job_id=job.id, worker=self.worker, status=status, now=now, reason=reason, **result):
+            if not queue.finish(session, job_id=job.id, worker=self.worker, status=status, now=now, reason=reason, channel=channel, ts=ts):
                 log.warning("job %s was no longer ours when it finished (%s)", job.id, status.value)
+                return
+            if status == JobStatus.sent and work and work.sent:
+                work.sent(session, job, channel, ts)
+            elif status == JobStatus.failed and work and work.failed:
+                work.failed(session, job, error or "failed")
 
     def _retry(self, job: Job, at: datetime, reason: str) -> None:
         with self.store.write() as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted
@@ -12,6 +12,8 @@ from slackapp.scheduler.models import Job, JobStatus, Member
 
 # A claim older than this belongs to a process that died mid-send; the work goes back in the queue.
 LEASE = timedelta(minutes=5)
+# Set on a session that planned work (see Store.after_commit).
+PLANNED = "planned_work"
 
 
 def plan(
@@ -42,7 +44,11 @@ def plan(
     statement = statement.on_conflict_do_update(
         index_elements=["team_id", "key"], set_=fields, where=Job.__table__.c.status == JobStatus.cancelled.value
     )
-    return inserted(session, statement, Job.id)
+    new = inserted(session, statement, Job.id)
+    if new:
+        # Once this transaction commits, this process's sender looks at the queue at once.
+        session.info[PLANNED] = True
+    return new
 
 
 def cancel(session: Session, *, team_id: str, kind: str, key_prefix: str, reason: str, now: datetime) -> int:
@@ -147,3 +153,14 @@ def member_timezones(session: Session, *, team_id: str, user_ids: list[str]) -> 
         return {}
     rows = session.execute(select(Member.user_id, Member.tz).where(Member.team_id == team_id, Member.user_id.in_(user_ids)))
     return {user_id: tz for user_id, tz in rows if tz}
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest pending work falls due."""
+    return session.scalar(select(func.min(Job.next_attempt_at)).where(Job.status == JobStatus.pending.value))
+
+
+def is_waiting(session: Session, *, team_id: str, key: str) -> bool:
+    """Whether the work under `key` is still to be sent (pending, or being sent right now)."""
+    status = session.scalar(select(Job.status).where(Job.team_id == team_id, Job.key == key))
+    return status in (JobStatus.pending.value, JobStatus.claimed.value)

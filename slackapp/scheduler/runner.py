@@ -1,4 +1,6 @@
-"""APScheduler as the clock: every few seconds, plan upcoming work and deliver what is due.
+"""The clock of one process: APScheduler plans upcoming work every few seconds; a sender thread
+delivers what is due the moment it is (woken at once when this process plans work, otherwise at
+the next due time it reads from the store).
 
 The schedule itself lives in the store (jobs table). APScheduler keeps only one in-memory interval
 job per process, so nothing is shared between schedulers and a restart loses nothing."""
@@ -8,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -16,6 +19,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session
 
 from slackapp.db import Store, utcnow
+from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Dispatcher, Outcome
 
 log = logging.getLogger(__name__)
@@ -46,29 +50,72 @@ def tick(store: Store, dispatcher: Dispatcher, planners: list[Planner], now: dat
 class Clock:
     """The running scheduler of one app process."""
 
-    def __init__(self, store: Store, dispatcher: Dispatcher, *, planners: list[Planner], every_seconds: float = TICK_SECONDS):
+    def __init__(
+        self,
+        store: Store,
+        dispatcher: Dispatcher,
+        *,
+        planners: list[Planner],
+        chores: list[Callable[[], object]] = (),
+        every_seconds: float = TICK_SECONDS,
+    ):
         self.store = store
         self.dispatcher = dispatcher
         self.planners = planners
+        # Other work each tick does, e.g. replaying acknowledged events a dead process left unfinished.
+        self.chores = list(chores)
+        self._every = every_seconds
         self._scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-        self._scheduler.add_job(
-            self._tick, "interval", seconds=every_seconds, id="slackapp-tick", replace_existing=True, next_run_time=utcnow()
-        )
+        self._scheduler.add_job(self._tick, "interval", seconds=every_seconds, id="slackapp-tick", replace_existing=True, next_run_time=utcnow())
+        self._poked = threading.Event()
+        self._stopping = threading.Event()
+        self._sender = threading.Thread(target=self._send_loop, name="sender", daemon=True)
+        store.on_commit(self._on_commit)
+
+    def _on_commit(self, flags: set[str]) -> None:
+        if queue.PLANNED in flags:
+            self.poke()
+
+    def poke(self) -> None:
+        """Look at the queue now: something is due."""
+        self._poked.set()
 
     def _tick(self) -> None:
         try:
-            outcome = tick(self.store, self.dispatcher, self.planners, budget_seconds=TICK_SECONDS * 0.8)
+            plan_all(self.store, self.planners, self.dispatcher.clock())
+            for chore in self.chores:
+                chore()
         except Exception:  # the clock must keep ticking; the next turn retries
             log.exception("scheduler tick failed")
-            return
-        if outcome.handled:
-            log.info("scheduler: %s", outcome)
+        self.poke()
+
+    def _send_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._poked.clear()
+            wait = self._every
+            try:
+                outcome = self.dispatcher.run_due()
+                if outcome.handled:
+                    log.info("scheduler: %s", outcome)
+                with self.store.read() as session:
+                    due = queue.next_due(session)
+                if due is not None:
+                    wait = min(wait, max(0.0, (due - utcnow()).total_seconds()))
+            except Exception:  # the sender must keep going; the next turn retries
+                log.exception("sending due work failed")
+            self._poked.wait(wait)
 
     def start(self) -> None:
         self._scheduler.start()
+        self._sender.start()
 
     def stop(self) -> None:
+        """Let the batch in hand be sent and recorded, then stop."""
+        self._stopping.set()
         self.dispatcher.stop()
+        self.poke()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+        if self._sender.is_alive():
+            self._sender.join(timeout=30)
         self.dispatcher.shutdown()

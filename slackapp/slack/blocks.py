@@ -20,8 +20,13 @@ from slackapp.slack.forms import VALUE
 from slackapp.slack.text import truncate
 
 
+# Slack's limit on a section's text. Views fit user text within it before escaping (escape(limit=…)),
+# so the cut below is only a last resort that never falls on the lines after the user's text.
+SECTION_TEXT = 3000
+
+
 def section(mrkdwn: str, *, block_id: str | None = None, accessory=None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate(mrkdwn, 3000)), block_id=block_id, accessory=accessory)
+    return SectionBlock(text=MarkdownTextObject(text=truncate(mrkdwn, SECTION_TEXT)), block_id=block_id, accessory=accessory)
 
 
 def context(mrkdwn: str) -> ContextBlock:

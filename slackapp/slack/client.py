@@ -32,8 +32,3 @@ def retry_after(headers) -> int:
             except ValueError:
                 break
     return 30
-
-
-def is_retryable(status: int) -> bool:
-    """A rate limit or a server error: the same call may succeed later."""
-    return status == 429 or status >= 500

@@ -12,12 +12,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_bolt.kwargs_injection import Args, build_required_kwargs
 from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk.webhook import WebhookClient
 
 from slackapp.errors import UserError
+from slackapp.scheduler import outbox
+from slackapp.slack import inbox
 from slackapp.slack.blocks import ephemeral
 
 log = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ def tell_user(error: UserError, args: Args) -> None:
     if args.context.response_url:
         args.respond(**message, **({} if kind == "command" else {"replace_original": False}))
     else:
-        args.context["slack"].dm(args.context.user_id, str(error))
+        _tell_by_dm(args, str(error))
 
 
 def _tell_in_modal(error: UserError, args: Args) -> None:
@@ -78,7 +80,12 @@ def _tell_in_modal(error: UserError, args: Args) -> None:
             return
         args.ack()
     # A modal with no inputs to hang the message on: say it in a DM.
-    args.context["slack"].dm(args.context.user_id, str(error))
+    _tell_by_dm(args, str(error))
+
+
+def _tell_by_dm(args: Args, text: str) -> None:
+    with args.context["store"].write() as session:
+        outbox.dm(session, team_id=args.context.team_id, user_id=args.context.user_id, text=text)
 
 
 def _first_input(view: dict | None, message: str) -> dict[str, str]:
@@ -107,6 +114,7 @@ class Registry:
     actions: set[str] = field(default_factory=set)
     views: set[str] = field(default_factory=set)
     subcommands: set[tuple[str, str]] = field(default_factory=set)
+    _event_listeners: dict[str, Callable] = field(default_factory=dict)
 
     def command(self, name: str, listener: Callable) -> None:
         self.commands.add(name)
@@ -137,8 +145,33 @@ class Registry:
         self.app.view_submission(callback_id)(answering_user_errors(listener))
 
     def event(self, name: str, listener: Callable) -> None:
+        """Events are kept in the inbox before Slack is answered (see slack.inbox); the listener
+        marks its event done when it finishes, and a replay runs the same listener."""
         self.events.add(name)
-        self.app.event(name)(answering_user_errors(listener))
+        self._event_listeners[name] = listener
+        self.app.event(name)(_finishing_event(answering_user_errors(listener)))
+
+    def replay(self, body: dict, context: BoltContext) -> None:
+        """Run the listener of a kept event again, outside a request, with what Bolt would give it."""
+        event = body.get("event") or {}
+        listener = self._event_listeners.get(event.get("type"))
+        if listener is None:
+            return
+        available = {"body": body, "event": event, "payload": event, "context": context, "logger": log, **context}
+        try:
+            listener(**{name: available.get(name) for name in get_arg_names_of_callable(listener)})
+        except UserError as error:
+            log.info("ignored replayed %s: %s", event.get("type"), error)
+
+
+def _finishing_event(run: Callable) -> Callable:
+    def finish(args: Args):
+        run(args)
+        with args.context["store"].write() as session:
+            inbox.done(session, team_id=args.context.team_id, event_id=args.body.get("event_id"))
+
+    finish.__name__ = run.__name__
+    return finish
 
 
 def apologise(error: Exception, body: dict, logger: logging.Logger) -> None:

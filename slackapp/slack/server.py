@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import time
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from slackapp.config import Settings
 from slackapp.db import Store
+from slackapp.slack import gate
 
 log = logging.getLogger(__name__)
 
@@ -18,20 +22,46 @@ EVENTS_PATH = "/slack/events"
 
 
 class Routes:
-    """WSGI entry point: Slack's requests go to Bolt, /healthz tells whether the store answers."""
+    """WSGI entry point: Slack's requests go through the gate to Bolt, /healthz tells whether the
+    store answers."""
 
-    def __init__(self, app: App, store: Store):
+    def __init__(self, app: App, store: Store, *, settings: Settings):
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self._store = store
+        self._secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
 
     def __call__(self, environ, start_response):
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method in ("GET", "HEAD"):
             healthy = self._store.ping()
-            body = json.dumps({"ok": healthy, "store": "up" if healthy else "down"}).encode()
-            status = "200 OK" if healthy else "503 Service Unavailable"
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
+            return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", {"ok": healthy, "store": "up" if healthy else "down"})
+        if path == EVENTS_PATH and method == "POST":
+            refused = self._refused(environ)
+            if refused is not None:
+                return _answer(start_response, refused, {"ok": False})
         return self._bolt(environ, start_response)
+
+    def _refused(self, environ) -> str | None:
+        """Read the body once, let it through the gate or say the status; Bolt reads it again."""
+        length = environ.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > gate.MAX_BODY:
+            log.info("refused a request: body too large or of unknown length (%s)", length)
+            return "413 Payload Too Large"
+        body = environ["wsgi.input"].read(int(length))
+        environ["wsgi.input"] = io.BytesIO(body)
+        headers = {key[5:].replace("_", "-").lower(): value for key, value in environ.items() if key.startswith("HTTP_")}
+        headers["content-type"] = environ.get("CONTENT_TYPE", "")
+        refusal = gate.check(headers, body, secret=self._secret, now=time.time())
+        if refusal is None:
+            return None
+        log.info("refused a request from %s: %s (%d bytes)", environ.get("REMOTE_ADDR"), refusal.reason, len(body))
+        return {400: "400 Bad Request", 401: "401 Unauthorized"}[refusal.status]
+
+
+def _answer(start_response, status: str, payload: dict):
+    body = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 class _Gunicorn(BaseApplication):

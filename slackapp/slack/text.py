@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 
-def escape(text: str | None) -> str:
-    """Turn user text into inert mrkdwn: only &, < and > are control characters in Slack."""
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def escape(text: str | None, limit: int | None = None) -> str:
+    """Turn user text into inert mrkdwn: only &, < and > are control characters in Slack.
+
+    With `limit`, the result is at most that long: the text is cut (ending in "…") before it is
+    escaped, so what follows it in a message is never cut off and no entity is split."""
     if not text:
         return ""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if limit is None or len(escaped) <= limit:
+        return escaped
+    kept, length = [], 0
+    for char in text:
+        piece = _ENTITIES.get(char, char)
+        if length + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        length += len(piece)
+    return "".join(kept) + "…"
 
 
 def unescape(text: str) -> str:

@@ -22,8 +22,9 @@ def on_command(ack, command, respond, club: Club, slack: Slack, store: Store, us
         ack()
         roster.show_roster(respond, club, store, user_id, words=rest)
     elif verb == "checkin":
+        answer = checkin.check_in(store, club.team_id, user_id, code=rest.strip())
         ack()
-        respond(**ephemeral(checkin.check_in(store, club.team_id, user_id, code=rest.strip())))
+        respond(**ephemeral(answer))
     elif verb == "":
         with store.read() as session:
             upcoming = service.upcoming(session, team_id=club.team_id, now=utcnow())

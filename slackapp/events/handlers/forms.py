@@ -1,6 +1,8 @@
-"""The event form (new, edit, or from an officer's own message) and announcing the event."""
+"""The event form: new, edit, or from an officer's own message (which becomes the RSVP post)."""
 
 from __future__ import annotations
+
+from sqlalchemy.orm import Session
 
 from slackapp.club import service as club_service
 from slackapp.club.context import Club
@@ -8,9 +10,8 @@ from slackapp.db import Store, utcnow
 from slackapp.errors import UserError
 from slackapp.events import jobs, service, views
 from slackapp.events.handlers.roster import managed
-from slackapp.events.handlers.rsvp import refresh_post
-from slackapp.events.models import EMOJI, Event
-from slackapp.slack.facade import CannotPost, Slack, is_channel_id
+from slackapp.scheduler import outbox
+from slackapp.slack.facade import Slack, is_channel_id
 from slackapp.slack.forms import form_values, metadata, number_in
 from slackapp.slack.text import unescape
 
@@ -18,7 +19,8 @@ from slackapp.slack.text import unescape
 def open_form(slack: Slack, club: Club, trigger_id: str, user_id: str, *, channel=None, values=None, event_id=None, rsvp_ts=None) -> None:
     if event_id is None:
         club.require_officer(user_id, views.ONLY_OFFICERS_CREATE)
-    slack.open_modal(trigger_id, views.event_form(values, event_id=event_id, channel=channel, rsvp_ts=rsvp_ts))
+    form = views.event_form(values, event_id=event_id, channel=channel, rsvp_ts=rsvp_ts, events_channel=club.settings.events_channel)
+    slack.open_modal(trigger_id, form)
 
 
 def on_new(ack, body, club: Club, slack: Slack, user_id: str):
@@ -46,59 +48,37 @@ def on_shortcut(ack, shortcut, club: Club, slack: Slack, store: Store, user_id: 
     open_form(slack, club, shortcut["trigger_id"], user_id, channel=channel, values=values, rsvp_ts=message.get("ts") or shortcut.get("message_ts"))
 
 
-def on_form(ack, view, club: Club, slack: Slack, store: Store, user_id: str):
+def on_form(ack, view, club: Club, store: Store, user_id: str):
+    """New or edited event: stored, with the posts and DMs it owes, before the form closes."""
     meta = metadata(view)
     editing = meta.get("event_id")
     draft = service.validate(form_values(view), now=utcnow(), editing=bool(editing))
-    if editing:
-        with store.write() as session:
-            updated = service.update_event(
-                session, team_id=club.team_id, event_id=number_in(editing), user_id=user_id, is_officer=club.is_officer(user_id), draft=draft
-            )
-            if updated.time_changed:
-                jobs.replan_reminders(session, event=updated.event, now=utcnow())
-        ack()
-        for promoted in updated.promoted:
-            slack.dm(promoted, views.promoted(updated.event))
-        refresh_post(slack, store, team_id=club.team_id, event_id=updated.event.id)
-        return
+    is_officer = club.is_officer(user_id)
     with store.write() as session:
-        club_service.ensure_workspace(session, team_id=club.team_id)
-        if meta.get("rsvp_ts"):
-            service.ensure_message_free(session, team_id=club.team_id, channel=str(meta.get("channel") or ""), ts=str(meta["rsvp_ts"]))
-        event = service.create_event(session, team_id=club.team_id, user_id=user_id, is_officer=club.is_officer(user_id), draft=draft)
-        events_channel = club_service.workspace(session, team_id=club.team_id).events_channel
+        if editing:
+            _edit(session, club, user_id, event_id=number_in(editing), is_officer=is_officer, draft=draft)
+        else:
+            _create(session, club, user_id, is_officer=is_officer, draft=draft, meta=meta)
     ack()
-    if meta.get("rsvp_ts") and is_channel_id(meta.get("channel")):
-        adopt_message(slack, store, event, channel=meta["channel"], rsvp_ts=str(meta["rsvp_ts"]), poster=user_id)
+
+
+def _edit(session: Session, club: Club, user_id: str, *, event_id: int, is_officer: bool, draft: service.EventDraft) -> None:
+    updated = service.update_event(session, team_id=club.team_id, event_id=event_id, user_id=user_id, is_officer=is_officer, draft=draft)
+    if updated.time_changed:
+        jobs.replan_reminders(session, event=updated.event, now=utcnow())
+    for promoted in updated.promoted:
+        outbox.dm(session, team_id=club.team_id, user_id=promoted, text=views.promoted(updated.event))
+    jobs.refresh(session, event=updated.event)
+
+
+def _create(session: Session, club: Club, user_id: str, *, is_officer: bool, draft: service.EventDraft, meta: dict) -> None:
+    club_service.ensure_workspace(session, team_id=club.team_id)
+    rsvp_ts = str(meta.get("rsvp_ts") or "")
+    if rsvp_ts:
+        service.ensure_message_free(session, team_id=club.team_id, channel=str(meta.get("channel") or ""), ts=rsvp_ts)
+    event = service.create_event(session, team_id=club.team_id, user_id=user_id, is_officer=is_officer, draft=draft)
+    if rsvp_ts and is_channel_id(meta.get("channel")):
+        jobs.adopt(session, event=event, channel=meta["channel"], rsvp_ts=rsvp_ts, poster=user_id)
     else:
-        announce(slack, store, event, channel=draft.channel or events_channel or meta.get("channel"), poster=user_id)
-
-
-def announce(slack: Slack, store: Store, event: Event, *, channel: str | None, poster: str) -> None:
-    with store.read() as session:
-        roster = service.roster(session, event=event)
-    text, blocks = views.announcement(event, roster)
-    posted = slack.announce(channel, text, blocks, poster=poster, no_channel=views.NO_EVENTS_CHANNEL, cannot_post=views.NOT_ANNOUNCED)
-    if not posted:
-        return
-    channel, ts = posted
-    with store.write() as session:
-        service.record_posts(session, team_id=event.team_id, event_id=event.id, channel=channel, rsvp_ts=ts, post_ts=ts)
-    # The bot's own reactions are a prompt; reaction events from the bot are ignored.
-    slack.react(channel, ts, list(EMOJI))
-
-
-def adopt_message(slack: Slack, store: Store, event: Event, *, channel: str, rsvp_ts: str, poster: str) -> None:
-    """An officer's own message becomes the RSVP post; the counts live in the bot's reply under it."""
-    with store.read() as session:
-        roster = service.roster(session, event=event)
-    text, blocks = views.announcement(event, roster, own_post=False)
-    try:
-        _, reply_ts = slack.post(channel, text, blocks, thread_ts=rsvp_ts)
-    except CannotPost:
-        slack.dm(poster, views.NO_COUNTS_REPLY)
-        reply_ts = None
-    with store.write() as session:
-        service.record_posts(session, team_id=event.team_id, event_id=event.id, channel=channel, rsvp_ts=rsvp_ts, post_ts=reply_ts)
-    slack.react(channel, rsvp_ts, list(EMOJI))
+        events_channel = club_service.workspace(session, team_id=club.team_id).events_channel
+        jobs.announce(session, event=event, channel=draft.channel or events_channel or meta.get("channel"), poster=user_id)

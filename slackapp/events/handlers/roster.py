@@ -6,8 +6,8 @@ from slackapp.club.context import Club
 from slackapp.db import Store, utcnow
 from slackapp.errors import UserError
 from slackapp.events import calendar, jobs, service, views
-from slackapp.events.handlers.rsvp import refresh_post
 from slackapp.events.models import Event
+from slackapp.scheduler import outbox
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.facade import Slack
 from slackapp.slack.forms import number_in
@@ -32,24 +32,24 @@ def show_roster(respond, club: Club, store: Store, user_id: str, *, words: str) 
     respond(**ephemeral(views.roster_title(event), views.roster_view(event, roster)), replace_original=False)
 
 
-def on_cancel(ack, action, respond, club: Club, slack: Slack, store: Store, user_id: str):
-    ack()
+def on_cancel(ack, action, respond, club: Club, store: Store, user_id: str):
     event, is_officer = managed(club, store, user_id, action)
     with store.write() as session:
         event, answered = service.cancel_event(session, team_id=club.team_id, event_id=event.id, user_id=user_id, is_officer=is_officer)
         jobs.plan_cancellation(session, event=event, users=answered, now=utcnow())
-    refresh_post(slack, store, team_id=club.team_id, event_id=event.id)
+        jobs.refresh(session, event=event)
+    ack()
     respond(**ephemeral(views.cancelled(event, len(answered))), replace_original=False)
 
 
-def on_delete(ack, action, respond, club: Club, slack: Slack, store: Store, user_id: str):
-    ack()
+def on_delete(ack, action, respond, club: Club, store: Store, user_id: str):
     event, is_officer = managed(club, store, user_id, action)
     with store.write() as session:
         service.delete_event(session, team_id=club.team_id, event_id=event.id, user_id=user_id, is_officer=is_officer)
-    # The bot's own post goes (for an adopted message that is the counts reply, not the officer's message).
-    if event.channel and event.post_ts:
-        slack.delete(event.channel, event.post_ts)
+        # The bot's own post goes (for an adopted message that is the counts reply, not the officer's message).
+        if event.channel and event.post_ts:
+            outbox.delete(session, team_id=club.team_id, channel=event.channel, ts=event.post_ts)
+    ack()
     respond(**ephemeral(views.deleted(event)), replace_original=False)
 
 

@@ -1,4 +1,4 @@
-"""Answers by reaction or button, the waitlist's DMs, and the event's post showing the counts."""
+"""Answers by reaction or button, and the waitlist's DMs and post updates they owe."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import threading
 
 from slackapp.db import Store, utcnow
 from slackapp.errors import UserError
-from slackapp.events import ids, service, views
+from slackapp.events import ids, jobs, service, views
 from slackapp.events.models import EMOJI, Answer, Event, Seat
+from slackapp.scheduler import outbox
 from slackapp.slack.blocks import ephemeral
-from slackapp.slack.facade import Post, Render, Slack
 from slackapp.slack.forms import number_in
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class RsvpMessages:
 MESSAGES = RsvpMessages()
 
 
-def on_reaction(body, event, context, slack: Slack, store: Store):
+def on_reaction(body, event, context, store: Store):
     """reaction_added / reaction_removed on an RSVP message."""
     wanted = EMOJI.get(event.get("reaction", "").split("::")[0])
     item = event.get("item") or {}
@@ -72,7 +72,7 @@ def on_reaction(body, event, context, slack: Slack, store: Store):
         message=message,
     )
     try:
-        answer(slack, store, team_id, found, user_id, **reaction)
+        answer(store, team_id, found, user_id, **reaction)
     except UserError as exc:
         # The event remembered for this message was cancelled or deleted; it may carry a new one.
         MESSAGES.forget(team_id, *message)
@@ -80,53 +80,32 @@ def on_reaction(body, event, context, slack: Slack, store: Store):
         if again is None or again == found:
             log.info("ignored a reaction on event %s: %s", found, exc)
             return
-        answer(slack, store, team_id, again, user_id, **reaction)
+        answer(store, team_id, again, user_id, **reaction)
 
 
-def on_button(ack, action, respond, slack: Slack, store: Store, team_id: str, user_id: str):
-    ack()
+def on_button(ack, action, respond, store: Store, team_id: str, user_id: str):
     wanted = BUTTON_ANSWERS[action["action_id"]]
     at = action.get("action_ts") or f"{utcnow().timestamp():.6f}"
-    event, change = answer(
-        slack, store, team_id, number_in(action.get("value")), user_id, delivery_id=f"button:{at}:{user_id}", action=f"set:{wanted.value}", at=at
-    )
+    event, change = answer(store, team_id, number_in(action.get("value")), user_id, delivery_id=f"button:{at}:{user_id}", action=f"set:{wanted.value}", at=at)
+    ack()
     seat = change.after if change else Seat(wanted.value)
     respond(**ephemeral(views.answered(event, seat)), replace_original=False)
 
 
 def answer(
-    slack: Slack, store: Store, team_id: str, event_id: int, user_id: str, *, delivery_id: str, action: str, at: str, message: tuple[str, str] | None = None
+    store: Store, team_id: str, event_id: int, user_id: str, *, delivery_id: str, action: str, at: str, message: tuple[str, str] | None = None
 ) -> tuple[Event, service.Change | None]:
+    """Record one answer, with the DMs and the post update it owes, in one transaction."""
     with store.write() as session:
         event, change = service.record_action(
             session, team_id=team_id, event_id=event_id, user_id=user_id, delivery_id=delivery_id, action=action, at=at, message=message
         )
-    if change is None:
-        return event, change
-    if change.after == Seat.waitlist and change.before != Seat.waitlist:
-        slack.dm(change.user_id, views.waitlisted(event, change.waitlist_place))
-    for promoted in change.promoted:
-        slack.dm(promoted, views.promoted(event))
-    if change.changed:
-        refresh_post(slack, store, team_id=team_id, event_id=event_id)
+        if change is None:
+            return event, change
+        if change.after == Seat.waitlist and change.before != Seat.waitlist:
+            outbox.dm(session, team_id=team_id, user_id=change.user_id, text=views.waitlisted(event, change.waitlist_place))
+        for promoted in change.promoted:
+            outbox.dm(session, team_id=team_id, user_id=promoted, text=views.promoted(event))
+        if change.changed:
+            jobs.refresh(session, event=event)
     return event, change
-
-
-def refresh_post(slack: Slack, store: Store, *, team_id: str, event_id: int) -> None:
-    # 500 reactions in a few seconds become about one chat.update a second (Tier 3 allows ~50 a minute).
-    slack.refresh(("event", team_id, event_id), post_of(store, team_id, event_id))
-
-
-def post_of(store: Store, team_id: str, event_id: int) -> Render:
-    """How the event's post (or, for an adopted message, the bot's counts reply) should look now."""
-
-    def render() -> Post | None:
-        with store.read() as session:
-            event = service.get_event(session, team_id=team_id, event_id=event_id)
-            roster = service.roster(session, event=event)
-        if not (event.channel and event.post_ts):
-            return None
-        text, blocks = views.announcement(event, roster, own_post=event.rsvp_ts == event.post_ts)
-        return Post(event.channel, event.post_ts, text, blocks)
-
-    return render

@@ -12,7 +12,7 @@ from slackapp.errors import UserError
 from slackapp.leads import jobs, service, views
 from slackapp.leads.models import Lead
 from slackapp.slack.blocks import ephemeral
-from slackapp.slack.facade import Post, Render, Slack
+from slackapp.slack.facade import Slack
 from slackapp.slack.forms import form_values, metadata, number_in
 from slackapp.slack.text import unescape
 
@@ -39,6 +39,13 @@ def _is_officer_acting_on(lead: Lead, club: Club, user_id: str) -> bool:
     return lead.posted_by != user_id and club.is_officer(user_id)
 
 
+def _officer_acting_on(club: Club, store: Store, user_id: str, lead_id: int) -> bool:
+    """Asked before a write transaction opens: the officer check may wait on Slack."""
+    with store.read() as session:
+        lead = service.get_lead(session, team_id=club.team_id, lead_id=lead_id)
+    return _is_officer_acting_on(lead, club, user_id)
+
+
 def on_edit(ack, body, action, club: Club, slack: Slack, store: Store, user_id: str):
     ack()
     with store.read() as session:
@@ -49,63 +56,40 @@ def on_edit(ack, body, action, club: Club, slack: Slack, store: Store, user_id: 
     slack.open_modal(body["trigger_id"], form)
 
 
-def on_close(ack, action, respond, club: Club, slack: Slack, store: Store, user_id: str):
-    ack()
+def on_close(ack, action, respond, club: Club, store: Store, user_id: str):
+    lead_id = number_in(action.get("value"))
+    is_officer = _officer_acting_on(club, store, user_id, lead_id)
     with store.write() as session:
-        lead = service.get_lead(session, team_id=club.team_id, lead_id=number_in(action.get("value")))
-        lead = service.close_lead(session, team_id=club.team_id, lead_id=lead.id, user_id=user_id, is_officer=_is_officer_acting_on(lead, club, user_id))
+        lead = service.close_lead(session, team_id=club.team_id, lead_id=lead_id, user_id=user_id, is_officer=is_officer)
         jobs.cancel_for(session, team_id=club.team_id, lead_id=lead.id, now=datetime.now(timezone.utc), reason="the lead was closed")
-    slack.refresh(("lead", lead.team_id, lead.id), announcement_of(store, lead.team_id, lead.id))
+        jobs.refresh(session, lead=lead)
+    ack()
     respond(**ephemeral(views.closed(lead)), replace_original=False)
 
 
-def on_form(ack, view, club: Club, slack: Slack, store: Store, user_id: str):
+def on_form(ack, view, club: Club, store: Store, user_id: str):
+    """The share or edit form: stored (with the announcement it owes) before the form closes."""
     meta = metadata(view)
     raw = form_values(view)
     raw["remote"] = "remote" in (raw.get("remote") or [])
     draft = service.validate(raw, today=club.today())
-    editing = meta.get("lead_id")
+    editing = number_in(meta.get("lead_id")) if meta.get("lead_id") else None
+    is_officer = editing is not None and _officer_acting_on(club, store, user_id, editing)
     with store.write() as session:
         club_service.ensure_workspace(session, team_id=club.team_id)
-        if editing:
-            lead = _edit(session, club, user_id, lead_id=number_in(editing), draft=draft)
+        if editing is not None:
+            lead = _edit(session, club, user_id, lead_id=editing, is_officer=is_officer, draft=draft)
+            jobs.refresh(session, lead=lead)
         else:
             lead = service.create_lead(session, team_id=club.team_id, user_id=user_id, draft=draft)
-        leads_channel = club_service.workspace(session, team_id=club.team_id).leads_channel
+            leads_channel = club_service.workspace(session, team_id=club.team_id).leads_channel
+            jobs.announce(session, lead=lead, channel=leads_channel or meta.get("channel"), poster=user_id)
     ack()
-    if editing:
-        slack.refresh(("lead", lead.team_id, lead.id), announcement_of(store, lead.team_id, lead.id))
-        return
-    text, blocks = views.announcement(lead, club.timezone)
-    posted = slack.announce(
-        leads_channel or meta.get("channel"), text, blocks, poster=user_id, no_channel=views.NO_LEADS_CHANNEL, cannot_post=views.NOT_ANNOUNCED
-    )
-    if posted:
-        with store.write() as session:
-            service.record_announcement(session, team_id=lead.team_id, lead_id=lead.id, channel=posted[0], ts=posted[1])
 
 
-def _edit(session, club: Club, user_id: str, *, lead_id: int, draft: service.LeadDraft) -> Lead:
-    lead = service.get_lead(session, team_id=club.team_id, lead_id=lead_id)
-    old_deadline = lead.deadline
-    lead = service.update_lead(
-        session, team_id=club.team_id, lead_id=lead.id, user_id=user_id, is_officer=_is_officer_acting_on(lead, club, user_id), draft=draft
-    )
+def _edit(session, club: Club, user_id: str, *, lead_id: int, is_officer: bool, draft: service.LeadDraft) -> Lead:
+    old_deadline = service.get_lead(session, team_id=club.team_id, lead_id=lead_id).deadline
+    lead = service.update_lead(session, team_id=club.team_id, lead_id=lead_id, user_id=user_id, is_officer=is_officer, draft=draft)
     if lead.deadline != old_deadline:
         jobs.replan_lead(session, lead=lead, club_tz=club.timezone, now=datetime.now(timezone.utc))
     return lead
-
-
-def announcement_of(store: Store, team_id: str, lead_id: int) -> Render:
-    """How the lead's announcement should look when Slack next lets us update it."""
-
-    def render() -> Post | None:
-        with store.read() as session:
-            lead = service.get_lead(session, team_id=team_id, lead_id=lead_id)
-            tz = club_service.workspace(session, team_id=team_id).timezone
-        if not (lead.announce_channel and lead.announce_ts):
-            return None
-        text, blocks = views.announcement(lead, tz)
-        return Post(lead.announce_channel, lead.announce_ts, text, blocks)
-
-    return render

@@ -1,4 +1,7 @@
-"""A member's own tracking of leads: save, move along the stages, remove, "I applied"."""
+"""A member's own tracking of leads: save, move along the stages, remove, "I applied".
+
+Each change is stored, with the nudges it plans or cancels, before Slack is answered. Nudges come
+at 9:00 in the member's own zone (users.info, cached for a few minutes)."""
 
 from __future__ import annotations
 
@@ -14,14 +17,14 @@ from slackapp.slack.forms import number_in
 
 
 def on_save(ack, action, respond, club: Club, store: Store, user_id: str):
-    ack()
-    tz = club.member_timezone(user_id)
     lead_id = number_in(action.get("value"))
+    tz = club.member_timezone(user_id)
     with store.write() as session:
         fresh = service.save_lead(session, team_id=club.team_id, user_id=user_id, lead_id=lead_id)
         lead = service.get_lead(session, team_id=club.team_id, lead_id=lead_id)
         if fresh:
             jobs.plan_for(session, team_id=club.team_id, user_id=user_id, lead=lead, tz=tz, now=datetime.now(timezone.utc))
+    ack()
     respond(**ephemeral(views.saved(lead, fresh=fresh)), replace_original=False)
 
 
@@ -38,22 +41,22 @@ def move(club: Club, store: Store, user_id: str, lead_id: int, stage: str) -> No
 
 
 def on_stage(ack, action, respond, club: Club, store: Store, user_id: str):
-    ack()
     lead_id, _, stage = ((action.get("selected_option") or {}).get("value") or "").partition(":")
     move(club, store, user_id, number_in(lead_id), stage)
+    ack()
     respond(**my_leads(club, store, user_id), replace_original=True)
 
 
 def on_nudge_applied(ack, action, respond, club: Club, store: Store, user_id: str):
-    ack()
     move(club, store, user_id, number_in(action.get("value")), Stage.applied.value)
+    ack()
     respond(text=views.APPLIED, replace_original=True)
 
 
 def on_unsave(ack, action, respond, club: Club, store: Store, user_id: str):
-    ack()
     lead_id = number_in(action.get("value"))
     with store.write() as session:
         service.unsave(session, team_id=club.team_id, user_id=user_id, lead_id=lead_id)
         jobs.cancel_for(session, team_id=club.team_id, lead_id=lead_id, user_id=user_id, now=datetime.now(timezone.utc), reason="no longer saved")
+    ack()
     respond(**my_leads(club, store, user_id), replace_original=True)

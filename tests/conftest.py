@@ -119,8 +119,8 @@ def start_app(database_url: str, fake: FakeSlack, log_path: Path, **extra_env: s
         DATABASE_URL=database_url,
         SLACKAPP_OFFICERS=CONFIGURED_OFFICER,
         PYTHONUNBUFFERED="1",
-        **extra_env,
     )
+    env.update(extra_env)
     log_file = open(log_path, "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "slackapp", "run", "--http", "--port", str(port)],

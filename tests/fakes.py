@@ -27,6 +27,9 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 TEAM_ID = "T0FAKE"
+# Unless a token was given another identity (FakeSlack.set_identity), it belongs to an org-wide
+# install in this Enterprise Grid org, which serves every workspace the tests make up.
+ENTERPRISE_ID = "E0FAKE"
 TEAM_NAME = "Fake Team"
 TEAM_URL = "https://fake.slack.test/"
 BOT_USER_ID = "UBOT"
@@ -177,6 +180,7 @@ class FakeSlack:
         self._files: dict[str, dict] = {}
         self._used_triggers: set[str] = set()
         self._seq = itertools.count(101)
+        self._identities: dict[str, dict] = {}
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[dict, Call], dict]] = {
@@ -568,11 +572,24 @@ class FakeSlack:
     def _new_id(prefix: str) -> str:
         return prefix + uuid.uuid4().hex[:10].upper()
 
+    def set_identity(self, token: str, *, team_id: str, enterprise_id: str | None = None, org_wide: bool = False) -> None:
+        """What auth.test answers for `token`: a workspace's own install, or an org-wide one."""
+        with self._lock:
+            self._identities[token] = {"team_id": team_id, "enterprise_id": enterprise_id, "is_enterprise_install": org_wide}
+
+    def revoke(self, token: str) -> None:
+        """From now on Slack refuses `token` (auth.test answers invalid_auth)."""
+        with self._lock:
+            self._identities[token] = {"error": "invalid_auth"}
+
     def _auth_test(self, args: dict, call: Call) -> dict:
+        with self._lock:
+            identity = self._identities.get(call.token or "", {"team_id": TEAM_ID, "enterprise_id": ENTERPRISE_ID, "is_enterprise_install": True})
+        if "error" in identity:
+            return _error(identity["error"])
         return {
             "ok": True, "url": TEAM_URL, "team": TEAM_NAME, "user": BOT_USER_NAME,
-            "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
-            "is_enterprise_install": False,
+            "user_id": BOT_USER_ID, "bot_id": BOT_ID, **identity,
         }
 
     def _apps_connections_open(self, args: dict, call: Call) -> dict:

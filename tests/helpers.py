@@ -266,8 +266,28 @@ def tick(workspace, dispatcher, now: datetime | int):
     kind of timed work, then send what is due for this workspace."""
     if not isinstance(now, datetime):
         now = datetime.fromtimestamp(now, UTC)
+    # What the app already owes (posts, DMs, reactions) is its own sender's to send, not this turn's.
+    eventually(lambda: owed_now(workspace) == [], timeout=10)
     plan_all(workspace.server.store, now)
     return dispatcher.run_due(now, team_id=workspace.team_id)
+
+
+def owed_now(workspace) -> list:
+    """Messages the app owes this workspace that are due by now and not yet sent."""
+    from sqlalchemy import select
+
+    from slackapp.scheduler.models import Job, JobStatus
+
+    with workspace.server.store.read() as session:
+        return list(
+            session.scalars(
+                select(Job.key).where(
+                    Job.team_id == workspace.team_id,
+                    Job.status.in_((JobStatus.pending.value, JobStatus.claimed.value)),
+                    Job.due_at <= datetime.now(timezone.utc),
+                )
+            )
+        )
 
 
 # ---- a change that lands while the planner is running (PostgreSQL) ----------------------
@@ -310,3 +330,15 @@ def finished(worker, outcome):
     if "error" in outcome:
         raise outcome["error"]
     return outcome.get("value")
+
+
+def answer_to(workspace, reply, response_url: str) -> dict:
+    """What the person sees after a command: the ephemeral answer carried by the acknowledgement
+    itself, or else the one message the app sent to the command's response_url."""
+    assert reply.status == 200, reply
+    if reply.text.strip():
+        body = reply.json()
+        if isinstance(body, dict) and body.get("text"):
+            return body
+    [call] = workspace.responses(response_url)
+    return call.args

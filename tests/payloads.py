@@ -2,8 +2,8 @@
 
 Each builder loads a real payload from ``tests/slack_specs/payloads/`` and overrides only what a
 test cares about, keeping user and team ids consistent in every nested copy.  The samples
-come from an Enterprise Grid org (``E111``); unless ``enterprise_id`` is given the builders
-drop the enterprise fields, because Bolt keys installations on them.
+come from an Enterprise Grid org (``E111``); the builders put them in the test org ``ORG``, where
+the test app is installed org-wide (see tests.fakes' auth.test); ``enterprise_id=None`` drops them.
 
 Set ``SLACK_SPECS_DIR`` to the ``slack-specs`` folder (or its ``payloads`` folder) to use a
 copy elsewhere.
@@ -25,6 +25,9 @@ from urllib.parse import parse_qsl, urlencode
 
 # The same installation tests.fakes describes in its auth.test answer and view echoes.
 BOT_USER_ID = "UBOT"
+# The Enterprise Grid org the test app is installed in (org-wide), so that every test can have a
+# workspace of its own; pass enterprise_id=None for a request from outside any org.
+ORG = "E0FAKE"
 BOT_ID = "BBOT"
 API_APP_ID = "AFAKE"
 
@@ -127,7 +130,7 @@ def slash_command(
     channel_id: str = "C1",
     response_url: str | None = None,
     trigger_id: str | None = None,
-    enterprise_id: str | None = None,
+    enterprise_id: str | None = ORG,
     **extra: Any,
 ) -> str:
     """A form-encoded slash command body; ``extra`` sets other fields (``user_name``…)."""
@@ -170,7 +173,7 @@ def block_actions(
     action_type: str = "button",
     selected_option: dict | str | None = None,
     action: dict | None = None,
-    enterprise_id: str | None = None,
+    enterprise_id: str | None = ORG,
     user_name: str | None = None,
 ) -> dict:
     """A ``block_actions`` payload from a message button (default) or from ``view``.
@@ -240,7 +243,7 @@ def view_submission(
     view_id: str | None = None,
     view: dict | None = None,
     trigger_id: str | None = None,
-    enterprise_id: str | None = None,
+    enterprise_id: str | None = ORG,
     user_name: str | None = None,
 ) -> dict:
     """A ``view_submission``; ``values`` maps block_id -> action_id -> element state.
@@ -292,7 +295,7 @@ def message_action(
     message_user: str | None = None,
     response_url: str | None = None,
     trigger_id: str | None = None,
-    enterprise_id: str | None = None,
+    enterprise_id: str | None = ORG,
     user_name: str | None = None,
 ) -> dict:
     """A message shortcut on a message with ``text`` written by ``message_user``."""
@@ -327,7 +330,7 @@ def global_shortcut(
     user_id: str = "U1",
     team_id: str = "T1",
     trigger_id: str | None = None,
-    enterprise_id: str | None = None,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     p = load("shortcut.global.json")
     _set_user(p, user_id, team_id, None)
@@ -346,6 +349,7 @@ def event_callback(
     event_id: str | None = None,
     event_time: int | None = None,
     bot_user_id: str = BOT_USER_ID,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     """Wrap ``event`` like Slack does; ``authorizations`` names the bot's installation."""
     p = load("event_callback.reaction_added.json")
@@ -357,9 +361,10 @@ def event_callback(
         ts = event.get("event_ts") or event.get("ts")
         event_time = int(float(ts)) if ts else int(time.time())
     p["event_time"] = event_time
+    p["enterprise_id"] = enterprise_id
     p["authorizations"] = [{
-        "enterprise_id": None, "team_id": team_id, "user_id": bot_user_id,
-        "is_bot": True, "is_enterprise_install": False,
+        "enterprise_id": enterprise_id, "team_id": team_id, "user_id": bot_user_id,
+        "is_bot": True, "is_enterprise_install": enterprise_id is not None,
     }]
     p["is_ext_shared_channel"] = False
     return p

@@ -227,7 +227,7 @@ def test_sign_matches_slack_known_answer():
 
 def test_payload_ids_are_consistent():
     body = parse_qs(payloads.slash_command("/club", "join", user_id="U7", team_id="T7"))
-    assert body["user_id"] == ["U7"] and body["team_id"] == ["T7"] and "enterprise_id" not in body
+    assert body["user_id"] == ["U7"] and body["team_id"] == ["T7"] and body["enterprise_id"] == [payloads.ORG]
     assert body["trigger_id"] != parse_qs(payloads.slash_command("/club"))["trigger_id"]
 
     act = payloads.block_actions("rsvp", "yes", user_id="U7", team_id="T7", channel_id="C7")

@@ -27,7 +27,7 @@ def manifest() -> dict:
 @pytest.fixture(scope="module")
 def wiring(fake_slack, tmp_path_factory):
     settings = load_settings(
-        slack_bot_token="xoxb-test", slack_signing_secret="secret", slack_api_url=fake_slack.url, database_url="sqlite://"
+        slack_bot_token="xoxb-test", slack_signing_secret="secret", slack_api_url=fake_slack.url, database_url=f"sqlite:///{tmp_path_factory.mktemp('s') / 's.db'}"
     )
     assembled = create_app(settings, Store.from_url(f"sqlite:///{tmp_path_factory.mktemp('m') / 'm.db'}"))
     yield assembled.registry
@@ -70,11 +70,11 @@ def test_bot_scopes_are_only_what_the_code_uses(manifest):
     """Each scope is justified by a Web API method the code calls (or by having commands)."""
     needed_by = {
         "commands": ["app.command("],
-        "chat:write": ["chat_postMessage", "chat_update"],
+        "chat:write": ["chat_postMessage", "chat_update", '"chat.delete"'],
         "channels:join": ["conversations_join"],
         "users:read": ["users_info"],
         "reactions:read": ['app.event("reaction_added"'],
-        "reactions:write": ["reactions_add"],
+        "reactions:write": ['"reactions.add"'],
         "files:write": ["files_upload_v2"],
         "im:write": ["conversations_open"],
     }

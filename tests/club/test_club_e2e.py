@@ -15,7 +15,7 @@ from slackapp.club import service as club
 from slackapp.club.ids import CONFIG_FORM
 from slackapp.club.models import Officer, Workspace
 from tests.conftest import CONFIGURED_OFFICER, new_id
-from tests.helpers import all_text, announced_leads, config_values, eventually_got, leads_of, share_lead
+from tests.helpers import all_text, announced_leads, answer_to, config_values, eventually_got, leads_of, share_lead
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_OFFICER = "Only club officers can do that"
@@ -171,9 +171,9 @@ def test_removed_officer_can_no_longer_open_club_config(workspace):
 def test_plain_member_cannot_add_officers(workspace):
     member, target = workspace.member(), workspace.member()
 
-    _, response_url = club_command(workspace, f"officers add {mention(target)}", user=member)
+    reply, response_url = club_command(workspace, f"officers add {mention(target)}", user=member)
 
-    message = answer(workspace, response_url)
+    message = answer_to(workspace, reply, response_url)
     assert message["response_type"] == "ephemeral"
     assert NOT_OFFICER in message["text"] and "/club officers list" in message["text"]
     assert officer_rows(workspace) == []

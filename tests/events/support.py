@@ -172,8 +172,8 @@ def plain(blocks_or_text) -> str:
     return text.replace("*", "").replace("~", "")
 
 
-def counts(going: int, maybe: int, waitlisted: int) -> str:
-    return f"{going} going · {maybe} maybe · {waitlisted} waitlisted"
+def counts(going: int, maybe: int, waitlisted: int, *, cant: int = 0) -> str:
+    return f"{going} going · {maybe} maybe · {cant} can't go · {waitlisted} waitlisted"
 
 
 def wait_for_latest_update(workspace, event: Event, showing: str, timeout: float = 15) -> list:
@@ -189,9 +189,9 @@ def wait_for_latest_update(workspace, event: Event, showing: str, timeout: float
     return updates_of(workspace, event)
 
 
-def wait_for_counts(workspace, event: Event, going: int, maybe: int, waitlisted: int, timeout: float = 15) -> list:
+def wait_for_counts(workspace, event: Event, going: int, maybe: int, waitlisted: int, *, cant: int = 0, timeout: float = 15) -> list:
     """Wait until the latest chat.update of the post that Slack took shows these counts."""
-    return wait_for_latest_update(workspace, event, counts(going, maybe, waitlisted), timeout=timeout)
+    return wait_for_latest_update(workspace, event, counts(going, maybe, waitlisted, cant=cant), timeout=timeout)
 
 
 # ---- acting as members --------------------------------------------------------------------

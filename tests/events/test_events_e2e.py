@@ -51,7 +51,7 @@ from tests.events.support import (
     wait_for_counts,
     wait_for_latest_update,
 )
-from tests.helpers import all_text, buttons, eventually, eventually_got, plan_all
+from tests.helpers import all_text, buttons, configure_club, eventually, eventually_got, plan_all
 
 PROMPT = "React :white_check_mark: going · :thinking_face: maybe · :x: can't go"
 
@@ -165,7 +165,7 @@ def test_buttons_answer_like_reactions(workspace):
 
     assert "can't make" in press(workspace, "event_cant", str(event.id), user=member)["text"]
     assert rsvps_of(workspace, event.id) == {member: ("no", "no")}
-    wait_for_counts(workspace, event, 0, 0, 0)
+    wait_for_counts(workspace, event, 0, 0, 0, cant=1)
 
     # A reaction made after the button press wins, like a later button press would.
     react(workspace, event, member, GOING)
@@ -474,8 +474,9 @@ def test_deleting_an_rsvp_post_event_takes_down_the_bots_counts_reply(workspace)
     event = make_rsvp_post(workspace, officer, message_ts, f"Book swap {new_id('E')}")
     assert "Deleted" in press(workspace, "event_delete", str(event.id), user=officer)["text"]
     # The officer's own message stays; the bot's reply under it carries Going/Maybe buttons for an
-    # event that no longer exists, so it must go. It is taken down before the officer is answered.
-    assert [c.args["ts"] for c in workspace.fake.calls_to("chat.delete", channel=workspace.channel) if c.args["ts"] in (event.post_ts, message_ts)] == [event.post_ts]
+    # event that no longer exists, so it must go: the deletion is owed (stored) before the officer
+    # is answered, and sent right after.
+    eventually(lambda: [c.args["ts"] for c in workspace.fake.calls_to("chat.delete", channel=workspace.channel) if c.args["ts"] in (event.post_ts, message_ts)] == [event.post_ts])
 
 
 def test_another_workspace_cannot_see_or_answer_an_event(workspace):
@@ -521,3 +522,24 @@ def test_reactions_on_a_deleted_events_message_never_count_for_another_event(wor
     assert rsvps_of(workspace, new.id) == {member: ("maybe", "maybe")}, (
         f"a reaction on the deleted event #{old.id}'s message was counted for event #{new.id}"
     )
+
+
+def test_the_form_starts_at_the_officers_events_channel_so_it_wins_over_where_it_was_opened(workspace):
+    officer = workspace.officer()
+    events_channel = new_id("C")
+    workspace.fake.add_channel(events_channel, name=f"events-{events_channel.lower()}")
+    configure_club(workspace, officer, events_channel=events_channel)
+    trigger = payloads.new_trigger_id()
+    reply = workspace.server.slack.command(
+        "/events", "new", user_id=officer, team_id=workspace.team_id, channel_id=workspace.channel, trigger_id=trigger, response_url=workspace.response_url()
+    )
+    assert reply.status == 200
+    [opened] = eventually_got(lambda: opened_forms(workspace, trigger), count=1)
+    [select] = [block["element"] for block in opened.args["view"]["blocks"] if block.get("block_id") == "channel"]
+    assert select["initial_conversation"] == events_channel
+
+    # Submitted as it came (Slack sends the select's value), the event is announced there.
+    title = f"Meet the Firm {new_id('E')}"
+    submit_event(workspace, officer, title=title, channel=select["initial_conversation"])
+    event = announced_event(workspace, title)
+    assert event.channel == events_channel

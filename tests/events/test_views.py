@@ -48,7 +48,7 @@ def message(text_and_blocks) -> dict:
 def test_the_post_shows_the_event_the_prompt_the_counts_and_the_buttons():
     post = message(views.announcement(event(capacity=2), roster(going=["U1", "U2"], maybe=["U3"], waitlist=["U4"])))
     text = all_text(post["blocks"])
-    assert views.PROMPT in text and "*2 going* · 1 maybe · 1 waitlisted · 2 places" in text
+    assert views.PROMPT in text and "*2 going* · 1 maybe · 0 can't go · 1 waitlisted · 2 places" in text
     assert f"<!date^{int(STARTS.timestamp())}^" in text
     assert [(b["action_id"], b["value"]) for b in buttons(post["blocks"])] == [
         (ids.GOING, "12"), (ids.MAYBE, "12"), (ids.CANT, "12"), (ids.CALENDAR, "12")]

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from slackapp.habit.models import HabitCheck, HabitMember
 from slackapp.scheduler.models import Job, Member
-from tests.helpers import all_text, finished, plan_all, tick, walk, while_planning
+from tests.helpers import all_text, answer_to, finished, plan_all, tick, walk, while_planning
 
 TICK = "habit_tick"
 ITEMS = ("resume", "job_board", "email", "network", "prepare")
@@ -28,12 +28,10 @@ UTC = timezone.utc
 
 
 def habit(workspace, text: str, *, user: str) -> dict:
-    """`/internships habit <text>` as `user`; the one answer the app sends to the response_url."""
+    """`/internships habit <text>` as `user`; the one answer the app gives."""
     response_url = workspace.response_url()
     reply = workspace.command("/internships", f"habit {text}".strip(), user=user, response_url=response_url)
-    assert reply.status == 200
-    [call] = workspace.responses(response_url)
-    return call.args
+    return answer_to(workspace, reply, response_url)
 
 
 def habit_jobs(workspace, user: str) -> list[Job]:

@@ -183,7 +183,7 @@ def test_edit_button_opens_a_prefilled_form_for_the_poster(workspace):
     share_lead(workspace, poster, role="Prefilled", url="https://pf.example/1")
     [lead] = leads_of(workspace)
     workspace.click(ids.EDIT, str(lead.id), user=poster)
-    opened = workspace.fake.wait_for("views.open", predicate=lambda call: f'"lead_id": {lead.id}' in call.args["view"]["private_metadata"])
+    opened = workspace.fake.wait_for("views.open", predicate=lambda call: f'"lead_id": {lead.id}' in call.args["view"].get("private_metadata", ""))
     role_block = next(b for b in opened[-1].args["view"]["blocks"] if b["block_id"] == "role")
     assert role_block["element"]["initial_value"] == "Prefilled"
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import DividerBlock, HeaderBlock
 
 from slackapp.events.models import Event
 from slackapp.gigs.models import Gig
 from slackapp.gigs.service import Roster
 from slackapp.leads.models import Lead
-from slackapp.slack.blocks import context, section
+from slackapp.slack.blocks import context, divider, header, section
 from slackapp.slack.phrases import deadline, due_day, plural, time_range
 from slackapp.slack.text import escape
 
@@ -18,7 +17,7 @@ def _line(lead: Lead, tz: str) -> str:
 
 
 def digest(*, new: list[Lead], closing: list[Lead], tz: str, gigs: list[tuple[Gig, Roster]] = (), events: list[Event] = ()) -> tuple[str, list]:
-    blocks: list = [HeaderBlock(text="This week in the club")]
+    blocks: list = [header("This week in the club")]
     if new:
         blocks.append(section(f"*New leads* ({len(new)})\n" + "\n".join(_line(lead, tz) for lead in new)))
     if closing:
@@ -29,6 +28,6 @@ def digest(*, new: list[Lead], closing: list[Lead], tz: str, gigs: list[tuple[Gi
     if gigs:
         lines = [f"• *{escape(gig.title)}* · {len(r.volunteers)} of {gig.slots} spots filled · {due_day(gig.due_date)}" for gig, r in gigs[:10]]
         blocks.append(section("*Volunteer gigs with free spots*\n" + "\n".join(lines)))
-    blocks += [DividerBlock(), context("`/internships` to browse and save · `/internships habit on` for a weekly job-search checklist")]
+    blocks += [divider(), context("`/internships` to browse and save · `/internships habit on` for a weekly job-search checklist")]
     text = f"This week: {plural(len(new), 'new lead')}, {len(closing)} closing soon"
     return text, blocks

@@ -7,8 +7,6 @@ from slack_sdk.models.blocks import (
     ConfirmObject,
     ConversationSelectElement,
     DateTimePickerElement,
-    DividerBlock,
-    HeaderBlock,
     InputBlock,
     NumberInputElement,
     UserMultiSelectElement,
@@ -34,7 +32,7 @@ from slackapp.events.ids import (
 )
 from slackapp.events.models import Event, Seat
 from slackapp.events.service import LIMITS, Roster
-from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, modal, section, text_input
+from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, divider, header, modal, section, text_input
 from slackapp.slack.phrases import date_token, time_range
 from slackapp.slack.text import escape, truncate
 
@@ -110,7 +108,7 @@ _MY_SEAT = {
 
 
 def event_list(events: list[Event], *, mine: dict[int, Seat], officer: bool) -> list:
-    blocks: list = [HeaderBlock(text="Upcoming events")]
+    blocks: list = [header("Upcoming events")]
     if not events:
         blocks.append(section("No upcoming events." + (" Create one with `/events new`." if officer else "")))
     for event in events[:10]:
@@ -118,7 +116,7 @@ def event_list(events: list[Event], *, mine: dict[int, Seat], officer: bool) -> 
         status = _MY_SEAT.get(seat, "you haven't answered") if seat else "you haven't answered"
         blocks.append(section(f"`#{event.id}` {event_text(event, reserve=100)}\n_{status}_"))
         blocks.append(rsvp_buttons(event))
-    blocks.append(DividerBlock())
+    blocks.append(divider())
     if officer:
         blocks.append(actions(button("New event", NEW, "new", style="primary"), block_id="events_nav"))
     blocks.append(context("`/events roster <number>` for officers · `/events checkin CODE` at the door"))
@@ -139,7 +137,7 @@ def roster_view(event: Event, roster: Roster, *, tz_note: str = "") -> list:
     ]
     lines = [f"*{label}* ({len(users)}): {_names(users[:60])}" + (" …" if len(users) > 60 else "") for label, users in rows]
     blocks: list = [
-        HeaderBlock(text=truncate(f"Roster: {event.title}", 150)),
+        header(f"Roster: {event.title}"),
         context(f"`#{event.id}` · {when(event)}" + (" · *cancelled*" if event.cancelled_at else "")),
         section("\n".join(lines)),
         actions(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import (
     DatePickerElement,
-    HeaderBlock,
     InputBlock,
     StaticMultiSelectElement,
     NumberInputElement,
@@ -30,7 +29,7 @@ from slackapp.gigs.ids import (
 )
 from slackapp.gigs.models import Gig, GigRequest, GigStatus, RequestStatus, Spot
 from slackapp.gigs.service import LIMITS, SKILLS, Joined, Roster
-from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, modal, section, text_input
+from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, header, modal, section, text_input
 from slackapp.slack.phrases import hours as hours_text
 from slackapp.slack.phrases import plural
 from slackapp.slack.text import escape, truncate
@@ -80,7 +79,7 @@ def announcement(gig: Gig, current: Roster) -> tuple[str, list]:
 
 
 def gig_list(open_gigs: list[tuple[Gig, Roster]]) -> list:
-    blocks: list = [HeaderBlock(text="Volunteer gigs with free spots")]
+    blocks: list = [header("Volunteer gigs with free spots")]
     if not open_gigs:
         blocks.append(section("No open gigs right now. Officers post them with `/gigs post`; anyone can ask for help with `/gigs request`."))
     for gig, current in open_gigs[:15]:
@@ -92,7 +91,7 @@ def gig_list(open_gigs: list[tuple[Gig, Roster]]) -> list:
 
 
 def my_gigs(volunteered: list[tuple[Gig, str]], posted: list[Gig]) -> list:
-    blocks: list = [HeaderBlock(text="Your gigs")]
+    blocks: list = [header("Your gigs")]
     if volunteered:
         lines = [
             f"• *{escape(gig.title)}* — {'done' if gig.status == GigStatus.done.value else 'on the waitlist' if spot == Spot.waitlist.value else 'volunteering'}"

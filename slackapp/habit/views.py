@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from slack_sdk.models.blocks import ActionsBlock, CheckboxesElement, HeaderBlock, Option
+from slack_sdk.models.blocks import CheckboxesElement, Option
 
 from slackapp.habit.ids import BLOCK_PREFIX, TICK
 from slackapp.habit.models import HabitMember
 from slackapp.habit.service import ITEMS, ClubHabit, History, schedule_text
-from slackapp.slack.blocks import context, section
+from slackapp.slack.blocks import actions, context, header, section
 from slackapp.slack.phrases import plural
 
 BROKEN_CHECKLIST = "That checklist is broken; wait for next week's."
@@ -30,15 +30,9 @@ def checklist(week: date, ticked: set[str], streak: int) -> tuple[str, list]:
             f"*Your job-search hour — week of {week:%b %-d}*\n"
             "Treat the search like an extra class: an hour this week. Tick what you did:"
         ),
-        ActionsBlock(
+        actions(
+            CheckboxesElement(action_id=TICK, options=options, initial_options=[option for option in options if option.value in ticked] or None),
             block_id=f"{BLOCK_PREFIX}{week.isoformat()}",
-            elements=[
-                CheckboxesElement(
-                    action_id=TICK,
-                    options=options,
-                    initial_options=[option for option in options if option.value in ticked] or None,
-                )
-            ],
         ),
         context(f"{_streak_text(streak)} · {len(ticked)} of {len(ITEMS)} this week · `/internships habit` for your last 8 weeks"),
     ]
@@ -56,7 +50,7 @@ def my_history(found: HabitMember | None, mine: History, tz: str) -> list:
         status = f"Your check-in comes {schedule_text(found)} ({tz} time). `/internships habit day tue 18:00` moves it; `off` stops it."
     lines = [f"`{week:%b %d}`  {_bar(count)}  {count}/{len(ITEMS)}" for week, count in mine.weeks]
     return [
-        HeaderBlock(text="Your weekly job-search habit"),
+        header("Your weekly job-search habit"),
         section("\n".join(lines)),
         context(f"{_streak_text(mine.streak)} · {status}"),
     ]

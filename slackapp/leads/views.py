@@ -9,8 +9,6 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     ConfirmObject,
     DatePickerElement,
-    DividerBlock,
-    HeaderBlock,
     InputBlock,
     Option,
     StaticSelectElement,
@@ -21,7 +19,7 @@ from slackapp.leads import ids
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
 from slackapp.leads.service import LIMITS, Page, due_soon
 from slackapp.scheduler.clock import end_of_day
-from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, modal, section, text_input
+from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, divider, header, modal, section, text_input
 from slackapp.slack.phrases import date_token, deadline, plural
 from slackapp.slack.text import escape, truncate
 
@@ -77,7 +75,7 @@ def _page_value(page: Page, number: int) -> str:
 def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int]) -> list:
     query = page.query.as_text()
     title = f"Leads matching “{truncate(query, 80)}”" if query else "Open internship leads"
-    blocks: list = [HeaderBlock(text=truncate(title, 150))]
+    blocks: list = [header(title)]
     if not page.leads:
         empty = "Nothing matches that search. Try fewer words, or `/internships help`." if query else "No open leads yet. Be the first to share one!"
         blocks.append(section(empty if page.number == 1 else "No more leads on this page."))
@@ -89,7 +87,7 @@ def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int]) -> 
         button("Next ▶", ids.PAGE, _page_value(page, page.number + 1)) if page.has_next else None,
         button("Share a lead", ids.SHARE, "share", style="primary"),
     ]
-    blocks.append(DividerBlock())
+    blocks.append(divider())
     blocks.append(actions(*nav, block_id="lead_nav"))
     blocks.append(context(f"Page {page.number} · `/internships help` for search tips · `/internships mine` for your saved leads"))
     return blocks
@@ -177,7 +175,7 @@ MINE_SHOWN = 22
 
 
 def my_leads(saved: list[SavedLead], *, tz: str, today: date) -> list:
-    blocks: list = [HeaderBlock(text="Your saved leads")]
+    blocks: list = [header("Your saved leads")]
     if not saved:
         blocks.append(section("You haven't saved any leads yet. Press *Save* on a lead in `/internships` to track it here."))
         return blocks

@@ -1,53 +1,83 @@
-"""Block Kit pieces every feature uses: built from slack_sdk models so limits are checked."""
+"""Block Kit pieces every feature uses.
+
+The pieces of messages (sections, context, buttons, actions, headers) are built as plain dicts
+that respect Slack's limits by construction: they are on every hot path, and slack_sdk's models
+cost more to check than the rest of a request. Forms and other rarer views use slack_sdk's models
+(which check their limits in to_dict()); to_dicts() takes both. The test suite checks everything
+the app sends against Block Kit's limits.
+"""
 
 from __future__ import annotations
 
 import json
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    ContextBlock,
-    InputBlock,
-    MarkdownTextObject,
-    PlainTextInputElement,
-    PlainTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
 from slackapp.slack.forms import VALUE
 from slackapp.slack.text import truncate
 
-
 # Slack's limit on a section's text. Views fit user text within it before escaping (escape(limit=…)),
 # so the cut below is only a last resort that never falls on the lines after the user's text.
 SECTION_TEXT = 3000
+BUTTON_TEXT = 75
+HEADER_TEXT = 150
+ID_LENGTH = 255
+BUTTON_VALUE = 2000
 
 
-def section(mrkdwn: str, *, block_id: str | None = None, accessory=None) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate(mrkdwn, SECTION_TEXT)), block_id=block_id, accessory=accessory)
+def _element(element) -> dict:
+    return element if isinstance(element, dict) else element.to_dict()
 
 
-def context(mrkdwn: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=truncate(mrkdwn, 3000))])
+def _plain(text: str, limit: int) -> dict:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
 
 
-def button(
-    text: str, action_id: str, value: str | None = None, *, style: str | None = None, url: str | None = None, confirm=None
-) -> ButtonElement:
-    return ButtonElement(
-        text=PlainTextObject(text=truncate(text, 75)), action_id=action_id, value=value, style=style, url=url, confirm=confirm
-    )
+def section(mrkdwn: str, *, block_id: str | None = None, accessory=None) -> dict:
+    block = {"type": "section", "text": {"type": "mrkdwn", "text": truncate(mrkdwn, SECTION_TEXT)}}
+    if block_id:
+        block["block_id"] = block_id[:ID_LENGTH]
+    if accessory is not None:
+        block["accessory"] = _element(accessory)
+    return block
 
 
-def actions(*elements, block_id: str | None = None) -> ActionsBlock:
-    return ActionsBlock(elements=[element for element in elements if element is not None], block_id=block_id)
+def context(mrkdwn: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(mrkdwn, SECTION_TEXT)}]}
+
+
+def header(text: str) -> dict:
+    return {"type": "header", "text": _plain(text, HEADER_TEXT)}
+
+
+def divider() -> dict:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str | None = None, *, style: str | None = None, url: str | None = None, confirm=None) -> dict:
+    element = {"type": "button", "text": _plain(text, BUTTON_TEXT), "action_id": action_id[:ID_LENGTH]}
+    if value is not None:
+        element["value"] = value[:BUTTON_VALUE]
+    if style:
+        element["style"] = style
+    if url:
+        element["url"] = url
+    if confirm is not None:
+        element["confirm"] = _element(confirm)
+    return element
+
+
+def actions(*elements, block_id: str | None = None) -> dict:
+    block = {"type": "actions", "elements": [_element(element) for element in elements if element is not None]}
+    if block_id:
+        block["block_id"] = block_id[:ID_LENGTH]
+    return block
 
 
 def to_dicts(blocks) -> list[dict]:
-    """Blocks as Slack's JSON; slack_sdk models check their limits on the way."""
-    return [block if isinstance(block, dict) else block.to_dict() for block in blocks or ()]
+    """Blocks as Slack's JSON, whether built as dicts or as slack_sdk models."""
+    return [_element(block) for block in blocks or ()]
 
 
 def ephemeral(text: str, blocks=None) -> dict:

@@ -53,7 +53,7 @@ def test_the_announcement_is_valid_and_offers_open_and_save():
 
 def test_only_managers_see_edit_and_close_and_a_closed_lead_has_no_close():
     def labels(shown: Lead, **kwargs):
-        return [b["text"]["text"] for b in buttons([views.lead_buttons(shown, **kwargs).to_dict()])]
+        return [b["text"]["text"] for b in buttons(to_dicts([views.lead_buttons(shown, **kwargs)]))]
 
     assert labels(lead(), saved=False, can_manage=False) == ["Open", "Save"]
     assert labels(lead(), saved=True, can_manage=True) == ["Open", "Saved ✓", "Edit", "Close"]

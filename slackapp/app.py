@@ -3,10 +3,8 @@ feature and every kind of timed work. The only module that knows all the feature
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 
 from slack_bolt import App, BoltContext
 
@@ -27,12 +25,11 @@ from slackapp.leads import jobs as leads_jobs
 from slackapp.scheduler import outbox
 from slackapp.scheduler.dispatch import Dispatcher, Renderer, Work
 from slackapp.scheduler.runner import Clock, Planner, worker_name
-from slackapp.slack import inbox
 from slackapp.slack.client import web_client
 from slackapp.slack.facade import Slack
 from slackapp.slack.identity import Identity
 from slackapp.slack.listeners import Registry, apologise
-from slackapp.slack.middleware import keep_events, only_our_workspace, providing
+from slackapp.slack.middleware import for_every_request
 from slackapp.slack.people import Directory
 
 FEATURES = (club_handlers, habit_handlers, leads_handlers, gigs_handlers, events_handlers)
@@ -44,17 +41,6 @@ class Assembled:
     bolt: App
     registry: Registry
     executor: ThreadPoolExecutor
-    identity: Identity
-    # Fills a Bolt context with what listeners may ask for (used for replays outside a request too).
-    provide: Callable[[BoltContext], None]
-
-    def replay_event(self, body: dict) -> None:
-        event = body.get("event") or {}
-        context = BoltContext(
-            team_id=body.get("team_id"), enterprise_id=body.get("enterprise_id"), user_id=event.get("user"), bot_user_id=self.identity.bot_user_id
-        )
-        self.provide(context)
-        self.registry.replay(body, context)
 
 
 def create_app(settings: Settings, store: Store) -> Assembled:
@@ -77,16 +63,14 @@ def create_app(settings: Settings, store: Store) -> Assembled:
         """What every listener may ask for by name, besides what Bolt gives (team_id, user_id, …)."""
         context["store"] = store
         context["slack"] = slack
-        context["club"] = Club(team_id=context.team_id, store=store, officers=officers, directory=directory)
+        context["club"] = Club(team_id=context.team_id, store=store, officers=officers, directory=directory, user_id=context.user_id)
 
     registry = Registry(bolt)
-    bolt.use(only_our_workspace(identity))
-    bolt.use(keep_events(store, registry))
-    bolt.use(providing(provide))
+    bolt.use(for_every_request(identity=identity, registry=registry, provide=provide))
     bolt.error(apologise)
     for feature in FEATURES:
         feature.register(registry)
-    return Assembled(bolt=bolt, registry=registry, executor=executor, identity=identity, provide=provide)
+    return Assembled(bolt=bolt, registry=registry, executor=executor)
 
 
 def job_renderers() -> dict[str, Renderer | Work]:
@@ -97,7 +81,7 @@ def job_planners() -> list[Planner]:
     return [planner for feature in TIMED_WORK for planner in feature.PLANNERS]
 
 
-def build_clock(settings: Settings, store: Store, assembled: Assembled) -> Clock:
+def build_clock(settings: Settings, store: Store) -> Clock:
     # Its own client without slack_sdk's retry handlers: the queue decides when to try again.
     client = web_client(settings, retries=False)
     dispatcher = Dispatcher(
@@ -108,5 +92,4 @@ def build_clock(settings: Settings, store: Store, assembled: Assembled) -> Clock
         per_second=settings.slackapp_dm_per_second,
         update_every=settings.slackapp_post_update_seconds,
     )
-    grace = timedelta(seconds=settings.slackapp_inbox_grace_seconds)
-    return Clock(store, dispatcher, planners=job_planners(), chores=[lambda: inbox.replay(store, assembled.replay_event, grace=grace)])
+    return Clock(store, dispatcher, planners=job_planners())

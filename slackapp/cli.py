@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -94,20 +95,27 @@ def _run(args: argparse.Namespace) -> int:
         print(setup_steps(settings, mode, forced_http=args.http), file=sys.stderr)
         return 2
     port = args.port or settings.port
-    # Workers open their own connections after the fork.
-    _prepared_store(settings).dispose()
-    _check_slack(settings)
     if mode == "socket":
+        _prepared_store(settings).dispose()
+        _check_slack(settings)
         return _serve_socket_mode(settings)
 
-    from slackapp.db import Store
-    from slackapp.slack.server import Routes, serve_http
+    from slackapp.slack.server import serve_http
+
+    # Migrations and the token check run in a child process, so that gunicorn's master (which stays
+    # up as long as the app does) never loads Alembic, SQLAlchemy or Bolt.
+    prepared = subprocess.run([sys.executable, "-m", "slackapp", "prepare"], check=False)
+    if prepared.returncode != 0:
+        return prepared.returncode
 
     def load():
+        from slackapp.db import Store
+        from slackapp.slack.server import Routes
+
         worker_store = Store.from_url(settings.database_url)
         assembled = _build(settings, worker_store)
         # Every worker runs a clock; claiming in the store keeps each item to one sender.
-        _start_clock(settings, worker_store, assembled)
+        _start_clock(settings, worker_store)
         return Routes(assembled.bolt, worker_store, settings=settings)
 
     workers = args.workers or settings.slackapp_http_workers
@@ -124,7 +132,7 @@ def _serve_socket_mode(settings: Settings) -> int:
 
     store = Store.from_url(settings.database_url)
     assembled = _build(settings, store)
-    _start_clock(settings, store, assembled)
+    _start_clock(settings, store)
     # A plain SIGTERM would skip the clean shutdown of the clock; turn it into a normal exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     log.info("starting in Socket Mode")
@@ -132,7 +140,7 @@ def _serve_socket_mode(settings: Settings) -> int:
     return 0
 
 
-def _start_clock(settings: Settings, store, assembled) -> None:
+def _start_clock(settings: Settings, store) -> None:
     if not settings.slackapp_scheduler:
         log.info("scheduler is off in this process (SLACKAPP_SCHEDULER=false)")
         return
@@ -140,7 +148,7 @@ def _start_clock(settings: Settings, store, assembled) -> None:
 
     from slackapp.app import build_clock
 
-    clock = build_clock(settings, store, assembled)
+    clock = build_clock(settings, store)
     clock.start()
     # gunicorn workers leave through sys.exit, so a stop lets the batch in hand finish and be recorded.
     atexit.register(clock.stop)
@@ -167,6 +175,13 @@ def _build(settings, store):
 def _migrate(_args: argparse.Namespace) -> int:
     _prepared_store(load_settings()).dispose()
     print("database is up to date")
+    return 0
+
+
+def _prepare(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    _prepared_store(settings).dispose()
+    _check_slack(settings)
     return 0
 
 
@@ -207,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     run.set_defaults(handler=_run)
     migrate = commands.add_parser("migrate", help="bring the database schema up to date and exit")
     migrate.set_defaults(handler=_migrate)
+    prepare = commands.add_parser("prepare", help="bring the database up to date and check the Slack token (run does this first)")
+    prepare.set_defaults(handler=_prepare)
     jobs = commands.add_parser("jobs", help="list the timed work that is pending or failed, and why")
     jobs.add_argument("--team", help="only this workspace (team ID)")
     jobs.add_argument("--all", action="store_true", help="also list work that was sent, skipped, dropped or cancelled")

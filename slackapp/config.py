@@ -38,8 +38,6 @@ class Settings(BaseSettings):
     slackapp_dm_per_second: float = Field(default=20.0, gt=0, le=1000)
     # A posted message showing live counts is updated at most this often (chat.update is Tier 3).
     slackapp_post_update_seconds: float = Field(default=1.0, ge=0.05, le=60)
-    # An event kept but not finished after this long belongs to a process that died: replay it.
-    slackapp_inbox_grace_seconds: float = Field(default=30.0, ge=0.1, le=3600)
 
     @field_validator("slack_bot_token")
     @classmethod

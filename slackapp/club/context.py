@@ -1,10 +1,15 @@
-"""The club as one request sees it: its settings, its clock and its officers, read when first asked."""
+"""The club as one request sees it: its settings, its clock and its officers.
+
+Settings and whether the person asking is on the officer list are read together, once per
+request, in one statement (`load`, in the listener's own session, or on first use). Nothing is
+cached across requests, so every process sees every change at once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import cached_property
+
+from sqlalchemy.orm import Session
 
 from slackapp.club import service
 from slackapp.club.models import Workspace
@@ -22,11 +27,21 @@ class Club:
     store: Store
     officers: Officers
     directory: Directory
+    # The person the request comes from.
+    user_id: str | None = None
+    _snapshot: service.Snapshot | None = field(default=None, repr=False)
 
-    @cached_property
+    def load(self, session: Session) -> service.Snapshot:
+        if self._snapshot is None:
+            self._snapshot = service.snapshot(session, team_id=self.team_id, user_id=self.user_id)
+        return self._snapshot
+
+    @property
     def settings(self) -> Workspace:
-        with self.store.read() as session:
-            return service.workspace(session, team_id=self.team_id)
+        if self._snapshot is None:
+            with self.store.read() as session:
+                self.load(session)
+        return self._snapshot.settings
 
     @property
     def timezone(self) -> str:
@@ -36,10 +51,13 @@ class Club:
         return local(now or datetime.now(timezone.utc), self.timezone).date()
 
     def is_officer(self, user_id: str) -> bool:
-        return self.officers.check(self.team_id, user_id)
+        listed = self._snapshot.listed if user_id == self.user_id and self._snapshot is not None else None
+        return self.officers.check(self.team_id, user_id, listed=listed)
 
     def looks_like_officer(self, user_id: str) -> bool:
         """Only for choosing which buttons to show; see Officers.probably."""
+        if user_id == self.user_id and self._snapshot is not None:
+            return self.officers.probably(self.team_id, user_id, listed=self._snapshot.listed)
         return self.officers.probably(self.team_id, user_id)
 
     def require_officer(self, user_id: str, refusal: str) -> None:

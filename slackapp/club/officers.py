@@ -19,19 +19,21 @@ class Officers:
         with self._store.read() as session:
             return service.is_listed_officer(session, team_id=team_id, user_id=user_id)
 
-    def check(self, team_id: str, user_id: str) -> bool:
-        """The authoritative answer, asked on the server for every officer-only request."""
-        if self._listed(team_id, user_id):
+    def check(self, team_id: str, user_id: str, *, listed: bool | None = None) -> bool:
+        """The authoritative answer, asked on the server for every officer-only request. `listed`:
+        whether they are on the officer list, when the caller has read it in this request."""
+        if user_id in self.configured or (listed if listed is not None else self._listed(team_id, user_id)):
             return True
         person = self._directory.lookup(team_id, user_id)
         return bool(person and person.is_admin)
 
-    def probably(self, team_id: str, user_id: str) -> bool:
-        """For deciding which buttons to show, without waiting on Slack before an ack.
+    def probably(self, team_id: str, user_id: str, *, listed: bool | None = None) -> bool:
+        """For deciding which buttons to show, without waiting on Slack before an ack. `listed`:
+        whether they are on the officer list, when the caller has just read it.
 
         Never used to authorise: the action the button triggers calls `check`.
         """
-        if self._listed(team_id, user_id):
+        if user_id in self.configured or (listed if listed is not None else self._listed(team_id, user_id)):
             return True
         person = self._directory.cached(team_id, user_id)
         return bool(person and person.is_admin)

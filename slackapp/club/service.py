@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 from zoneinfo import available_timezones
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from slackapp.club.models import Officer, Workspace
@@ -22,6 +22,31 @@ def workspace(session: Session, *, team_id: str) -> Workspace:
     if found is not None:
         return found
     return Workspace(team_id=team_id, timezone="UTC", leads_channel=None)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A workspace's settings, and whether one person is on its officer list, as of one read."""
+
+    settings: Workspace
+    listed: bool
+
+
+_SETTINGS_COLUMNS = [column.name for column in Workspace.__table__.columns if column.name not in ("team_id", "created_at", "updated_at")]
+# One statement on the connection: it is run on every request, so it skips the ORM's machinery.
+_SNAPSHOT = text(
+    f"SELECT {', '.join('w.' + name for name in _SETTINGS_COLUMNS)}, "
+    "EXISTS (SELECT 1 FROM officers o WHERE o.team_id = :team AND o.user_id = :user) AS listed "
+    "FROM (SELECT 1 AS one) AS request LEFT OUTER JOIN workspaces w ON w.team_id = :team"
+)
+
+
+def snapshot(session: Session, *, team_id: str, user_id: str | None) -> Snapshot:
+    row = session.connection().execute(_SNAPSHOT, {"team": team_id, "user": user_id or ""}).one()
+    values = dict(zip(_SETTINGS_COLUMNS, row[:-1]))
+    if values["timezone"] is None:  # no settings saved yet: the defaults
+        return Snapshot(settings=Workspace(team_id=team_id, timezone="UTC", leads_channel=None, digest_weekday=0, digest_time="09:00"), listed=bool(row[-1]))
+    return Snapshot(settings=Workspace(team_id=team_id, **values), listed=bool(row[-1]))
 
 
 def ensure_workspace(session: Session, *, team_id: str) -> Workspace:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from icalendar import Calendar
-from icalendar import Event as CalendarEvent
-
 from slackapp.events.models import Event
 
 
 def ics(event: Event, *, domain: str = "slackapp") -> bytes:
+    # Imported here: a few MB that only a press on "Add to calendar" needs.
+    from icalendar import Calendar
+    from icalendar import Event as CalendarEvent
+
     calendar = Calendar()
     calendar.add("prodid", "-//slackapp//club events//EN")
     calendar.add("version", "2.0")

@@ -62,7 +62,7 @@ class Clock:
         self.store = store
         self.dispatcher = dispatcher
         self.planners = planners
-        # Other work each tick does, e.g. replaying acknowledged events a dead process left unfinished.
+        # Other work each tick does besides planning.
         self.chores = list(chores)
         self._every = every_seconds
         self._scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})

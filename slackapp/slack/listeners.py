@@ -1,25 +1,32 @@
 """Registering listeners by name, each behind the one path for user errors.
 
-A listener is a plain module-level function that asks Bolt for what it needs by argument name
-(`ack`, `command`, `team_id`, `user_id`, and what the context middleware provides: `store`,
-`club`, `slack`). When it raises `UserError`, the person who asked is told here, in the way that
-fits the request: the command's own answer, an ephemeral reply, or errors next to a modal's inputs.
+A listener is a plain module-level function that asks for what it needs by argument name: what
+Bolt gives (`ack`, `command`, `action`, `view`, `event`, `respond`, `team_id`, `user_id` …) and what
+the context middleware provides (`store`, `club`, `slack`). When it raises `UserError`, the person who
+asked is told here, in the way that fits the request: the command's own answer, an ephemeral reply,
+or errors next to a modal's inputs.
+
+Bolt checks every registered listener's matcher, one after the other, on every request, and each
+check builds all of Bolt's listener arguments. So the registry puts one Bolt listener per kind of
+request (commands, actions, view submissions, message shortcuts) and routes by name itself, with a
+dict lookup; a listener gets only the arguments it names. Events are handled by the middleware,
+before Slack is answered (`handle_event`).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from slack_bolt import App, BoltContext
-from slack_bolt.kwargs_injection import Args, build_required_kwargs
+from slack_bolt.request.payload_utils import to_action, to_command, to_event, to_message, to_shortcut, to_view
 from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk.webhook import WebhookClient
 
 from slackapp.errors import UserError
 from slackapp.scheduler import outbox
-from slackapp.slack import inbox
 from slackapp.slack.blocks import ephemeral
 
 log = logging.getLogger(__name__)
@@ -29,36 +36,52 @@ APOLOGY = ":warning: Sorry, something went wrong on our side. Please try again i
 MODAL_ERROR_LIMIT = 150
 
 
-def answering_user_errors(listener: Callable) -> Callable:
-    """Run `listener` with the arguments it names; tell the person about any UserError it raises."""
-    names = get_arg_names_of_callable(listener)
+_PAYLOAD_PARTS = {"command": to_command, "action": to_action, "view": to_view, "event": to_event, "shortcut": to_shortcut, "message": to_message}
+_CONTEXT_VERBS = ("ack", "respond", "say", "client", "logger")
+ANYTHING = re.compile(r".+")
 
-    def run(args: Args):
-        kwargs = build_required_kwargs(
-            logger=args.logger, required_arg_names=list(names), request=args.request, response=args.response, this_func=listener, next_keys_required=False
-        )
+
+def _arguments(names: list[str], body: dict, context: BoltContext) -> dict:
+    """What a listener asked for by name, built from the request's body and Bolt's context."""
+    found = {}
+    for name in names:
+        if name == "body":
+            found[name] = body
+        elif name == "context":
+            found[name] = context
+        elif name in _PAYLOAD_PARTS:
+            found[name] = _PAYLOAD_PARTS[name](body)
+        elif name in _CONTEXT_VERBS:
+            found[name] = getattr(context, name)
+        else:
+            found[name] = context.get(name)
+    return found
+
+
+@dataclass(frozen=True)
+class _Listener:
+    run: Callable
+    names: list[str]
+
+    @classmethod
+    def of(cls, listener: Callable) -> "_Listener":
+        return cls(listener, get_arg_names_of_callable(listener))
+
+    def __call__(self, body: dict, context: BoltContext) -> None:
         try:
-            return listener(**kwargs)
+            self.run(**_arguments(self.names, body, context))
         except UserError as error:
-            tell_user(error, args)
-            return None
-
-    # Not functools.wraps: Bolt would read the listener's own arguments through __wrapped__ and
-    # never hand `run` the request it needs.
-    run.__name__ = getattr(listener, "__name__", "listener")
-    run.__qualname__ = getattr(listener, "__qualname__", run.__name__)
-    run.__doc__ = listener.__doc__
-    return run
+            tell_user(error, body, context)
 
 
-def tell_user(error: UserError, args: Args) -> None:
-    body, ack = args.body, args.ack
+def tell_user(error: UserError, body: dict, context: BoltContext) -> None:
+    ack = context.ack
     kind = body.get("type") or ("command" if "command" in body else "")
     if kind == "event_callback":
         log.info("ignored %s: %s", (body.get("event") or {}).get("type"), error)
         return
     if kind == "view_submission":
-        _tell_in_modal(error, args)
+        _tell_in_modal(error, body, context)
         return
     message = ephemeral(str(error))
     if ack.response is None and kind == "command":
@@ -66,26 +89,26 @@ def tell_user(error: UserError, args: Args) -> None:
         return
     if ack.response is None:
         ack()
-    if args.context.response_url:
-        args.respond(**message, **({} if kind == "command" else {"replace_original": False}))
+    if context.response_url:
+        context.respond(**message, **({} if kind == "command" else {"replace_original": False}))
     else:
-        _tell_by_dm(args, str(error))
+        _tell_by_dm(context, str(error))
 
 
-def _tell_in_modal(error: UserError, args: Args) -> None:
-    if args.ack.response is None:
-        errors = error.fields or _first_input(args.view, str(error))
+def _tell_in_modal(error: UserError, body: dict, context: BoltContext) -> None:
+    if context.ack.response is None:
+        errors = error.fields or _first_input(to_view(body), str(error))
         if errors:
-            args.ack(response_action="errors", errors={block: text[:MODAL_ERROR_LIMIT] for block, text in errors.items()})
+            context.ack(response_action="errors", errors={block: text[:MODAL_ERROR_LIMIT] for block, text in errors.items()})
             return
-        args.ack()
+        context.ack()
     # A modal with no inputs to hang the message on: say it in a DM.
-    _tell_by_dm(args, str(error))
+    _tell_by_dm(context, str(error))
 
 
-def _tell_by_dm(args: Args, text: str) -> None:
-    with args.context["store"].write() as session:
-        outbox.dm(session, team_id=args.context.team_id, user_id=args.context.user_id, text=text)
+def _tell_by_dm(context: BoltContext, text: str) -> None:
+    with context["store"].write() as session:
+        outbox.dm(session, team_id=context.team_id, user_id=context.user_id, text=text)
 
 
 def _first_input(view: dict | None, message: str) -> dict[str, str]:
@@ -93,17 +116,14 @@ def _first_input(view: dict | None, message: str) -> dict[str, str]:
     return {first: message} if first else {}
 
 
-def _first_word_is(word: str) -> Callable[[dict], bool]:
-    def matches(command: dict) -> bool:
-        text = (command.get("text") or "").strip()
-        return bool(text) and text.split(maxsplit=1)[0].lower() == word
-
-    return matches
+def _first_word(command: dict) -> str:
+    text = (command.get("text") or "").strip()
+    return text.split(maxsplit=1)[0].lower() if text else ""
 
 
 @dataclass
 class Registry:
-    """Registers listeners on the Bolt app and remembers what was registered, so the manifest can be
+    """Registers listeners by name and remembers what was registered, so the manifest can be
     checked against the code."""
 
     app: App
@@ -114,64 +134,70 @@ class Registry:
     actions: set[str] = field(default_factory=set)
     views: set[str] = field(default_factory=set)
     subcommands: set[tuple[str, str]] = field(default_factory=set)
-    _event_listeners: dict[str, Callable] = field(default_factory=dict)
+    _routes: dict[tuple[str, str], _Listener] = field(default_factory=dict)
+
+    def __post_init__(self):
+        # Events never reach Bolt's listeners: see handle_event. Bolt tries these in this order.
+        self.app.command(ANYTHING)(self._route_command)
+        self.app.action(ANYTHING)(self._route("action", lambda body: to_action(body).get("action_id")))
+        self.app.view_submission(ANYTHING)(self._route("view", lambda body: to_view(body).get("callback_id")))
+        self.app.message_shortcut(ANYTHING)(self._route("message_shortcut", lambda body: body.get("callback_id")))
 
     def command(self, name: str, listener: Callable) -> None:
         self.commands.add(name)
-        self.app.command(name, matchers=[self._not_a_subcommand_of(name)])(answering_user_errors(listener))
+        self._routes[("command", name)] = _Listener.of(listener)
 
     def subcommand(self, name: str, word: str, listener: Callable) -> None:
         """`name word …` is answered by `listener`, which may belong to another feature than `name`."""
         self.subcommands.add((name, word))
-        self.app.command(name, matchers=[_first_word_is(word)])(answering_user_errors(listener))
-
-    def _not_a_subcommand_of(self, name: str) -> Callable[[dict], bool]:
-        # A word another feature answers ("/internships habit …") never reaches the command's own listener.
-        def matches(command: dict) -> bool:
-            return not any(_first_word_is(word)(command) for owner, word in self.subcommands if owner == name)
-
-        return matches
+        self._routes[("command", f"{name} {word}")] = _Listener.of(listener)
 
     def message_shortcut(self, callback_id: str, listener: Callable) -> None:
         self.message_shortcuts.add(callback_id)
-        self.app.message_shortcut(callback_id)(answering_user_errors(listener))
+        self._routes[("message_shortcut", callback_id)] = _Listener.of(listener)
 
     def action(self, action_id: str, listener: Callable) -> None:
         self.actions.add(action_id)
-        self.app.action(action_id)(answering_user_errors(listener))
+        self._routes[("action", action_id)] = _Listener.of(listener)
 
     def view(self, callback_id: str, listener: Callable) -> None:
         self.views.add(callback_id)
-        self.app.view_submission(callback_id)(answering_user_errors(listener))
+        self._routes[("view", callback_id)] = _Listener.of(listener)
 
     def event(self, name: str, listener: Callable) -> None:
-        """Events are kept in the inbox before Slack is answered (see slack.inbox); the listener
-        marks its event done when it finishes, and a replay runs the same listener."""
+        """An event listener runs before Slack is answered (see handle_event): it may only change the
+        store (messages it owes go through the outbox), and must be idempotent per event id."""
         self.events.add(name)
-        self._event_listeners[name] = listener
-        self.app.event(name)(_finishing_event(answering_user_errors(listener)))
+        self._routes[("event", name)] = _Listener.of(listener)
 
-    def replay(self, body: dict, context: BoltContext) -> None:
-        """Run the listener of a kept event again, outside a request, with what Bolt would give it."""
-        event = body.get("event") or {}
-        listener = self._event_listeners.get(event.get("type"))
+    def _route_command(self, body: dict, context: BoltContext) -> None:
+        name = body.get("command", "")
+        listener = self._routes.get(("command", f"{name} {_first_word(body)}")) or self._routes.get(("command", name))
+        self._run(listener, "command", name, body, context)
+
+    def _route(self, kind: str, name_of: Callable[[dict], str | None]) -> Callable:
+        def route(body: dict, context: BoltContext) -> None:
+            name = name_of(body) or ""
+            self._run(self._routes.get((kind, name)), kind, name, body, context)
+
+        route.__name__ = f"route_{kind}"
+        return route
+
+    @staticmethod
+    def _run(listener: _Listener | None, kind: str, name: str, body: dict, context: BoltContext) -> None:
         if listener is None:
+            # Slack is answered so it doesn't show an error; an unknown id is our deploy, not the person.
+            log.warning("no listener for %s %r", kind, name)
+            context.ack()
             return
-        available = {"body": body, "event": event, "payload": event, "context": context, "logger": log, **context}
-        try:
-            listener(**{name: available.get(name) for name in get_arg_names_of_callable(listener)})
-        except UserError as error:
-            log.info("ignored replayed %s: %s", event.get("type"), error)
+        listener(body, context)
 
-
-def _finishing_event(run: Callable) -> Callable:
-    def finish(args: Args):
-        run(args)
-        with args.context["store"].write() as session:
-            inbox.done(session, team_id=args.context.team_id, event_id=args.body.get("event_id"))
-
-    finish.__name__ = run.__name__
-    return finish
+    def handle_event(self, body: dict, context: BoltContext) -> None:
+        """Run an event's listener to the end before Slack hears "200": what Slack was told we have is
+        then in the store, and a process that dies first never answers, so Slack delivers it again."""
+        listener = self._routes.get(("event", (body.get("event") or {}).get("type")))
+        if listener is not None:
+            listener(body, context)
 
 
 def apologise(error: Exception, body: dict, logger: logging.Logger) -> None:

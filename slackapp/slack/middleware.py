@@ -8,8 +8,6 @@ from collections.abc import Callable
 
 from slack_bolt import BoltContext, BoltResponse
 
-from slackapp.db import Store
-from slackapp.slack import inbox
 from slackapp.slack.identity import Identity
 from slackapp.slack.listeners import Registry
 
@@ -18,39 +16,36 @@ log = logging.getLogger(__name__)
 NOT_INSTALLED = "slackapp isn't installed for your workspace, so it can't answer here."
 
 
-def only_our_workspace(identity: Identity) -> Callable:
+def for_every_request(*, identity: Identity, registry: Registry, provide: Callable[[BoltContext], None]) -> Callable:
+    """One middleware (Bolt builds its arguments for each one, on every request): refuse what isn't
+    ours, give listeners what they ask for, and handle events to the end before they are answered.
+
+    Bolt would answer an event before its listener runs, and Slack never sends an acknowledged event
+    again: a process killed in between would lose it. Handled here, an event is in the store before
+    its "200"; if the process dies first, Slack delivers it again (listeners are idempotent per
+    event id). Event listeners only write to the store, so this takes milliseconds."""
+
+    def prepare(body: dict, context: BoltContext, next):
+        refusal = refuse_strangers(identity, body, context)
+        if refusal is not None:
+            return refusal
+        provide(context)
+        if body.get("type") == "event_callback":
+            registry.handle_event(body, context)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return prepare
+
+
+def refuse_strangers(identity: Identity, body: dict, context: BoltContext) -> BoltResponse | None:
     """Serve only the workspace (or Enterprise Grid org) our token belongs to: anything else would
     be done with our token, in our workspace, on a stranger's say-so."""
-
-    def check(body: dict, context: BoltContext, next):
-        if identity.serves(team_id=context.team_id, enterprise_id=context.enterprise_id):
-            return next()
-        log.warning("refused a %s from team %s (enterprise %s): not ours", body.get("type") or "command", context.team_id, context.enterprise_id)
-        if "command" in body:
-            reply = json.dumps({"response_type": "ephemeral", "text": NOT_INSTALLED})
-            return BoltResponse(status=200, body=reply, headers={"content-type": "application/json"})
-        # 200 so that Slack doesn't retry; nothing was done.
-        return BoltResponse(status=200, body="")
-
-    return check
-
-
-def keep_events(store: Store, registry: Registry) -> Callable:
-    """An event we handle is stored before Slack is answered (see slack.inbox)."""
-
-    def keep(body: dict, context: BoltContext, next):
-        event = body.get("event") if body.get("type") == "event_callback" else None
-        if isinstance(event, dict) and event.get("type") in registry.events and body.get("event_id"):
-            with store.write() as session:
-                inbox.keep(session, team_id=context.team_id, event_id=str(body["event_id"]), kind=event["type"], body=body)
-        return next()
-
-    return keep
-
-
-def providing(provide: Callable[[BoltContext], None]) -> Callable:
-    def fill(context: BoltContext, next):
-        provide(context)
-        return next()
-
-    return fill
+    if identity.serves(team_id=context.team_id, enterprise_id=context.enterprise_id):
+        return None
+    log.warning("refused a %s from team %s (enterprise %s): not ours", body.get("type") or "command", context.team_id, context.enterprise_id)
+    if "command" in body:
+        reply = json.dumps({"response_type": "ephemeral", "text": NOT_INSTALLED})
+        return BoltResponse(status=200, body=reply, headers={"content-type": "application/json"})
+    # 200 so that Slack doesn't retry; nothing was done.
+    return BoltResponse(status=200, body="")

@@ -1,4 +1,7 @@
-"""Serving the app: gunicorn (threaded) over HTTP, or Socket Mode."""
+"""Serving the app: gunicorn (threaded) over HTTP, or Socket Mode.
+
+gunicorn's master process only watches its workers; it imports no more than this module, so the
+app itself (Bolt, SQLAlchemy, the features) is loaded in each worker, after the fork."""
 
 from __future__ import annotations
 
@@ -7,14 +10,17 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from gunicorn.app.base import BaseApplication
-from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from slackapp.config import Settings
-from slackapp.db import Store
 from slackapp.slack import gate
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from slackapp.db import Store
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +32,8 @@ class Routes:
     store answers."""
 
     def __init__(self, app: App, store: Store, *, settings: Settings):
+        from slack_bolt.adapter.wsgi import SlackRequestHandler
+
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self._store = store
         self._secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""

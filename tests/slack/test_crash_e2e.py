@@ -35,9 +35,7 @@ def database_url(request, tmp_path_factory):
 
 
 def test_every_acknowledged_reaction_is_counted_after_a_kill_9(database_url, fake_slack, tmp_path_factory):
-    # A short grace, so that the restarted app replays what the dead one left at its first tick.
-    settings = {"SLACKAPP_INBOX_GRACE_SECONDS": "0.5"}
-    first = start_app(database_url, fake_slack, tmp_path_factory.mktemp("crash") / "first.log", **settings)
+    first = start_app(database_url, fake_slack, tmp_path_factory.mktemp("crash") / "first.log")
     workspace = Workspace(server=first, fake=fake_slack)
     event = create_event(workspace, workspace.officer())
     members = [workspace.member() for _ in range(MEMBERS)]
@@ -64,7 +62,7 @@ def test_every_acknowledged_reaction_is_counted_after_a_kill_9(database_url, fak
         list(pool.map(deliver, members))
     assert killed.is_set() and len(acknowledged) >= KILL_AFTER
 
-    second = start_app(database_url, fake_slack, tmp_path_factory.mktemp("crash") / "second.log", **settings)
+    second = start_app(database_url, fake_slack, tmp_path_factory.mktemp("crash") / "second.log")
     try:
         workspace.server = second
 
@@ -72,7 +70,8 @@ def test_every_acknowledged_reaction_is_counted_after_a_kill_9(database_url, fak
             answers = rsvps_of(workspace, event.id)
             return all(answers.get(member) == ("going", "going") for member in acknowledged)
 
-        eventually(all_acknowledged_counted, timeout=60)
+        # Each was stored before its "200"; nothing needs replaying.
+        eventually(all_acknowledged_counted, timeout=10)
         # Nothing counted twice: one logged action per member who got in, whoever processed it.
         answers = rsvps_of(workspace, event.id)
         assert set(answers) <= set(members)

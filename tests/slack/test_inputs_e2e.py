@@ -9,7 +9,6 @@ import io
 import pytest
 
 from slackapp.club import ids as club_ids
-from tests.conftest import new_id
 from tests.events.support import GOING, announcement_of, create_event, react, uploads_to
 from tests.gigs.test_gigs_e2e import post_announced_gig
 from tests.helpers import EVIL, all_text, config_values, eventually_got, press

@@ -27,7 +27,9 @@ def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: st
 
 
 def lead_list(club: Club, store: Store, user_id: str, query: service.Query, page: int = 1) -> dict:
+    """The list as the ack itself: one short read (settings, the page, what this member saved)."""
     with store.read() as session:
+        club.load(session)
         found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query, page=page)
         saved = service.saved_ids(session, team_id=club.team_id, user_id=user_id, lead_ids=[lead.id for lead in found.leads])
     officer = club.looks_like_officer(user_id)

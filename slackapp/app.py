@@ -3,10 +3,12 @@ feature and every kind of timed work. The only module that knows all the feature
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App, BoltContext
+from sqlalchemy.orm import Session
 
 from slackapp.club import handlers as club_handlers
 from slackapp.club.context import Club
@@ -25,6 +27,7 @@ from slackapp.leads import jobs as leads_jobs
 from slackapp.scheduler import outbox
 from slackapp.scheduler.dispatch import Dispatcher, Renderer, Work
 from slackapp.scheduler.runner import Clock, Planner, worker_name
+from slackapp.slack import inbox
 from slackapp.slack.client import web_client
 from slackapp.slack.facade import Slack
 from slackapp.slack.identity import Identity
@@ -41,6 +44,23 @@ class Assembled:
     bolt: App
     registry: Registry
     executor: ThreadPoolExecutor
+    identity: Identity
+    # Fills a Bolt context with what listeners may ask for (for kept events too, outside a request).
+    provide: Callable[[BoltContext], None]
+
+    def handle_kept_event(self, session: Session, body: dict) -> None:
+        """A kept event's listener, run by the sender thread in the batch's `session`."""
+        event = body.get("event") or {}
+        authorization = (body.get("authorizations") or [{}])[0]
+        context = BoltContext(
+            team_id=authorization.get("team_id") or body.get("team_id"),
+            enterprise_id=authorization.get("enterprise_id") or body.get("enterprise_id"),
+            user_id=event.get("user"),
+            bot_user_id=self.identity.bot_user_id,
+            session=session,
+        )
+        self.provide(context)
+        self.registry.handle_event(body, context)
 
 
 def create_app(settings: Settings, store: Store) -> Assembled:
@@ -66,11 +86,11 @@ def create_app(settings: Settings, store: Store) -> Assembled:
         context["club"] = Club(team_id=context.team_id, store=store, officers=officers, directory=directory, user_id=context.user_id)
 
     registry = Registry(bolt)
-    bolt.use(for_every_request(identity=identity, registry=registry, provide=provide))
+    bolt.use(for_every_request(identity=identity, store=store, registry=registry, provide=provide))
     bolt.error(apologise)
     for feature in FEATURES:
         feature.register(registry)
-    return Assembled(bolt=bolt, registry=registry, executor=executor)
+    return Assembled(bolt=bolt, registry=registry, executor=executor, identity=identity, provide=provide)
 
 
 def job_renderers() -> dict[str, Renderer | Work]:
@@ -81,7 +101,7 @@ def job_planners() -> list[Planner]:
     return [planner for feature in TIMED_WORK for planner in feature.PLANNERS]
 
 
-def build_clock(settings: Settings, store: Store) -> Clock:
+def build_clock(settings: Settings, store: Store, assembled: Assembled) -> Clock:
     # Its own client without slack_sdk's retry handlers: the queue decides when to try again.
     client = web_client(settings, retries=False)
     dispatcher = Dispatcher(
@@ -92,4 +112,5 @@ def build_clock(settings: Settings, store: Store) -> Clock:
         per_second=settings.slackapp_dm_per_second,
         update_every=settings.slackapp_post_update_seconds,
     )
-    return Clock(store, dispatcher, planners=job_planners())
+    events = lambda: inbox.handle_waiting(store, assembled.handle_kept_event, worker=dispatcher.worker)  # noqa: E731
+    return Clock(store, dispatcher, planners=job_planners(), consumers=[events])

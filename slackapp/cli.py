@@ -115,7 +115,7 @@ def _run(args: argparse.Namespace) -> int:
         worker_store = Store.from_url(settings.database_url)
         assembled = _build(settings, worker_store)
         # Every worker runs a clock; claiming in the store keeps each item to one sender.
-        _start_clock(settings, worker_store)
+        _start_clock(settings, worker_store, assembled)
         return Routes(assembled.bolt, worker_store, settings=settings)
 
     workers = args.workers or settings.slackapp_http_workers
@@ -132,7 +132,7 @@ def _serve_socket_mode(settings: Settings) -> int:
 
     store = Store.from_url(settings.database_url)
     assembled = _build(settings, store)
-    _start_clock(settings, store)
+    _start_clock(settings, store, assembled)
     # A plain SIGTERM would skip the clean shutdown of the clock; turn it into a normal exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     log.info("starting in Socket Mode")
@@ -140,7 +140,7 @@ def _serve_socket_mode(settings: Settings) -> int:
     return 0
 
 
-def _start_clock(settings: Settings, store) -> None:
+def _start_clock(settings: Settings, store, assembled) -> None:
     if not settings.slackapp_scheduler:
         log.info("scheduler is off in this process (SLACKAPP_SCHEDULER=false)")
         return
@@ -148,7 +148,7 @@ def _start_clock(settings: Settings, store) -> None:
 
     from slackapp.app import build_clock
 
-    clock = build_clock(settings, store)
+    clock = build_clock(settings, store, assembled)
     clock.start()
     # gunicorn workers leave through sys.exit, so a stop lets the batch in hand finish and be recorded.
     atexit.register(clock.stop)

@@ -132,6 +132,8 @@ class Store:
         self._committed_hooks.append(hook)
 
     def _after_commit(self, session: Session) -> None:
+        if session.in_nested_transaction():
+            return  # a savepoint was released; the transaction goes on
         flags = {key for key, value in session.info.items() if value is True}
         session.info.clear()
         if flags:

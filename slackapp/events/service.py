@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
@@ -117,6 +117,17 @@ def event_for_message(session: Session, *, team_id: str, channel: str, ts: str) 
     )
 
 
+def event_answered_by(session: Session, *, team_id: str, channel: str, ts: str) -> Event | None:
+    """event_for_message, asked once per transaction for each message: a batch of reactions is
+    mostly reactions to one post."""
+    known = session.info.setdefault("events_by_message", {})
+    key = (team_id, channel, ts)
+    if key not in known:
+        found = event_for_message(session, team_id=team_id, channel=channel, ts=ts)
+        known[key] = found.id if found is not None else None
+    return session.get(Event, known[key]) if known[key] is not None else None
+
+
 def ensure_message_free(session: Session, *, team_id: str, channel: str, ts: str) -> None:
     """A message is the RSVP post of one live event at most, or reactions would be ambiguous."""
     taken = event_for_message(session, team_id=team_id, channel=channel, ts=ts)
@@ -179,6 +190,45 @@ class Change:
         return self.before != self.after or bool(self.promoted)
 
 
+# Answers come in bursts (hundreds of reactions a minute), so their statements are built once and
+# run on the connection; `_locked_event` locks an event once per transaction and reuses it.
+_EVENTS, _RSVPS, _ACTIONS = Event.__table__, Rsvp.__table__, RsvpAction.__table__
+_HISTORY = select(_ACTIONS.c.action, _ACTIONS.c.at).where(_ACTIONS.c.event_id == bindparam("event"), _ACTIONS.c.user_id == bindparam("user"))
+_MY_RSVP = select(_RSVPS.c.id, _RSVPS.c.seat, _RSVPS.c.answer).where(_RSVPS.c.event_id == bindparam("event"), _RSVPS.c.user_id == bindparam("user"))
+_GOING = select(func.count()).select_from(_RSVPS).where(_RSVPS.c.event_id == bindparam("event"), _RSVPS.c.seat == Seat.going.value)
+_SET_SEAT = (
+    update(_RSVPS)
+    .where(_RSVPS.c.id == bindparam("rsvp"))
+    .values(seat=bindparam("new_seat"), answer=bindparam("new_answer"), waiting_since=bindparam("since"), updated_at=bindparam("now"))
+)
+_WAITING = (
+    select(_RSVPS.c.id, _RSVPS.c.user_id)
+    .where(_RSVPS.c.event_id == bindparam("event"), _RSVPS.c.seat == Seat.waitlist.value)
+    .order_by(_RSVPS.c.waiting_since, _RSVPS.c.id)
+)
+_PROMOTE = update(_RSVPS).where(_RSVPS.c.id.in_(bindparam("ids", expanding=True))).values(seat=Seat.going.value, waiting_since=None)
+_LOG_ACTION: dict[str, object] = {}
+
+
+def _log_action(session: Session, values: dict) -> bool:
+    """Log an action unless its delivery is logged already (Slack's retry); whether it is new."""
+    dialect = session.get_bind().dialect.name
+    if dialect not in _LOG_ACTION:
+        _LOG_ACTION[dialect] = insert_for(session)(_ACTIONS).on_conflict_do_nothing().returning(_ACTIONS.c.id)
+    return session.connection().execute(_LOG_ACTION[dialect], values).first() is not None
+
+
+def _locked_event(session: Session, *, team_id: str, event_id: int) -> Event:
+    locked = session.info.setdefault("locked_events", set())
+    if (team_id, event_id) in locked:
+        event = session.get(Event, event_id)
+        if event is not None and event.team_id == team_id:
+            return event
+    event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
+    locked.add((team_id, event_id))
+    return event
+
+
 def record_action(
     session: Session,
     *,
@@ -192,66 +242,64 @@ def record_action(
 ) -> tuple[Event, Change | None]:
     """Log one reaction or button press and re-seat the member. The change is None for a repeated
     delivery. `message` (channel, ts) is the message reacted to, which must be the event's."""
-    event = get_event(session, team_id=team_id, event_id=event_id, lock=True)
+    event = _locked_event(session, team_id=team_id, event_id=event_id)
     if event.cancelled_at is not None:
         raise UserError("This event was cancelled.")
     if message is not None and (event.channel, event.rsvp_ts) != message:
         raise UserError("That message is not this event's RSVP post.")
-    statement = (
-        insert_for(session)(RsvpAction)
-        .values(team_id=team_id, event_id=event.id, user_id=user_id, delivery_id=delivery_id, action=action, at=order_key(at))
-        .on_conflict_do_nothing()
-    )
-    if not inserted(session, statement, RsvpAction.id):
+    logged = dict(team_id=team_id, event_id=event.id, user_id=user_id, delivery_id=delivery_id, action=action, at=order_key(at), received_at=utcnow())
+    if not _log_action(session, logged):
         return event, None
-    history = session.execute(
-        select(RsvpAction.action, RsvpAction.at).where(RsvpAction.event_id == event.id, RsvpAction.user_id == user_id)
-    ).all()
+    history = session.connection().execute(_HISTORY, {"event": event.id, "user": user_id}).all()
     return event, _seat(session, event=event, user_id=user_id, answer=replay([tuple(row) for row in history]))
 
 
 def _going_count(session: Session, event: Event) -> int:
-    return session.scalar(select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event.id, Rsvp.seat == Seat.going.value)) or 0
+    return session.connection().execute(_GOING, {"event": event.id}).scalar() or 0
 
 
 def _seat(session: Session, *, event: Event, user_id: str, answer: Answer) -> Change:
-    rsvp = session.scalar(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.user_id == user_id))
-    if rsvp is None:
-        rsvp = Rsvp(team_id=event.team_id, event_id=event.id, user_id=user_id, answer=Answer.none.value, seat=Seat.none.value)
-        session.add(rsvp)
-    before = Seat(rsvp.seat)
+    connection = session.connection()
+    mine = connection.execute(_MY_RSVP, {"event": event.id, "user": user_id}).first()
+    before = Seat(mine.seat) if mine else Seat.none
+    after, since = before, None
     if answer == Answer.going:
         if before not in (Seat.going, Seat.waitlist):
             full = event.capacity is not None and _going_count(session, event) >= event.capacity
-            rsvp.seat = Seat.waitlist.value if full else Seat.going.value
-            rsvp.waiting_since = utcnow() if full else None
+            after, since = (Seat.waitlist, utcnow()) if full else (Seat.going, None)
+        elif before == Seat.waitlist:
+            # Still waiting: keep the place in the line.
+            return Change(user_id=user_id, before=before, after=after, waitlist_place=_waitlist_place(session, event, user_id))
     else:
-        rsvp.seat, rsvp.waiting_since = Seat(answer.value).value, None
-    rsvp.answer = answer.value
-    session.flush()
-    change = Change(user_id=user_id, before=before, after=Seat(rsvp.seat))
-    if before == Seat.going and change.after != Seat.going:
+        after = Seat(answer.value)
+    if mine is not None and (mine.seat, mine.answer) == (after.value, answer.value):
+        return Change(user_id=user_id, before=before, after=after)
+    values = {"new_seat": after.value, "new_answer": answer.value, "since": since, "now": utcnow()}
+    if mine is None:
+        connection.execute(_RSVPS.insert(), {"team_id": event.team_id, "event_id": event.id, "user_id": user_id, "seat": after.value, "answer": answer.value, "waiting_since": since})
+    else:
+        connection.execute(_SET_SEAT, {"rsvp": mine.id, **values})
+    change = Change(user_id=user_id, before=before, after=after)
+    if before == Seat.going and after != Seat.going:
         change.promoted = promote(session, event=event)
-    if change.after == Seat.waitlist:
-        change.waitlist_place = roster(session, event=event).seats[Seat.waitlist].index(user_id) + 1
+    if after == Seat.waitlist:
+        change.waitlist_place = _waitlist_place(session, event, user_id)
     return change
+
+
+def _waitlist_place(session: Session, event: Event, user_id: str) -> int:
+    waiting = [member for _, member in session.connection().execute(_WAITING, {"event": event.id})]
+    return waiting.index(user_id) + 1
 
 
 def promote(session: Session, *, event: Event) -> list[str]:
     """Fill free seats from the waitlist, first come first served."""
-    promoted: list[str] = []
-    free = None if event.capacity is None else event.capacity - _going_count(session, event)
-    waiting = session.scalars(
-        select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.seat == Seat.waitlist.value).order_by(Rsvp.waiting_since, Rsvp.id)
-    ).all()
-    for rsvp in waiting:
-        if free is not None and free <= 0:
-            break
-        rsvp.seat, rsvp.waiting_since = Seat.going.value, None
-        promoted.append(rsvp.user_id)
-        free = None if free is None else free - 1
-    session.flush()
-    return promoted
+    waiting = session.connection().execute(_WAITING, {"event": event.id}).all()
+    if event.capacity is not None:
+        waiting = waiting[: max(0, event.capacity - _going_count(session, event))]
+    if waiting:
+        session.connection().execute(_PROMOTE, {"ids": [rsvp_id for rsvp_id, _ in waiting]})
+    return [member for _, member in waiting]
 
 
 @dataclass(frozen=True)

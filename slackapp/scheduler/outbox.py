@@ -63,6 +63,11 @@ def refresh(session: Session, *, team_id: str, kind: str, subject: int | str) ->
     burst of changes becomes one update, and the last change is always shown. The waiting row is
     locked while this transaction runs, so no sender can render it before this change is committed."""
     prefix = f"{kind}:{subject}:"
+    # A batch of changes (a burst of reactions handled together) asks once.
+    asked = session.info.setdefault("refreshes_planned", set())
+    if prefix in asked:
+        return
+    asked.add(prefix)
     waiting = select(Job.id).where(
         Job.team_id == team_id, Job.kind == kind, Job.status == JobStatus.pending.value, Job.key.startswith(prefix, autoescape=True)
     )

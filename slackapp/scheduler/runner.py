@@ -56,14 +56,14 @@ class Clock:
         dispatcher: Dispatcher,
         *,
         planners: list[Planner],
-        chores: list[Callable[[], object]] = (),
+        consumers: list[Callable[[], int]] = (),
         every_seconds: float = TICK_SECONDS,
     ):
         self.store = store
         self.dispatcher = dispatcher
         self.planners = planners
-        # Other work each tick does besides planning.
-        self.chores = list(chores)
+        # Other queues the sender thread drains (kept events): each call takes a batch, says how many.
+        self.consumers = list(consumers)
         self._every = every_seconds
         self._scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
         self._scheduler.add_job(self._tick, "interval", seconds=every_seconds, id="slackapp-tick", replace_existing=True, next_run_time=utcnow())
@@ -73,8 +73,8 @@ class Clock:
         store.on_commit(self._on_commit)
 
     def _on_commit(self, flags: set[str]) -> None:
-        if queue.PLANNED in flags:
-            self.poke()
+        # Work was planned or an event kept: either way, something waits for the sender thread.
+        self.poke()
 
     def poke(self) -> None:
         """Look at the queue now: something is due."""
@@ -83,8 +83,6 @@ class Clock:
     def _tick(self) -> None:
         try:
             plan_all(self.store, self.planners, self.dispatcher.clock())
-            for chore in self.chores:
-                chore()
         except Exception:  # the clock must keep ticking; the next turn retries
             log.exception("scheduler tick failed")
         self.poke()
@@ -94,6 +92,9 @@ class Clock:
             self._poked.clear()
             wait = self._every
             try:
+                if sum(consume() for consume in self.consumers):
+                    # More may be waiting: come straight back after sending what is due.
+                    self._poked.set()
                 outcome = self.dispatcher.run_due()
                 if outcome.handled:
                     log.info("scheduler: %s", outcome)

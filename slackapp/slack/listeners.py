@@ -9,8 +9,8 @@ or errors next to a modal's inputs.
 Bolt checks every registered listener's matcher, one after the other, on every request, and each
 check builds all of Bolt's listener arguments. So the registry puts one Bolt listener per kind of
 request (commands, actions, view submissions, message shortcuts) and routes by name itself, with a
-dict lookup; a listener gets only the arguments it names. Events are handled by the middleware,
-before Slack is answered (`handle_event`).
+dict lookup; a listener gets only the arguments it names. Events are kept by the middleware before
+Slack is answered and handled in batches after (slack.inbox).
 """
 
 from __future__ import annotations
@@ -165,8 +165,9 @@ class Registry:
         self._routes[("view", callback_id)] = _Listener.of(listener)
 
     def event(self, name: str, listener: Callable) -> None:
-        """An event listener runs before Slack is answered (see handle_event): it may only change the
-        store (messages it owes go through the outbox), and must be idempotent per event id."""
+        """Events are kept before Slack is answered and handled in batches after (slack.inbox): the
+        listener gets the batch's `session`, only changes the store (messages it owes go through the
+        outbox), and must be idempotent per event id."""
         self.events.add(name)
         self._routes[("event", name)] = _Listener.of(listener)
 
@@ -192,9 +193,10 @@ class Registry:
             return
         listener(body, context)
 
+    def handles(self, body: dict) -> bool:
+        return ("event", (body.get("event") or {}).get("type")) in self._routes
+
     def handle_event(self, body: dict, context: BoltContext) -> None:
-        """Run an event's listener to the end before Slack hears "200": what Slack was told we have is
-        then in the store, and a process that dies first never answers, so Slack delivers it again."""
         listener = self._routes.get(("event", (body.get("event") or {}).get("type")))
         if listener is not None:
             listener(body, context)

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from slack_bolt import BoltContext, BoltResponse
 
+from slackapp.db import Store
+from slackapp.slack import inbox
 from slackapp.slack.identity import Identity
 from slackapp.slack.listeners import Registry
 
@@ -16,23 +18,23 @@ log = logging.getLogger(__name__)
 NOT_INSTALLED = "slackapp isn't installed for your workspace, so it can't answer here."
 
 
-def for_every_request(*, identity: Identity, registry: Registry, provide: Callable[[BoltContext], None]) -> Callable:
+def for_every_request(*, identity: Identity, store: Store, registry: Registry, provide: Callable[[BoltContext], None]) -> Callable:
     """One middleware (Bolt builds its arguments for each one, on every request): refuse what isn't
-    ours, give listeners what they ask for, and handle events to the end before they are answered.
+    ours, keep events before they are answered, and give listeners what they ask for.
 
     Bolt would answer an event before its listener runs, and Slack never sends an acknowledged event
-    again: a process killed in between would lose it. Handled here, an event is in the store before
-    its "200"; if the process dies first, Slack delivers it again (listeners are idempotent per
-    event id). Event listeners only write to the store, so this takes milliseconds."""
+    again: a process killed in between would lose it. So an event we handle is kept in the inbox
+    (one INSERT) and answered here; the clock's sender handles kept events in batches (slack.inbox)."""
 
     def prepare(body: dict, context: BoltContext, next):
         refusal = refuse_strangers(identity, body, context)
         if refusal is not None:
             return refusal
-        provide(context)
         if body.get("type") == "event_callback":
-            registry.handle_event(body, context)
+            if registry.handles(body) and body.get("event_id"):
+                inbox.keep(store, team_id=context.team_id, event_id=str(body["event_id"]), body=body)
             return BoltResponse(status=200, body="")
+        provide(context)
         return next()
 
     return prepare

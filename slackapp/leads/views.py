@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from slackapp.cache import VersionedCache
 from slackapp.leads import ids
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
 from slackapp.leads.service import LIMITS, Page, due_soon
@@ -43,15 +44,25 @@ def _where(lead: Lead) -> str:
 DESCRIPTION_SHOWN = 300
 
 
-def lead_text(lead: Lead, tz: str, *, today: date | None = None) -> str:
+# Every list shows ten leads; their text changes only when the lead does (a new updated_at).
+_TEXTS: VersionedCache[str] = VersionedCache()
+
+
+def lead_text(lead: Lead, tz: str) -> str:
     """The lead in a few lines of mrkdwn; every piece of user text escaped, and cut before it is
     escaped so that the lines after it always fit."""
+    if lead.updated_at is None:  # not stored yet: no version to key it by
+        return _render_lead_text(lead, tz)
+    return _TEXTS.get((lead.team_id, lead.id, lead.updated_at, lead.closed_at, tz), lambda: _render_lead_text(lead, tz))
+
+
+def _render_lead_text(lead: Lead, tz: str) -> str:
     facts = [lead.lead_type.label, _where(lead)]
     if lead.pay:
         facts.append(f"pay: {escape(lead.pay, 300)}")
     facts.append(deadline(lead.deadline, tz))
     head = [f"*{escape(lead.role, 450)}* · {escape(lead.company, 300)}", " · ".join(facts)]
-    tail = [" ".join(f"`{escape(tag, 100)}`" for tag in lead.tag_list)[:600]] if lead.tag_list else []
+    tail = [escape(" ".join(f"`{tag}`" for tag in lead.tag_list), 600)] if lead.tag_list else []
     tail.append(("*Closed* · " if lead.closed_at is not None else "") + f"shared by <@{lead.posted_by}>")
     room = SECTION_TEXT - len("\n".join(head + tail)) - 1
     about = [escape(truncate(lead.description, DESCRIPTION_SHOWN), room)] if lead.description and room > 1 else []

@@ -12,6 +12,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -40,6 +41,15 @@ TEAM_ID = "TBENCH0001"
 CHANNEL_ID = "CBENCH0001"
 EVENTS_PATH = "/slack/events"
 HEALTH_TIMEOUT_S = 60.0
+
+# ---- clean exits ---------------------------------------------------------------------------
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so `finally` blocks still stop the servers, drop the scratch
+    database and remove the temporary folder when a benchmark is stopped with kill."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
 
 # ---- fake Slack ---------------------------------------------------------------------------
 

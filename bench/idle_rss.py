@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=2.0, help="seconds to wait once idle before reading memory")
     parser.add_argument("--by", choices=("rss", "pss"), default="rss", help="which tree sum the target judges (default: rss, the issue's measure)")
     args = parser.parse_args(argv)
+    common.exit_cleanly_on_sigterm()
 
     overall = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-rss-") as scratch:

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="gunicorn workers for both servers (default: the app's default)")
     parser.add_argument("--bare-threads", type=int, help="threads per bare worker (default: the app's default)")
     args = parser.parse_args(argv)
+    common.exit_cleanly_on_sigterm()
 
     overall = time.perf_counter()
     app_workers, app_threads = common.app_server_defaults()

@@ -120,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="PostgreSQL server to create a scratch database on (default: SQLite in a temp folder)")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
+    common.exit_cleanly_on_sigterm()
 
     overall = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-rsvp-") as scratch:

@@ -1,9 +1,13 @@
-"""The baseline for bench.ack_latency: a Bolt app whose only listener acks `/internships` with a
-static reply, served by the same gunicorn gthread configuration as slackapp (serve_http, with
-slackapp's default workers and threads), so the difference in ack latency is the app's own work.
+"""The floor any Bolt app can reach: a Bolt app that acks `/internships` with a static reply and
+has reaction_added / reaction_removed listeners that do nothing (Bolt acks events itself), served
+by gunicorn's gthread workers with the same settings as slackapp.slack.server.serve_http.
 
     SLACK_BOT_TOKEN=xoxb-… SLACK_SIGNING_SECRET=… SLACK_API_URL=http://127.0.0.1:…/api/ \
-        python -m bench.bare_app --port 3001
+        .venv/bin/python -m bench.bare_app --port 3001 [--workers N] [--threads N]
+
+Workers and threads default to slackapp's own defaults (slackapp.config.Settings); the benchmarks
+pass them explicitly (bench.common.start_bare_app). The gunicorn settings are copied here rather
+than imported, so this process loads neither slackapp nor SQLAlchemy: its memory is the floor too.
 """
 
 from __future__ import annotations
@@ -11,12 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 
-from slackapp.config import Settings
-from slackapp.slack.server import EVENTS_PATH, serve_http
-
-DEFAULT_WORKERS = Settings.model_fields["slackapp_http_workers"].default
-DEFAULT_THREADS = Settings.model_fields["slackapp_http_threads"].default
+EVENTS_PATH = "/slack/events"
 
 
 def load():
@@ -35,6 +36,12 @@ def load():
     def internships(ack):
         ack("static reply")
 
+    def nothing():
+        pass
+
+    app.event("reaction_added")(nothing)
+    app.event("reaction_removed")(nothing)
+
     bolt = SlackRequestHandler(app, path=EVENTS_PATH)
     healthy = json.dumps({"ok": True}).encode()
 
@@ -47,13 +54,52 @@ def load():
     return routes
 
 
+def serve(port: int, workers: int, threads: int) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    # The options of slackapp.slack.server.serve_http.
+    options = {
+        "bind": f"0.0.0.0:{port}",
+        "worker_class": "gthread",
+        "workers": workers,
+        "threads": threads,
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "backlog": 2048,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "control_socket_disable": True,
+    }
+
+    class Bare(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                if key in self.cfg.settings:
+                    self.cfg.set(key, value)
+
+        def load(self):
+            return load()
+
+    Bare().run()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="bench.bare_app")
     parser.add_argument("--port", type=int, default=3001)
-    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
-    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: slackapp's default)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: slackapp's default)")
     args = parser.parse_args(argv)
-    serve_http(load, port=args.port, workers=args.workers, threads=args.threads)
+    if args.workers is None or args.threads is None:
+        from bench.common import app_server_defaults
+
+        workers, threads = app_server_defaults()
+        args.workers = args.workers or workers
+        args.threads = args.threads or threads
+    # The same words as slackapp's own start-up line, so bench.common.serving_shape reads both.
+    print(f"bare: starting HTTP on port {args.port} ({args.workers} worker(s) x {args.threads} threads)", file=sys.stderr, flush=True)
+    serve(args.port, args.workers, args.threads)
 
 
 if __name__ == "__main__":

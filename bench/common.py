@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import http.client
 import itertools
+import json
 import os
 import random
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -38,6 +41,15 @@ TEAM_ID = "TBENCH0001"
 CHANNEL_ID = "CBENCH0001"
 EVENTS_PATH = "/slack/events"
 HEALTH_TIMEOUT_S = 60.0
+
+# ---- clean exits ---------------------------------------------------------------------------
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so `finally` blocks still stop the servers, drop the scratch
+    database and remove the temporary folder when a benchmark is stopped with kill."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
 
 # ---- fake Slack ---------------------------------------------------------------------------
 
@@ -132,11 +144,34 @@ def start_app(database_url: str, fake: FakeSlack, workdir: Path, **extra_env: st
     return _start("app", [sys.executable, "-m", "slackapp", "run", "--http", "--port", str(port)], env, port, workdir)
 
 
-def start_bare_app(fake: FakeSlack, workdir: Path, *args: str, **extra_env: str) -> Server:
-    """bench.bare_app: a Bolt app that only acks, behind the same gunicorn configuration."""
+def start_bare_app(fake: FakeSlack, workdir: Path, *, workers: int | None = None, threads: int | None = None) -> Server:
+    """bench.bare_app: a Bolt app that only acks, behind the same gunicorn configuration; workers
+    and threads default to the app's own defaults."""
+    default_workers, default_threads = app_server_defaults()
     port = free_port()
-    env = _server_env(fake, **extra_env)
-    return _start("bare", [sys.executable, "-m", "bench.bare_app", "--port", str(port), *args], env, port, workdir)
+    env = _server_env(fake)
+    args = ["--port", str(port), "--workers", str(workers or default_workers), "--threads", str(threads or default_threads)]
+    return _start("bare", [sys.executable, "-m", "bench.bare_app", *args], env, port, workdir)
+
+
+def app_server_defaults() -> tuple[int, int]:
+    """The app's own default gunicorn workers and threads, read from slackapp.config.Settings (the
+    benchmarks start the app without any SLACKAPP_* variable, so these are what it runs with)."""
+    from slackapp.config import Settings
+
+    fields = Settings.model_fields
+    workers = fields["slackapp_http_workers"].default if "slackapp_http_workers" in fields else 1
+    threads = fields["slackapp_http_threads"].default if "slackapp_http_threads" in fields else 64
+    return int(workers), int(threads)
+
+
+_SERVING = re.compile(r"(\d+) worker\(s\) x (\d+) threads")
+
+
+def serving_shape(server: Server) -> str:
+    """What the server's own log says it runs with ("1 worker(s) x 64 threads"), or "?"."""
+    found = _SERVING.search(server.log())
+    return f"{found.group(1)} worker(s) x {found.group(2)} threads" if found else "? (not in its log)"
 
 
 # ---- databases ----------------------------------------------------------------------------
@@ -154,6 +189,11 @@ class Database:
         if self._drop is not None:
             self._drop()
             self._drop = None
+
+
+def store_kind(url: str) -> str:
+    """"sqlite" or "postgresql", from a database URL."""
+    return "sqlite" if url.startswith("sqlite") else "postgresql"
 
 
 def prepare_database(database_url: str | None, workdir: Path) -> Database:
@@ -328,9 +368,10 @@ def slash_body(text: str = "", *, user_id: str = "UBENCH0001", command: str = "/
 
 
 def signed_headers(body: bytes, secret: str = SECRET) -> dict[str, str]:
+    """Headers as Slack sends them: form-encoded for commands and interactivity, JSON for events."""
     ts = int(time.time())
     return {
-        "Content-Type": FORM,
+        "Content-Type": "application/json" if body[:1] == b"{" else FORM,
         "User-Agent": USER_AGENT,
         "X-Slack-Request-Timestamp": str(ts),
         "X-Slack-Signature": sign(secret, ts, body),
@@ -499,3 +540,218 @@ def redact(url: str) -> str:
     if parts.password:
         return url.replace(f":{parts.password}@", ":***@")
     return url
+
+
+# ---- process trees ------------------------------------------------------------------------
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) is in parentheses and may hold spaces; fields 3.. follow ") ".
+    return text[text.rindex(")") + 2:].split()
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and all its living descendants (Linux /proc), parents before children."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop(0)
+        if _stat_fields(current) is None:
+            continue
+        tree.append(current)
+        todo.extend(sorted(children.get(current, [])))
+    return tree
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU time the processes have used so far."""
+    total = 0
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields:
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / _CLOCK_TICKS
+
+
+def wait_quiet(servers: Iterable[Server], *, busy_share: float = 0.05, window: float = 0.5, timeout: float = 30.0) -> float:
+    """Wait until the servers' process trees use less than `busy_share` of one core over `window`
+    seconds (work left over from the last round is done), or `timeout`; the seconds waited."""
+    servers = list(servers)
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        pids = [pid for server in servers for pid in process_tree(server.process.pid)]
+        before = cpu_seconds(pids)
+        time.sleep(window)
+        if cpu_seconds(pids) - before < busy_share * window:
+            break
+    return time.monotonic() - started
+
+
+# ---- interleaved rounds -------------------------------------------------------------------
+
+
+@dataclass
+class Contender:
+    """One server in an interleaved comparison: how to build its requests and judge its answers."""
+
+    name: str
+    server: Server
+    make_request: Callable[[int], tuple[str, bytes]]
+    check: Callable[[int, bytes], str | None] | None = None
+    after_round: Callable[[LoadResult], str] | None = None  # returns a note for the round line
+    rounds: list[LoadResult] = field(default_factory=list)
+    sent: int = 0
+
+    def pooled(self) -> LoadResult:
+        pooled = LoadResult()
+        for run in self.rounds:
+            pooled.samples.extend(run.samples)
+            pooled.wall += run.wall
+            pooled.stopped_by_time |= run.stopped_by_time
+        return pooled
+
+
+ROUND_HEADER = f"{'round':>5} {'server':6} {'requests':>8} {'errors':>6} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+
+
+def round_line(label: str, name: str, run: LoadResult) -> str:
+    s = summary(run.latencies())
+    return (f"{label:>5} {name:6} {len(run.samples):8d} {len(run.errors):6d} {run.throughput:7.0f} "
+            f"{ms(s['p50'])} {ms(s['p95'])} {ms(s['p99'])} {ms(s['max'])}")
+
+
+def interleave(contenders: list[Contender], *, rounds: int, seconds: float, clients: int,
+               warmup_seconds: float = 1.0, quiet_timeout: float = 30.0) -> None:
+    """Drive the contenders one at a time, in turn (A, B, A, B, …) for `rounds` rounds of `seconds`
+    each, with `clients` closed-loop clients; the others stay up but idle. Before each turn every
+    server's process tree must be quiet, so leftover work of one never lands in another's turn.
+    Each contender first gets an unmeasured warm-up of `warmup_seconds`. Prints a line per turn."""
+
+    def run(contender: Contender, limit: float) -> LoadResult:
+        offset = contender.sent
+        result = drive(contender.server.url, lambda i: contender.make_request(offset + i), total=10**9,
+                       clients=clients, time_limit=limit, check=contender.check)
+        contender.sent += len(result.samples)
+        return result
+
+    servers = [c.server for c in contenders]
+    for contender in contenders:
+        wait_quiet(servers, timeout=quiet_timeout)
+        warm = run(contender, warmup_seconds)
+        note = contender.after_round(warm) if contender.after_round else ""
+        print(f"  warm-up {contender.name}: {len(warm.samples)} requests, {len(warm.errors)} errors {note}".rstrip())
+        if warm.errors:
+            print(f"    errors: {describe_errors(warm.errors)}")
+    print()
+    print(ROUND_HEADER + "  waited for quiet")
+    for number in range(1, rounds + 1):
+        for contender in contenders:
+            waited = wait_quiet(servers, timeout=quiet_timeout)
+            result = run(contender, seconds)
+            contender.rounds.append(result)
+            note = contender.after_round(result) if contender.after_round else ""
+            print(f"{round_line(str(number), contender.name, result)}  {waited:5.1f}s {note}".rstrip(), flush=True)
+            if result.errors:
+                print(f"      errors: {describe_errors(result.errors)}")
+
+
+def print_overall(contenders: list[Contender]) -> dict[str, dict[str, float]]:
+    """Pooled figures over all measured rounds; returns {name: summary + 'throughput'}."""
+    figures = {}
+    print(ROUND_HEADER)
+    for contender in contenders:
+        pooled = contender.pooled()
+        print(round_line("all", contender.name, pooled))
+        figures[contender.name] = dict(summary(pooled.latencies()), throughput=pooled.throughput,
+                                       errors=len(pooled.errors), requests=len(pooled.samples))
+    return figures
+
+
+def per_round_ratios(app: Contender, bare: Contender) -> tuple[list[float], list[float]]:
+    """p99 ratio and throughput ratio (app / bare) of each pair of rounds."""
+    p99s, rates = [], []
+    for mine, theirs in zip(app.rounds, bare.rounds):
+        p99s.append(percentile(mine.latencies(), 99) / percentile(theirs.latencies(), 99))
+        rates.append(mine.throughput / theirs.throughput if theirs.throughput else float("nan"))
+    return p99s, rates
+
+
+# ---- targets ------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One figure against its limit: at most `limit` (at_most=True) or at least `limit`."""
+
+    label: str
+    value: float
+    limit: float
+    at_most: bool
+    unit: str = ""
+
+    @property
+    def holds(self) -> bool:
+        if self.value != self.value:  # nan: nothing was measured
+            return False
+        return self.value <= self.limit if self.at_most else self.value >= self.limit
+
+    def line(self) -> str:
+        sign = "<=" if self.at_most else ">="
+        return f"{'PASS' if self.holds else 'FAIL'}  {self.label}: {self.value:.2f}{self.unit} (target {sign} {self.limit:g}{self.unit})"
+
+
+def verdict(targets: list[Target], checks: list[tuple[str, bool]] = ()) -> int:
+    """Print PASS/FAIL per target and per sanity check; 0 when all hold, else 1."""
+    for target in targets:
+        print(target.line())
+    for label, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {label}")
+    ok = all(t.holds for t in targets) and all(ok for _, ok in checks)
+    print(f"=> {'all targets hold' if ok else 'targets MISSED'}")
+    return 0 if ok else 1
+
+
+# ---- RSVP events and reactions ------------------------------------------------------------
+
+
+def create_rsvp_event(store: Store, *, team_id: str, channel: str, post_ts: str, title: str = "Meet the Firm Night") -> int:
+    """An upcoming event whose announcement (and RSVP message) is `post_ts` in `channel`, created the
+    way the app does it (slackapp.events.service); returns its id."""
+    from slackapp.db import utcnow
+    from slackapp.events import service
+
+    starts = utcnow() + timedelta(days=3)
+    with store.write() as session:
+        draft = service.EventDraft(title, None, starts, starts + timedelta(hours=2), "Gampel Pavilion", None, None, channel)
+        event = service.create_event(session, team_id=team_id, user_id="UOFFICER", is_officer=True, draft=draft)
+        service.record_posts(session, team_id=team_id, event_id=event.id, channel=channel, rsvp_ts=post_ts, post_ts=post_ts)
+        return event.id
+
+
+def stored_actions(store: Store, event_id: int) -> int:
+    """How many RSVP actions (reactions) the app has stored for the event."""
+    from slackapp.events.models import RsvpAction
+
+    with store.read() as session:
+        return session.scalar(select(func.count()).select_from(RsvpAction).where(RsvpAction.event_id == event_id)) or 0
+
+
+def reaction_body(kind: str, *, user: str, emoji: str, event_id: str, event_ts: str, team_id: str, channel: str, item_ts: str) -> bytes:
+    """A signed-ready Events API body for a reaction on the bot's message, from Slack's own sample
+    (tests.payloads: in the test org, where the fake says the app is installed org-wide)."""
+    build = payloads.reaction_added if kind == "reaction_added" else payloads.reaction_removed
+    body = build(emoji, user_id=user, team_id=team_id, channel_id=channel, item_ts=item_ts,
+                 item_user=payloads.BOT_USER_ID, event_ts=event_ts, event_id=event_id)
+    return json.dumps(body).encode()
+

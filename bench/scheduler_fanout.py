@@ -3,7 +3,10 @@
 Two scheduler workers (as two app processes would be) share one store and drain the queue.
 Prints: elapsed time, the floor the injected limits allow, duplicate sends and lost items.
 
-    python -m bench.scheduler_fanout [--jobs 5000] [--database-url URL] [--workers 2]
+    .venv/bin/python -m bench.scheduler_fanout [--jobs 5000] [--database-url URL] [--workers 2]
+
+SQLite in a temporary folder by default; with --database-url, a scratch database on that server
+(dropped at the end). Exit status 1 when a DM was sent twice or not at all.
 
 The floor: after a 429 the workspace must stay quiet for Retry-After seconds, so each distinct
 rate-limit window costs at least one second, plus the time the fake needs to take 5,000 posts
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import collections
 import random
+import sys
 import tempfile
 import threading
 import time
@@ -24,6 +28,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 from sqlalchemy import func, select
 
+from bench import common
 from slackapp.db import Store, upgrade, utcnow
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Dispatcher, Outgoing
@@ -43,14 +48,14 @@ class LimitedSlack(FakeSlack):
         self._dice = threading.Lock()
         self.limited_at: list[float] = []
 
-    def _take_fault(self, method, *, any_method):
+    def _take_fault(self, method, *, any_method, args=None):
         if method == "chat.postMessage":
             with self._dice:
                 hit = self._random.random() < self._share
             if hit:
                 self.limited_at.append(time.monotonic())
                 return _Fault(status=429, error="ratelimited", retry_after=1, remaining=None)
-        return super()._take_fault(method, any_method=any_method)
+        return super()._take_fault(method, any_method=any_method, args=args)
 
 
 def render(session, job, now) -> Outgoing:
@@ -110,18 +115,29 @@ def windows(moments: list[float], length: float = 1.0) -> int:
     return count
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--share", type=float, default=0.10)
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="PostgreSQL server to create a scratch database on (default: SQLite in a temp folder)")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="bench-fanout-"))
-    url = args.database_url or f"sqlite:///{folder / 'fanout.db'}"
-    store = Store.from_url(url)
-    upgrade(store.engine)
+    common.exit_cleanly_on_sigterm()
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as scratch:
+        database = store = None
+        try:
+            database = common.prepare_database(args.database_url and common.sqlalchemy_url(args.database_url), Path(scratch))
+            store = Store.from_url(database.url)
+            upgrade(store.engine)
+            return run(args, store)
+        finally:
+            if store is not None:
+                store.dispose()
+            if database is not None:
+                database.drop()
 
+
+def run(args, store: Store) -> int:
     # Unlimited baseline: how fast the fake and the store take the same fan-out.
     with LimitedSlack(share=0.0) as fake:
         plan(store, args.jobs, "base")
@@ -148,7 +164,8 @@ def main() -> None:
     print(f"429 answers: {limited} ({limited / max(1, limited + sum(delivered.values())):.1%} of calls), in {pause_windows} separate 1 s windows")
     print(f"elapsed with limits: {elapsed:.1f} s; floor the limits allow: {floor:.1f} s ({elapsed / floor:.2f}x the floor)")
     print(f"delivered: {len(delivered)} of {args.jobs}; duplicates: {duplicates}; lost: {lost}; job statuses: {statuses}")
+    return 0 if not duplicates and not lost else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

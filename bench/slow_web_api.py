@@ -1,6 +1,6 @@
 """Do slow Web API calls hold up other members' commands?
 
-    /tmp/venv/bin/python -m bench.slow_web_api
+    .venv/bin/python -m bench.slow_web_api [--database-url postgresql://…]
 
 The fake Slack answers views.open only after 5 s. Five `/internships post` commands go first, all
 at once (each opens the form with views.open after its ack); 0.3 s later twenty `/internships`
@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=5.0, help="seconds the fake takes to answer views.open")
     parser.add_argument("--leads", type=int, default=1_000)
     args = parser.parse_args(argv)
+    common.exit_cleanly_on_sigterm()
 
     overall = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-slow-") as scratch:

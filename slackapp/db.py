@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -125,6 +126,10 @@ class Store:
         self._writer = sessionmaker(bind=engine.execution_options(write=True), expire_on_commit=False)
         self._committed_hooks: list[Callable[[set[str]], None]] = []
         event.listen(self._writer, "after_commit", self._after_commit)
+        # SQLite has one write lock per file, and a thread waiting for it polls with sleeps of up to
+        # 100 ms: under a burst, waiters in this process queue here instead, and get in as soon as
+        # the writer before them is done. (PostgreSQL locks rows, not the database.)
+        self._one_writer = threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
 
     def on_commit(self, hook: Callable[[set[str]], None]) -> None:
         """Call `hook(flags)` after a write transaction commits with flags set in `session.info`
@@ -157,7 +162,7 @@ class Store:
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that holds the write lock from its first statement and commits on success."""
-        with self._writer() as session:
+        with self._one_writer, self._writer() as session:
             with session.begin():
                 yield session
 

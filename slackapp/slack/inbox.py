@@ -49,11 +49,18 @@ class InboxEvent(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+_KEEP: dict[str, object] = {}
+
+
 def keep(store: Store, *, team_id: str, event_id: str, body: dict) -> None:
-    """Before the answer: Slack's retry of an event we kept already changes nothing."""
+    """Before the answer: Slack's retry of an event we kept already changes nothing. (On the
+    connection, with a statement built once: it runs for every reaction of a storm.)"""
     with store.write() as session:
-        statement = insert_for(session)(InboxEvent).values(team_id=team_id, event_id=event_id, body=body, received_at=utcnow(), attempts=0)
-        session.execute(statement.on_conflict_do_nothing())
+        dialect = session.get_bind().dialect.name
+        if dialect not in _KEEP:
+            _KEEP[dialect] = insert_for(session)(InboxEvent.__table__).on_conflict_do_nothing()
+        values = {"team_id": team_id, "event_id": event_id, "body": body, "received_at": utcnow(), "attempts": 0}
+        session.connection().execute(_KEEP[dialect], values)
         session.info[KEPT] = True
 
 

@@ -133,6 +133,12 @@ class UpdateSpacing:
             self._last[message] = now
             return 0.0
 
+    def sent(self, message: tuple[str, str]) -> None:
+        """Count the interval from the moment Slack answered: the reserved moment came before the
+        pacer's wait and the request's flight, so a slot counted from it could come short."""
+        with self._lock:
+            self._last[message] = time.monotonic()
+
 
 class Dispatcher:
     """Claims due jobs and delivers them. Safe to run in many processes over one store."""
@@ -237,6 +243,14 @@ class Dispatcher:
         return Outcome(sent=1)
 
     def _send(self, outgoing: Outgoing | Call) -> tuple[str | None, str | None]:
+        if isinstance(outgoing, Outgoing) and outgoing.update_ts:
+            try:
+                return self._send_now(outgoing)
+            finally:
+                self._spacing.sent((outgoing.channel, outgoing.update_ts))
+        return self._send_now(outgoing)
+
+    def _send_now(self, outgoing: Outgoing | Call) -> tuple[str | None, str | None]:
         if isinstance(outgoing, Call):
             self.client.api_call(outgoing.method, json=outgoing.args)
             return outgoing.args.get("channel"), outgoing.args.get("ts") or outgoing.args.get("timestamp")

@@ -131,7 +131,7 @@ def explain(store: Store, sql: tuple[str, object]) -> str:
 
 
 # What --try-fixes times instead of the app's bound: (label, RANKED_MATCHES).
-ALTERNATIVES = [("rank the newest 50", 50), ("rank the newest 200", 200), ("rank the newest 500", 500), ("rank every match", 10**9)]
+ALTERNATIVES = [("rank the newest 100", 100), ("rank the newest 200", 200), ("rank the newest 500", 500), ("rank every match", 10**9)]
 
 
 def _p50_p95(times: list[float]) -> str:

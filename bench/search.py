@@ -5,11 +5,14 @@
 1. Bulk-loads the leads (core INSERTs in batches; the search index follows by itself) and reports
    how long that took.
 2. Times `slackapp.leads.service.open_leads` in this process for each query shape (the query
-   alone, without HTTP, Bolt or Block Kit), and captures the SQL it runs.
+   alone, without HTTP, Bolt or Block Kit: the first page, best matches first), and captures the
+   SQL it runs.
 3. Sends `--requests` signed `/internships <words>` commands drawn from a fixed mix (common,
    rare, two-word, filters) from `--clients` concurrent clients to the real app over HTTP.
 4. Prints the query plan (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN ANALYZE) of the
    slowest shapes, or of all of them with --explain.
+5. With --try-fixes, times the alternatives to ranking the newest RANKED_MATCHES matches on the
+   same data: other bounds, and ranking every match.
 
 Target: p95 < 50 ms over HTTP.
 """
@@ -107,16 +110,13 @@ def count_matches(store: Store, text: str) -> int | None:
     from slackapp.leads.models import Lead
 
     query = service.parse_query(text)
-    today = _today(store)
+    wanted = service._wanted(common.TEAM_ID, _today(store), query)
+    terms = service._search_terms(query.words)
     with store.read() as session:
-        statement = select(func.count()).select_from(Lead).where(service._open_filter(common.TEAM_ID, today))
-        if query.remote:
-            statement = statement.where(Lead.remote.is_(True))
-        if query.paid:
-            statement = statement.where(func.coalesce(Lead.pay, "") != "")
-        if query.kind:
-            statement = statement.where(Lead.kind == query.kind.value)
-        statement = service._matching(session, statement, service._search_terms(query.words))
+        if terms:
+            statement = service._text_search(session, terms).matching(func.count()).where(wanted)
+        else:
+            statement = select(func.count()).select_from(Lead).where(wanted)
         return session.scalar(statement)
 
 
@@ -130,71 +130,42 @@ def explain(store: Store, sql: tuple[str, object]) -> str:
     return "\n".join(f"    {row[0]}" for row in rows)
 
 
-def _fts_first(session, *, team_id: str, today, query: service.Query, page: int = 1):
-    """SQLite only: open_leads driven by the FTS index in rowid order (newest first, as ids grow
-    with created_at), so the scan stops after one page instead of visiting every match or lead."""
-    from sqlalchemy import column, func, select, table, text
-
-    from slackapp.leads.models import Lead
-
-    terms = service._search_terms(query.words)
-    if not terms:
-        return service.open_leads(session, team_id=team_id, today=today, query=query, page=page).leads
-    fts = table("leads_fts", column("rowid"))
-    statement = (
-        select(Lead)
-        .join(fts, Lead.id == fts.c.rowid)
-        .where(text("leads_fts MATCH :fts").bindparams(fts=" ".join(f'"{term}"*' for term in terms)))
-        .where(service._open_filter(team_id, today))
-    )
-    if query.remote:
-        statement = statement.where(Lead.remote.is_(True))
-    if query.paid:
-        statement = statement.where(func.coalesce(Lead.pay, "") != "")
-    if query.kind:
-        statement = statement.where(Lead.kind == query.kind.value)
-    statement = statement.order_by(fts.c.rowid.desc()).offset((page - 1) * service.PAGE_SIZE).limit(service.PAGE_SIZE + 1)
-    return list(session.scalars(statement))[: service.PAGE_SIZE]
+# What --try-fixes times instead of the app's bound: (label, RANKED_MATCHES).
+ALTERNATIVES = [("rank the newest 100", 100), ("rank the newest 200", 200), ("rank the newest 500", 500), ("rank every match", 10**9)]
 
 
-def try_fixes(store: Store, direct: dict[str, dict]) -> None:
-    """Time the fix suggested for this store next to the app's own query, same data, same pages."""
+def _p50_p95(times: list[float]) -> str:
+    s = common.summary(times)
+    return f"{s['p50'] * 1000:.1f} / {s['p95'] * 1000:.1f}".rjust(21)
+
+
+def try_fixes(store: Store, direct: dict[str, dict], *, repeats: int = 7) -> None:
+    """Time other bounds on the ranked matches next to the app's, same data, in this process."""
     today = _today(store)
-    if store.dialect == "sqlite":
-        title = "FTS-driven join ordered by leads_fts.rowid DESC (instead of id IN (FTS) ORDER BY created_at)"
-
-        def fixed(query):
-            with store.read() as session:
-                return _fts_first(session, team_id=common.TEAM_ID, today=today, query=query)
-    else:
-        title = "ALTER TABLE leads ALTER COLUMN search_vector SET STATISTICS 1000; ANALYZE leads (same query)"
-        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("ALTER TABLE leads ALTER COLUMN search_vector SET STATISTICS 1000")
-            connection.exec_driver_sql("ANALYZE leads")
-
-        def fixed(query):
-            with store.read() as session:
-                return service.open_leads(session, team_id=common.TEAM_ID, today=today, query=query).leads
-
+    chosen = service.RANKED_MATCHES
+    times: dict[str, dict[str, list[float]]] = {label: {} for label, _ in ALTERNATIVES}
+    try:
+        for label, bound in ALTERNATIVES:
+            service.RANKED_MATCHES = bound
+            for text_ in direct:
+                query = service.parse_query(text_)
+                measured = times[label][text_] = []
+                for n in range(repeats + 1):
+                    started = time.perf_counter()
+                    with store.read() as session:
+                        service.open_leads(session, team_id=common.TEAM_ID, today=today, query=query)
+                    if n >= 1:  # the first warms the caches
+                        measured.append(time.perf_counter() - started)
+    finally:
+        service.RANKED_MATCHES = chosen
     print()
-    print(f"suggested fix, timed in-process: {title}")
-    print(f"  {'kind':12} {'query':24} {'app p95':>8} {'fix p50':>8} {'fix p95':>8}  same page")
-    everything: list[float] = []
+    print(f"alternatives, timed in-process, p50 / p95 ms (the app ranks the newest {chosen} matches):")
+    print(f"  {'kind':12} {'query':24} {'app':>21}" + "".join(f" {label:>21}" for label, _ in ALTERNATIVES))
     for text_, row in direct.items():
-        query = service.parse_query(text_)
-        with store.read() as session:
-            expected = [lead.id for lead in service.open_leads(session, team_id=common.TEAM_ID, today=today, query=query).leads]
-        times = []
-        for n in range(22):
-            started = time.perf_counter()
-            got = [lead.id for lead in fixed(query)]
-            if n >= 2:
-                times.append(time.perf_counter() - started)
-        everything += times
-        s = common.summary(times)
-        print(f"  {row['kind']:12} {text_:24} {common.ms(row['summary']['p95'])} {common.ms(s['p50'])} {common.ms(s['p95'])}  {'yes' if got == expected else 'NO'}")
-    s = common.summary(everything)
-    print(f"  {'all':12} {'':24} {'':8} {common.ms(s['p50'])} {common.ms(s['p95'])}")
+        print(f"  {row['kind']:12} {text_:24} {_p50_p95(row['times'])}" + "".join(f" {_p50_p95(times[label][text_])}" for label, _ in ALTERNATIVES))
+    every = [t for row in direct.values() for t in row["times"]]
+    print(f"  {'all':12} {'':24} {_p50_p95(every)}" + "".join(
+        f" {_p50_p95([t for measured in times[label].values() for t in measured])}" for label, _ in ALTERNATIVES))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds at most for the HTTP phase")
     parser.add_argument("--explain", action="store_true", help="print the plan of every query shape, not only slow ones")
     parser.add_argument("--try-fixes", action="store_true",
-                        help="also time the suggested fixes in-process on the scratch database (the app is not changed)")
+                        help="also time other bounds on the ranked matches, and ranking every match, in-process (the app is not changed)")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args(argv)
 
@@ -224,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
 
             direct = time_direct(store, repeats=args.repeats, per_query_limit=3.0)
             print()
-            print(f"open_leads() in-process, {args.repeats} calls per query (first page of 10, newest first):")
+            print(f"open_leads() in-process, {args.repeats} calls per query (first page of 10, best matches first):")
             print(f"  {'kind':12} {'query':24} {'matches':>8} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
             all_direct: list[float] = []
             for text, row in direct.items():

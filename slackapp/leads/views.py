@@ -226,7 +226,7 @@ def close_confirm() -> ConfirmObject:
 
 HELP = """*Finding internship leads*
 • `/internships` — open leads, newest first
-• `/internships <words>` — search role, company, description and tags
+• `/internships <words>` — search role, company, description and tags; best matches first (a word in the role or company counts most)
 • Filters you can mix with words: `remote` · `paid` · `type:internship` · `type:micro` · `type:part-time` · `type:full-time`
    e.g. `/internships analytics remote paid`
 • `/internships post` — share a lead (a form opens)

@@ -137,6 +137,104 @@ def test_pages_of_ten_newest_first(session):
     assert titles(second) == ["Role 01", "Role 00"] and not second.has_next and second.has_previous
 
 
+# ---- search ranked by relevance ----------------------------------------------------------------
+
+# One lead of each strength of match for "data", strongest first: the word in the role and the
+# company, in the role, in the tags, once in the description.
+STRENGTHS = (
+    {"role": "Data analyst", "company": "Data Collective"},
+    {"role": "Data analyst", "company": "Acme"},
+    {"role": "Analyst", "company": "Acme", "tags": "data"},
+    {"role": "Analyst", "company": "Acme", "description": "You will work with data."},
+)
+
+
+def share_matches(session, *, per_strength: int, team_id=TEAM) -> list[list[str]]:
+    """`per_strength` leads of each strength, the strongest shared first, so that newest first is
+    weakest first; returns their role titles (each with a number of its own) strongest first and
+    newest first within a strength."""
+    shared: list[list[str]] = [[] for _ in STRENGTHS]
+    minute = 0
+    for strength in range(len(STRENGTHS)):
+        for _ in range(per_strength):
+            minute += 1
+            fields = dict(STRENGTHS[strength], role=f"{STRENGTHS[strength]['role']} {minute:03d}")
+            share(session, team_id=team_id, url=f"https://s.example/{team_id}/{minute}", now=NOW + timedelta(minutes=minute), **fields)
+            shared[strength].insert(0, fields["role"])
+    return shared
+
+
+def every_page(session, text: str, *, team_id=TEAM) -> list[service.Page]:
+    pages = [service.open_leads(session, team_id=team_id, today=TODAY, query=service.parse_query(text))]
+    while pages[-1].has_next:
+        pages.append(service.open_leads(session, team_id=team_id, today=TODAY, query=service.parse_query(text), page=len(pages) + 1))
+    return pages
+
+
+def test_a_lead_naming_the_word_in_role_and_company_ranks_above_newer_mentions_in_descriptions(session):
+    share(session, role="Data engineering intern", company="Northwind Data", url="https://r.example/best", now=NOW)
+    for number in range(11):
+        share(session, role=f"Analyst {number}", company="Globex", description="Weekly reports; some data cleaning.",
+              url=f"https://r.example/{number}", now=NOW + timedelta(hours=number + 1))
+    found = service.open_leads(session, team_id=TEAM, today=TODAY, query=service.parse_query("data"))
+    assert titles(found)[0] == "Data engineering intern"
+    assert found.has_next
+
+
+def test_equal_relevance_is_newest_first(session):
+    for number, minutes in enumerate((5, 30, 10)):
+        share(session, role="Data analyst", company="Acme", url=f"https://e.example/{number}", now=NOW + timedelta(minutes=minutes))
+    same_time = [share(session, role="Data analyst", company="Acme", url=f"https://e.example/same{number}", now=NOW - timedelta(days=1)) for number in range(2)]
+    found = service.open_leads(session, team_id=TEAM, today=TODAY, query=service.parse_query("data"))
+    assert [lead.url for lead in found.leads] == [
+        "https://e.example/1", "https://e.example/2", "https://e.example/0", same_time[1].url, same_time[0].url
+    ]
+
+
+def test_the_plain_list_and_filter_only_lists_stay_newest_first(session):
+    # Shared out of time order, and the oldest names every filter and word, so neither the order of
+    # the ids nor relevance could explain the lists.
+    share(session, role="Remote data micro", company="Data Co", url="https://n.example/old", kind="micro", remote=True,
+          location=None, pay="$20/h", now=NOW - timedelta(days=2))
+    share(session, role="Newest", url="https://n.example/new", kind="micro", remote=True, location=None, pay="$15/h", now=NOW)
+    share(session, role="Middle", url="https://n.example/mid", kind="micro", remote=True, location=None, pay="$18/h", now=NOW - timedelta(days=1))
+    for text in ("", "remote", "paid", "type:micro", "remote paid type:micro"):
+        assert titles(service.open_leads(session, team_id=TEAM, today=TODAY, query=service.parse_query(text))) == [
+            "Newest", "Middle", "Remote data micro"
+        ], text
+
+
+def test_pages_continue_the_ranked_order_without_repeats_or_gaps(session):
+    strongest_first = share_matches(session, per_strength=6)
+    pages = every_page(session, "data")
+    assert [len(page.leads) for page in pages] == [10, 10, 4]
+    assert [page.has_next for page in pages] == [True, True, False]
+    assert [title for page in pages for title in titles(page)] == [title for strength in strongest_first for title in strength]
+
+
+@pytest.mark.parametrize("ranked", [5, 15])
+def test_matches_past_the_ranked_ones_follow_newest_first(session, monkeypatch, ranked):
+    # Only the newest `ranked` matches are ranked (RANKED_MATCHES); a page may hold both kinds.
+    monkeypatch.setattr(service, "RANKED_MATCHES", ranked)
+    strongest_first = share_matches(session, per_strength=6)
+    newest_first = sorted((title for strength in strongest_first for title in strength), key=lambda title: title[-3:], reverse=True)
+    newest_ranked = set(newest_first[:ranked])
+    expected = [title for strength in strongest_first for title in strength if title in newest_ranked] + newest_first[ranked:]
+    pages = every_page(session, "data")
+    assert [title for page in pages for title in titles(page)] == expected
+    assert [page.has_next for page in pages] == [True, True, False]
+
+
+def test_a_search_never_shows_another_workspaces_leads(session):
+    share_matches(session, per_strength=3, team_id=OTHER_TEAM)
+    ours = share(session, role="Analyst", company="Acme", description="Some data.", url="https://t.example/ours", now=NOW - timedelta(days=3))
+    for text in ("data", "data analyst", "data remote", "collective"):
+        pages = every_page(session, text)
+        assert {lead.team_id for page in pages for lead in page.leads} <= {TEAM}, text
+    assert [lead.id for lead in service.open_leads(session, team_id=TEAM, today=TODAY, query=service.parse_query("data")).leads] == [ours.id]
+    assert len([lead for page in every_page(session, "data", team_id=OTHER_TEAM) for lead in page.leads]) == 3 * len(STRENGTHS)
+
+
 # ---- a member's own tracking --------------------------------------------------------------------
 
 

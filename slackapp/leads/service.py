@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -378,27 +379,62 @@ class Page:
     number: int
     has_next: bool
     query: Query = field(default_factory=Query)
+    # The leads of this page that the member it was read for has saved.
+    saved: set[int] = field(default_factory=set)
 
     @property
     def has_previous(self) -> bool:
         return self.number > 1
 
 
-def open_leads(session: Session, *, team_id: str, today: date, query: Query = Query(), page: int = 1) -> Page:
+def open_leads(
+    session: Session, *, team_id: str, today: date, query: Query = Query(), page: int = 1, member: str | None = None
+) -> Page:
     """Open leads, a page at a time: for words, the best matches first (see RANKED_MATCHES), else
-    newest first. Past-deadline and closed leads drop out by themselves."""
+    newest first. Past-deadline and closed leads drop out by themselves. With `member`, the page
+    also says which of its leads that member saved."""
     page = max(1, page)
     terms = _search_terms(query.words)
     if query.words and not terms:
         return Page(leads=[], number=page, has_next=False, query=query)
     offset = (page - 1) * PAGE_SIZE
-    wanted = _wanted(team_id, today, query)
     if terms:
-        found = _best_matches(session, _text_search(session, terms), wanted, offset=offset)
+        found = _best_matches(session, _text_search(session, terms), _wanted(team_id, today, query), offset=offset)
+        saved = saved_ids(session, team_id=team_id, user_id=member, lead_ids=[lead.id for lead in found[:PAGE_SIZE]]) if member else set()
     else:
-        newest = select(Lead).where(wanted).order_by(Lead.created_at.desc(), Lead.id.desc())
-        found = list(session.scalars(newest.offset(offset).limit(PAGE_SIZE + 1)))
-    return Page(leads=found[:PAGE_SIZE], number=page, has_next=len(found) > PAGE_SIZE, query=query)
+        rows = session.execute(
+            _newest(remote=query.remote, paid=query.paid, of_kind=query.kind is not None),
+            {"team": team_id, "today": today, "member": member, "kind": query.kind and query.kind.value, "offset": offset, "limit": PAGE_SIZE + 1},
+        ).all()
+        found = [lead for lead, _ in rows]
+        saved = {lead.id for lead, is_saved in rows[:PAGE_SIZE] if is_saved}
+    return Page(leads=found[:PAGE_SIZE], number=page, has_next=len(found) > PAGE_SIZE, query=query, saved=saved)
+
+
+@functools.cache
+def _newest(*, remote: bool, paid: bool, of_kind: bool) -> Select:
+    """The newest-first page as a statement built once per shape of filters: the plain list is
+    what every `/internships` asks for, and building the statement cost more than running it."""
+    conditions = [Lead.team_id == bindparam("team"), Lead.closed_at.is_(None), or_(Lead.deadline.is_(None), Lead.deadline >= bindparam("today"))]
+    if remote:
+        conditions.append(Lead.remote.is_(True))
+    if paid:
+        conditions.append(func.coalesce(Lead.pay, "") != "")
+    if of_kind:
+        conditions.append(Lead.kind == bindparam("kind"))
+    saved = (
+        select(SavedLead.id)
+        .where(SavedLead.team_id == Lead.team_id, SavedLead.lead_id == Lead.id, SavedLead.user_id == bindparam("member"))
+        .exists()
+        .label("saved")
+    )
+    return (
+        select(Lead, saved)
+        .where(*conditions)
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
 
 
 _SAVED_AMONG = text("SELECT lead_id FROM saved_leads WHERE team_id = :team AND user_id = :user AND lead_id IN :ids").bindparams(

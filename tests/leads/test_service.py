@@ -137,6 +137,17 @@ def test_pages_of_ten_newest_first(session):
     assert titles(second) == ["Role 01", "Role 00"] and not second.has_next and second.has_previous
 
 
+
+def test_a_page_read_for_a_member_says_which_of_its_leads_they_saved(session):
+    kept, other, _ = (share(session, role=role, url=f"https://s.example/{role}", now=NOW + timedelta(minutes=i)) for i, role in enumerate(("Kept", "Other", "Filtered")))
+    service.save_lead(session, team_id=TEAM, user_id=MEMBER, lead_id=kept.id)
+    service.save_lead(session, team_id=TEAM, user_id="USOMEONE", lead_id=other.id)
+    assert service.open_leads(session, team_id=TEAM, today=TODAY, member=MEMBER).saved == {kept.id}
+    assert service.open_leads(session, team_id=TEAM, today=TODAY, member="USOMEONE").saved == {other.id}
+    assert service.open_leads(session, team_id=TEAM, today=TODAY).saved == set()
+    searched = service.open_leads(session, team_id=TEAM, today=TODAY, query=service.parse_query("kept"), member=MEMBER)
+    assert titles(searched) == ["Kept"] and searched.saved == {kept.id}
+
 # ---- search ranked by relevance ----------------------------------------------------------------
 
 # One lead of each strength of match for "data", strongest first: the word in the role and the

@@ -30,11 +30,10 @@ def lead_list(club: Club, store: Store, user_id: str, query: service.Query, page
     """The list as the ack itself: one short read (settings, the page, what this member saved)."""
     with store.read() as session:
         club.load(session)
-        found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query, page=page)
-        saved = service.saved_ids(session, team_id=club.team_id, user_id=user_id, lead_ids=[lead.id for lead in found.leads])
+        found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query, page=page, member=user_id)
     officer = club.looks_like_officer(user_id)
     manageable = {lead.id for lead in found.leads if service.may_manage(lead, user_id=user_id, is_officer=officer)}
-    blocks = views.lead_list(found, tz=club.timezone, saved=saved, manageable=manageable)
+    blocks = views.lead_list(found, tz=club.timezone, saved=found.saved, manageable=manageable)
     return ephemeral(f"{len(found.leads)} internship leads", blocks)
 
 

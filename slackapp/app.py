@@ -24,6 +24,7 @@ from slackapp.habit import handlers as habit_handlers
 from slackapp.habit import jobs as habit_jobs
 from slackapp.leads import handlers as leads_handlers
 from slackapp.leads import jobs as leads_jobs
+from slackapp.passport import handlers as passport_handlers
 from slackapp.scheduler import outbox
 from slackapp.scheduler.dispatch import Dispatcher, Renderer, Work
 from slackapp.scheduler.runner import Clock, Planner, worker_name
@@ -35,7 +36,7 @@ from slackapp.slack.listeners import Registry, apologise
 from slackapp.slack.middleware import for_every_request
 from slackapp.slack.people import Directory
 
-FEATURES = (club_handlers, habit_handlers, leads_handlers, gigs_handlers, events_handlers)
+FEATURES = (club_handlers, habit_handlers, leads_handlers, gigs_handlers, events_handlers, passport_handlers)
 TIMED_WORK = (outbox, digest_jobs, habit_jobs, leads_jobs, gigs_jobs, events_jobs)
 
 

@@ -34,6 +34,26 @@ class Seat(str, enum.Enum):
     none = "none"
 
 
+class Category(str, enum.Enum):
+    """What kind of event it is, for the passport (the keys are the passport's categories)."""
+
+    career_events = "career_events"
+    employer_meetings = "employer_meetings"
+    workshops = "workshops"
+    service = "service"
+    professional_development = "professional_development"
+
+    @property
+    def label(self) -> str:
+        return {
+            "career_events": "Career event",
+            "employer_meetings": "Employer meeting",
+            "workshops": "Workshop",
+            "service": "Service",
+            "professional_development": "Professional development",
+        }[self.value]
+
+
 class Event(Base):
     __tablename__ = "events"
     __table_args__ = (
@@ -52,6 +72,7 @@ class Event(Base):
     location: Mapped[str | None] = mapped_column(String(200))
     online_link: Mapped[str | None] = mapped_column(String(2000))
     capacity: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(32), default=Category.career_events.value, server_default=Category.career_events.value)
     channel: Mapped[str | None] = mapped_column(String(32))
     # The message whose reactions count, and the bot's own message that shows the counts. They are
     # the same message unless an officer turned their own post into an RSVP post.

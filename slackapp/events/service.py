@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.errors import UserError
-from slackapp.events.models import Answer, Attendance, Event, Rsvp, RsvpAction, Seat
+from slackapp.events.models import Answer, Attendance, Category, Event, Rsvp, RsvpAction, Seat
 
 LIMITS = {"title": 150, "description": 2000, "location": 200, "online_link": 2000}
 CHECKIN_OPENS = timedelta(minutes=30)
@@ -35,6 +35,7 @@ class EventDraft:
     online_link: str | None
     capacity: int | None
     channel: str | None
+    category: str = Category.career_events.value
 
 
 def _moment(value: object) -> datetime | None:
@@ -86,9 +87,12 @@ def validate(raw: dict, *, now: datetime, editing: bool = False) -> EventDraft:
     channel = raw.get("channel") if isinstance(raw.get("channel"), str) else None
     if not location and not link:
         errors["location"] = "Give a place, an online link, or both."
+    category = raw.get("category") or Category.career_events.value
+    if category not in Category._value2member_map_:
+        errors["category"] = "Pick what kind of event it is."
     if errors:
         raise UserError.in_fields(errors)
-    return EventDraft(title, description, starts, ends, location, link, capacity, channel)
+    return EventDraft(title, description, starts, ends, location, link, capacity, channel, category)
 
 
 def create_event(session: Session, *, team_id: str, user_id: str, is_officer: bool, draft: EventDraft) -> Event:
@@ -383,7 +387,7 @@ def update_event(session: Session, *, team_id: str, event_id: int, user_id: str,
     if draft.capacity is not None and draft.capacity < _going_count(session, event):
         raise UserError(f"{_going_count(session, event)} people are already going; capacity can't be lower.", field="capacity")
     event.title, event.description, event.location = draft.title, draft.description, draft.location
-    event.online_link, event.capacity = draft.online_link, draft.capacity
+    event.online_link, event.capacity, event.category = draft.online_link, draft.capacity, draft.category
     event.starts_at, event.ends_at = draft.starts_at, draft.ends_at
     session.flush()
     return Updated(event=event, time_changed=time_changed, promoted=promote(session, event=event) if grew else [])

@@ -9,6 +9,8 @@ from slack_sdk.models.blocks import (
     DateTimePickerElement,
     InputBlock,
     NumberInputElement,
+    Option,
+    StaticSelectElement,
     UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
@@ -30,7 +32,8 @@ from slackapp.events.ids import (
     ROSTER_CSV,
     VALUE,
 )
-from slackapp.events.models import Event, Seat
+from slackapp.csvfile import csv_text
+from slackapp.events.models import Category, Event, Seat
 from slackapp.events.service import LIMITS, Roster
 from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, divider, header, modal, section, text_input
 from slackapp.slack.phrases import date_token, time_range
@@ -169,24 +172,10 @@ def roster_view(event: Event, roster: Roster, *, tz_note: str = "") -> list:
 
 
 def roster_csv(event: Event, roster: Roster, names: dict[str, str]) -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["event", "user_id", "name", "answer", "checked_in"])
     attended = set(roster.attended)
     rows = [(user, seat.value, "yes" if user in attended else "no") for seat in (Seat.going, Seat.waitlist, Seat.maybe, Seat.no) for user in roster.seats[seat]]
     rows += [(user, "none", "yes") for user in roster.attended if user not in roster.answered]
-    for user, answer, checked_in in rows:
-        writer.writerow([inert_cell(event.title), user, inert_cell(names.get(user, "")), answer, checked_in])
-    return out.getvalue()
-
-
-def inert_cell(value: str) -> str:
-    """A spreadsheet reads a cell starting with = + - @ (or a tab or CR before them) as a formula;
-    a leading apostrophe keeps it text (OWASP's advice for CSV injection)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return csv_text(["event", "user_id", "name", "answer", "checked_in"], ([event.title, user, names.get(user, ""), answer, checked_in] for user, answer, checked_in in rows))
 
 
 def checkin_post(event: Event) -> tuple[str, list]:
@@ -222,6 +211,7 @@ def event_form(
             hint="Leave empty for no limit. When it is full, further “going” answers join a waitlist.",
             element=NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value="1", initial_value=str(values["capacity"]) if values.get("capacity") else None),
         ),
+        _category_input(values.get("category")),
     ]
     if event_id is None and rsvp_ts is None:
         blocks.append(
@@ -237,6 +227,17 @@ def event_form(
     return modal(FORM, title, blocks, submit=submit, metadata={"event_id": event_id, "channel": channel, "rsvp_ts": rsvp_ts})
 
 
+def _category_input(chosen: str | None) -> InputBlock:
+    options = [Option(value=category.value, label=category.label) for category in Category]
+    initial = next((option for option in options if option.value == (chosen or Category.career_events.value)), None)
+    return InputBlock(
+        block_id="category",
+        label="Kind of event",
+        hint="It decides which passport category attending counts in.",
+        element=StaticSelectElement(action_id=VALUE, options=options, initial_option=initial),
+    )
+
+
 def draft_values(event: Event) -> dict:
     return {
         "title": event.title,
@@ -246,6 +247,7 @@ def draft_values(event: Event) -> dict:
         "location": event.location,
         "online_link": event.online_link,
         "capacity": event.capacity,
+        "category": event.category,
     }
 
 

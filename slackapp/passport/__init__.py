@@ -1,0 +1,1 @@
+"""The passport: each member's participation record, scored against the club's program."""

@@ -19,7 +19,7 @@ def form_values(view: dict) -> dict[str, object]:
 
 def _value_of(state: dict) -> object:
     kind = state.get("type")
-    if kind in ("static_select", "external_select"):
+    if kind in ("static_select", "external_select", "radio_buttons"):
         return (state.get("selected_option") or {}).get("value")
     if kind in ("checkboxes", "multi_static_select"):
         return [option.get("value") for option in state.get("selected_options") or []]

@@ -36,6 +36,7 @@ def event_values(
     capacity: str | None = None,
     channel: str | None = None,
     with_channel: bool = True,
+    category: str | None = None,
 ) -> dict:
     """view_submission state for event_form, shaped like Slack's for each input type."""
     starts = unix(3 * DAY) if starts is None else starts
@@ -49,6 +50,8 @@ def event_values(
         "online_link": text_state(online_link),
         "capacity": {"value": {"type": "number_input", "value": capacity}},
     }
+    if category is not None:
+        values["category"] = {"value": {"type": "static_select", "selected_option": {"value": category}}}
     if with_channel:
         values["channel"] = {"value": {"type": "conversations_select", "selected_conversation": channel}}
     return values

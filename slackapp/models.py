@@ -6,6 +6,8 @@ from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction  # noqa: 
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer  # noqa: F401
 from slackapp.habit.models import HabitCheck, HabitMember  # noqa: F401
 from slackapp.leads.models import Lead, SavedLead  # noqa: F401
+from slackapp.micro.models import Bid, Evaluation, Milestone, Project  # noqa: F401
+from slackapp.profiles.models import Profile  # noqa: F401
 from slackapp.scheduler.models import Job, Member  # noqa: F401
 from slackapp.slack.inbox import InboxEvent  # noqa: F401
 

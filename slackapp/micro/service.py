@@ -284,18 +284,21 @@ def validate_bid(raw: dict) -> BidDraft:
     return BidDraft(application=application, availability=availability, portfolio=portfolio)
 
 
-def check_may_bid(project: Project, profile: Profile | None, *, user_id: str, today: date) -> None:
-    """Whether this member may bid (or change their bid) now; raises with the reason if not."""
+def check_may_bid(project: Project, profile: Profile | None, *, user_id: str, today: date, complete: bool = True) -> None:
+    """Whether this member may bid (or change their bid) now; raises with the reason if not.
+    `complete=False` (opening the bid form, which asks for what the profile lacks) lets a profile
+    without School or Major through."""
     if project.status != ProjectStatus.open.value:
         raise UserError("This project isn't taking bids.")
     if today > project.bid_deadline:
         raise UserError(f"Bidding on this project closed on {project.bid_deadline:%b %-d}.")
     if user_id in (project.posted_by, project.supervisor):
         raise UserError("You can't bid on a project you posted or supervise.")
-    if profiles.missing_for_bidding(profile):
+    if complete and profiles.missing_for_bidding(profile):
         raise UserError("Bidding needs your School and Major: add them in the bid form or with `/club profile`.")
-    if project.school and not profiles.same_school(project.school, profile.school):
-        raise UserError(f"This project is for students of {project.school} only, and your profile names {profile.school}.")
+    school = getattr(profile, "school", None)
+    if project.school and school and not profiles.same_school(project.school, school):
+        raise UserError(f"This project is for students of {project.school} only, and your profile names {school}.")
 
 
 def bid_of(session: Session, *, team_id: str, project_id: int, user_id: str) -> Bid | None:
@@ -329,6 +332,13 @@ def place_bid(session: Session, *, team_id: str, project_id: int, user_id: str, 
     return bid, new
 
 
+def my_bid_statuses(session: Session, *, team_id: str, user_id: str, project_ids: list[int]) -> dict[int, str]:
+    if not project_ids:
+        return {}
+    rows = session.execute(select(Bid.project_id, Bid.status).where(Bid.team_id == team_id, Bid.user_id == user_id, Bid.project_id.in_(project_ids)))
+    return {project_id: status for project_id, status in rows}
+
+
 def withdraw_bid(session: Session, *, team_id: str, project_id: int, user_id: str, today: date, now: datetime | None = None) -> Bid:
     project = get_project(session, team_id=team_id, project_id=project_id, lock=True)
     bid = bid_of(session, team_id=team_id, project_id=project_id, user_id=user_id)
@@ -356,9 +366,19 @@ def _ensure_may_manage(project: Project, *, user_id: str, is_officer: bool) -> N
         raise UserError(ONLY_MANAGERS)
 
 
+FILTER_KEY = 40
+
+
+def filter_key(text: str | None) -> str:
+    """A school or major as a filter holds it: no quotes or backslashes (a filter travels in a
+    select option's value, which Slack caps at 150 characters and JSON would lengthen), single
+    spaces, at most FILTER_KEY characters. A filter admits the profiles whose value begins with it."""
+    return " ".join((text or "").replace('"', "").replace("\\", "").split())[:FILTER_KEY]
+
+
 @dataclass(frozen=True)
 class Filters:
-    """What a reviewer narrows bids to. School and major match what a profile begins with, any case."""
+    """What a reviewer narrows bids to: school and major by their filter key (any case), the year exactly."""
 
     school: str | None = None
     major: str | None = None
@@ -366,7 +386,7 @@ class Filters:
 
     def admit(self, profile: Profile | None) -> bool:
         def starts(value: str | None, wanted: str | None) -> bool:
-            return wanted is None or (value or "").casefold().startswith(wanted.casefold())
+            return wanted is None or filter_key(value).casefold().startswith(filter_key(wanted).casefold())
 
         return starts(getattr(profile, "school", None), self.school) and starts(getattr(profile, "major", None), self.major) and (
             self.year is None or getattr(profile, "graduation_year", None) == self.year

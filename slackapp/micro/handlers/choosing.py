@@ -15,17 +15,19 @@ from slackapp.micro import jobs, service, views
 from slackapp.micro.handlers.access import as_officer
 from slackapp.micro.models import Project
 from slackapp.scheduler import outbox
-from slackapp.slack.blocks import ephemeral
+from slackapp.slack.blocks import ephemeral, section
 from slackapp.slack.forms import number_in
 
 BROKEN_FILTER = "That filter is broken. Press Review bids again."
 
 
-def review_message(club: Club, store: Store, user_id: str, project_id: int, filters: service.Filters = service.Filters()) -> dict:
+def review_message(club: Club, store: Store, user_id: str, project_id: int, filters: service.Filters = service.Filters(), note: str | None = None) -> dict:
+    """The review of a project's bids; `note` (what was just done) heads it."""
     is_officer = as_officer(club, store, user_id, project_id=project_id)
     with store.read() as session:
         found = service.review(session, team_id=club.team_id, project_id=project_id, user_id=user_id, is_officer=is_officer, filters=filters)
-    return ephemeral(f"Bids on {found.project.title}", views.review_blocks(found))
+    blocks = views.review_blocks(found)
+    return ephemeral(note or f"Bids on {found.project.title}", [section(note), *blocks] if note else blocks)
 
 
 def on_review(ack, action, respond, club: Club, store: Store, user_id: str):
@@ -68,8 +70,7 @@ def on_accept(ack, action, respond, club: Club, store: Store, user_id: str):
         jobs.plan_reminders(session, bid=bid, project=project, tz=tz, now=datetime.now(timezone.utc))
         thank_the_others(session, project, accepted.not_selected)
     ack()
-    respond(**review_message(club, store, user_id, project.id), replace_original=True)
-    respond(**ephemeral(views.accepted(project, bid.user_id)), replace_original=False)
+    respond(**review_message(club, store, user_id, project.id, note=views.accepted(project, bid.user_id)), replace_original=True)
 
 
 def on_close(ack, action, respond, club: Club, store: Store, user_id: str):
@@ -79,5 +80,4 @@ def on_close(ack, action, respond, club: Club, store: Store, user_id: str):
         project, told = service.close_bidding(session, team_id=club.team_id, project_id=project_id, user_id=user_id, is_officer=is_officer)
         thank_the_others(session, project, told)
     ack()
-    respond(**review_message(club, store, user_id, project_id), replace_original=True)
-    respond(**ephemeral(views.closed(project, len(told))), replace_original=False)
+    respond(**review_message(club, store, user_id, project_id, note=views.closed(project, len(told))), replace_original=True)

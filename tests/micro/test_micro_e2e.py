@@ -13,7 +13,7 @@ from slackapp.micro.models import Bid, Evaluation, Project
 from slackapp.profiles.models import Profile
 from slackapp.scheduler.models import Job
 from tests import payloads
-from tests.conftest import new_id
+from tests.conftest import CONFIGURED_OFFICER, new_id
 from tests.helpers import all_text, buttons, configure_club, dms, eventually, eventually_got, press, text_state, tick
 
 
@@ -192,3 +192,117 @@ def test_a_project_from_posting_to_evaluation(workspace):
         rating = session.scalar(select(Evaluation.project_rating).where(Evaluation.bid_id == mine.id))
     assert (done.paid_cents, done.quality, done.communication, done.timeliness, rating) == (41250, 5, 4, 5, 4)
     assert len(dms(workspace, other, "wasn't selected")) == 1  # once, however the project moved on
+
+
+# ---- 2. the alma-mater rule and the reviewer's filters ------------------------------------------------
+
+
+def test_a_project_for_one_school_and_bids_filtered_by_school_major_and_year(workspace):
+    alumna = workspace.officer()
+    project = posted(workspace, alumna, school="University of Connecticut", positions="3")
+    yale = workspace.member()
+    set_profile(workspace, yale, school="Yale", major="Finance")
+    assert "for students of University of Connecticut only" in modal_error(submit_bid(workspace, yale, project.id))
+    assert bids_of(workspace, project.id) == []
+    huskies = [
+        student_with_bid(workspace, project, school="university of connecticut", major="Finance", year="2026"),
+        student_with_bid(workspace, project, school="University of  Connecticut", major="Marketing", year="2027"),
+    ]
+    assert sorted(b.user_id for b in bids_of(workspace, project.id)) == sorted(huskies)
+
+    everyone = posted(workspace, alumna, positions="3")
+    student_with_bid(workspace, everyone, school="Yale", major="Finance", year="2026")
+    for student in huskies:
+        assert submit_bid(workspace, student, everyone.id).body == b""
+    review = press(workspace, "micro_review", str(everyone.id), user=alumna)
+    selects = {element["action_id"]: element for block in review["blocks"] if block["type"] == "actions" for element in block["elements"] if element["type"] == "static_select"}
+    school = next(o for o in selects["micro_filter_school"]["options"] if o["text"]["text"].lower().startswith("university of connecticut"))
+    narrowed = press(workspace, "micro_filter_school", None, user=alumna, action_type="static_select", selected_option=school)
+    year = next(o for o in [e for b in narrowed["blocks"] if b["type"] == "actions" for e in b["elements"] if e.get("action_id") == "micro_filter_year"][0]["options"] if o["text"]["text"] == "2026")
+    both = press(workspace, "micro_filter_year", None, user=alumna, action_type="static_select", selected_option=year)
+
+    def bidders(message):
+        return [b["block_id"] for b in message["blocks"] if b.get("block_id", "").startswith("micro_bid_")]
+
+    assert len(bidders(review)) == 3 and len(bidders(narrowed)) == 2 and len(bidders(both)) == 1
+    assert f"<@{huskies[0]}>" in all_text(both["blocks"]) and "1 of 3 bids" in all_text(both["blocks"])
+
+
+# ---- 3. one bid per member, even when the form arrives twice at once --------------------------------------
+
+
+def test_a_double_submission_makes_one_bid(workspace):
+    poster = workspace.officer()
+    project = posted(workspace, poster)
+    student = workspace.member()
+    set_profile(workspace, student, school="UConn", major="Finance")
+    payload = payloads.view_submission(
+        "micro_bid_form", bid_values(), user_id=student, team_id=workspace.team_id, private_metadata=json.dumps({"project_id": project.id})
+    )
+    replies, barrier = [], threading.Barrier(2)
+
+    def send():
+        barrier.wait()
+        replies.append(workspace.server.slack.interact(payload))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [(r.status, r.body) for r in replies] == [(200, b""), (200, b"")]
+    [only] = bids_of(workspace, project.id)
+    assert (only.user_id, only.status) == (student, "pending")
+    eventually_got(lambda: dms(workspace, student, "Your bid on"), count=2)  # each submission is answered
+    assert len(dms(workspace, poster, "bid on")) == 1  # the poster hears of one bid, once
+
+
+# ---- 4. guests' posts wait for an officer ---------------------------------------------------------------
+
+
+def test_a_guests_project_waits_for_an_officers_approval(workspace):
+    officer, member = workspace.officer(), workspace.member()
+    officers_channel = new_id("C")
+    configure_club(workspace, officer, officers_channel=officers_channel)
+    guest = new_id("U")
+    workspace.fake.add_user(guest, team_id=workspace.team_id, is_restricted=True)
+    project = posted(workspace, guest, title=f"Guest project {new_id('G')}")
+    assert (project.status, project.approval_needed) == ("pending", "posted by a guest")
+    eventually_got(lambda: dms(workspace, guest, "waits for an officer's approval"), count=1)
+    listing = workspace.command("/internships", "micro", user=member).json()
+    assert project.title not in all_text(listing["blocks"])
+    [request] = workspace.posted(channel=officers_channel)
+    assert {b["action_id"]: b["value"] for b in buttons(request.args["blocks"])} == {"micro_approve": str(project.id), "micro_decline": str(project.id)}
+
+    for crafted in (member, guest):
+        assert "Only club officers" in press(workspace, "micro_approve", str(project.id), user=crafted)["text"]
+    assert projects_of(workspace)[0].status == "pending"
+    student = workspace.member()
+    set_profile(workspace, student, school="UConn", major="Finance")
+    assert "isn't taking bids" in modal_error(submit_bid(workspace, student, project.id))
+
+    decided = press(workspace, "micro_approve", str(project.id), user=officer)
+    assert decided["replace_original"] is True and f"Approved by <@{officer}>" in all_text(decided["blocks"])
+    assert (projects_of(workspace)[0].status, projects_of(workspace)[0].decided_by) == ("open", officer)
+    eventually_got(lambda: dms(workspace, guest, "approved"), count=1)
+    assert project.title in all_text(workspace.command("/internships", "micro", user=member).json()["blocks"])
+    assert "already approved" in press(workspace, "micro_approve", str(project.id), user=workspace.officer())["text"]
+
+
+# ---- 5. money ------------------------------------------------------------------------------------------
+
+
+def test_fees_are_kept_in_cents_and_below_the_floor_wait_for_approval(workspace):
+    officer, member = workspace.officer(), workspace.member()
+    exact = posted(workspace, member, fee="$1,000.10", hours="30")
+    assert (exact.fee_cents, exact.status) == (100010, "open")
+    shown = all_text(workspace.command("/internships", "micro", user=member).json()["blocks"])
+    assert "$1,000.10 fixed fee · $33.34 per estimated hour" in shown  # 100010 / 30 = 3333.67 cents
+    cheap = posted(workspace, member, fee="99.99", hours="5")  # the floor is $20 x 5 = $100.00
+    assert (cheap.fee_cents, cheap.status, cheap.approval_needed) == (9999, "pending", "fee below $20 an estimated hour")
+    # Without an officers' channel, each officer on the list (here the configured one) is asked by DM.
+    [request] = eventually_got(lambda: dms(workspace, CONFIGURED_OFFICER, cheap.title), count=1)
+    assert "$99.99 fixed fee · $20.00 per estimated hour" in all_text(request.args["blocks"])
+    assert posted(workspace, officer, fee="50", hours="5").status == "open"  # an officer's own post is approved by them
+    assert "to the cent" in modal_error(post_project(workspace, member, fee="10.005"))
+    assert len(projects_of(workspace)) == 3

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select, update
 
+from slackapp.club import service as club_service
 from slackapp.micro import service
 from slackapp.micro.models import Bid, Evaluation, Project
 from slackapp.profiles.models import Profile
@@ -306,3 +307,122 @@ def test_fees_are_kept_in_cents_and_below_the_floor_wait_for_approval(workspace)
     assert posted(workspace, officer, fee="50", hours="5").status == "open"  # an officer's own post is approved by them
     assert "to the cent" in modal_error(post_project(workspace, member, fee="10.005"))
     assert len(projects_of(workspace)) == 3
+
+
+# ---- 6. crafted requests are refused and change nothing -------------------------------------------------
+
+
+def test_crafted_requests_are_refused_with_a_reason(workspace):
+    poster, stranger = workspace.officer(), workspace.member()
+    project = posted(workspace, poster, positions="2")
+    student = student_with_bid(workspace, project)
+    [the_bid] = bids_of(workspace, project.id)
+    assert "poster or an officer" in press(workspace, "micro_review", str(project.id), user=stranger)["text"]
+    assert "poster or an officer" in press(workspace, "micro_accept", str(the_bid.id), user=stranger)["text"]
+    assert "poster or an officer" in press(workspace, "micro_accept", str(the_bid.id), user=student)["text"]
+    assert "poster or an officer" in press(workspace, "micro_close", str(project.id), user=stranger)["text"]
+    assert "haven't bid" in press(workspace, "micro_withdraw", str(project.id), user=stranger)["text"]
+    assert [b.status for b in bids_of(workspace, project.id)] == ["pending"] and projects_of(workspace)[0].status == "open"
+
+    press(workspace, "micro_accept", str(the_bid.id), user=poster)
+    metadata = json.dumps({"bid_id": the_bid.id})
+    assert "Only the student" in modal_error(workspace.submit("micro_submit_form", {"link": text_state("https://x.example")}, user=stranger, private_metadata=metadata))
+    assert "only submitted work" in press(workspace, "micro_confirm", str(the_bid.id), user=poster)["text"]
+    assert "once the work is confirmed" in press(workspace, "micro_paid", str(the_bid.id), user=poster)["text"]
+    scores = {"quality": option(5), "communication": option(5), "timeliness": option(5), "feedback": text_state("Great")}
+    assert "once it is confirmed done" in modal_error(workspace.submit("micro_evaluation_form", scores, user=poster, private_metadata=metadata))
+    assert "can't be changed" in modal_error(submit_bid(workspace, student, project.id, application="Changed my mind"))
+    assert "Only the student" in press(workspace, "micro_rate", str(the_bid.id), user=stranger)["text"]
+    assert "posted or supervise" in modal_error(submit_bid(workspace, poster, project.id))
+    [after] = bids_of(workspace, project.id)
+    assert (after.status, after.submission_link, after.application) == ("in_progress", None, the_bid.application)
+    with workspace.server.store.read() as session:
+        assert session.scalars(select(Evaluation).where(Evaluation.team_id == workspace.team_id)).all() == []
+
+
+def test_profiles_are_their_own_members(workspace):
+    alice, bob = workspace.member(), workspace.member()
+    set_profile(workspace, alice, school="UConn", major="Finance", year="2026")
+    set_profile(workspace, bob, school="Yale", major="History", year="2027")
+    trigger = payloads.new_trigger_id()
+    workspace.server.slack.command("/club", "profile", user_id=bob, team_id=workspace.team_id, channel_id=workspace.channel,
+                                   response_url=workspace.response_url(), trigger_id=trigger)
+    form = opened(workspace, trigger, "profile_form")
+    assert {b["block_id"]: b["element"].get("initial_value") for b in form["blocks"] if b["type"] == "input"}["school"] == "Yale"
+    assert "Give a year between 1950" in modal_error(workspace.submit("profile_form", {"graduation_year": number("1900")}, user=bob))
+    with workspace.server.store.read() as session:
+        rows = {p.user_id: (p.school, p.major, p.graduation_year, p.job_board) for p in session.scalars(select(Profile).where(Profile.team_id == workspace.team_id))}
+    assert rows == {alice: ("UConn", "Finance", 2026, True), bob: ("Yale", "History", 2027, True)}
+
+
+# ---- 7. closing bidding --------------------------------------------------------------------------------
+
+
+def test_closing_bidding_thanks_every_other_bidder_once(workspace):
+    poster = workspace.officer()
+    project = posted(workspace, poster, positions="3")
+    chosen, *others = [student_with_bid(workspace, project) for _ in range(3)]
+    withdrawn = student_with_bid(workspace, project)
+    assert "withdrawn" in press(workspace, "micro_withdraw", str(project.id), user=withdrawn)["text"]
+    press(workspace, "micro_accept", str(bids_of(workspace, project.id)[0].id), user=poster)
+    closed = press(workspace, "micro_close", str(project.id), user=poster)
+    assert "2 bidders who weren't selected" in closed["text"]
+    assert "already closed" in press(workspace, "micro_close", str(project.id), user=poster)["text"]
+    for other in others:
+        eventually_got(lambda other=other: dms(workspace, other, "wasn't selected"), count=1)
+    eventually_got(lambda: dms(workspace, chosen, "You're selected"), count=1)
+    assert dms(workspace, chosen, "wasn't selected") == [] and dms(workspace, withdrawn, "wasn't selected") == []
+    assert [b.status for b in bids_of(workspace, project.id)] == ["in_progress", "not_selected", "not_selected", "withdrawn"]
+
+
+# ---- 8. reminders and the overdue flag ------------------------------------------------------------------
+
+
+def test_reminders_before_the_due_date_and_a_flag_when_nothing_is_submitted(workspace, dispatcher):
+    poster = workspace.officer()
+    project = posted(workspace, poster, milestone=("Outline", 10))
+    student = student_with_bid(workspace, project)
+    [the_bid] = bids_of(workspace, project.id)
+    press(workspace, "micro_accept", str(the_bid.id), user=poster)
+    eventually_got(lambda: dms(workspace, student, "You're selected"), count=1)
+    due = date.fromisoformat(day(17))
+
+    def at_nine(day_: date) -> datetime:
+        return datetime.combine(day_, time(9, 0, 30), tzinfo=timezone.utc)
+
+    tick(workspace, dispatcher, at_nine(date.fromisoformat(day(9))))
+    [milestone] = dms(workspace, student, "Tomorrow's milestone")
+    assert "Outline" in milestone.args["text"]
+    tick(workspace, dispatcher, at_nine(due - timedelta(days=1)))
+    assert len(dms(workspace, student, "is due tomorrow")) == 1
+    assert dms(workspace, student, "is due in 3 days") == []  # its day passed unsent: dropped, not sent late
+
+    officer = workspace.member()  # without an officers' channel, officers on the list are told
+    with workspace.server.store.write() as session:
+        club_service.add_officer(session, team_id=workspace.team_id, user_id=officer, added_by=poster)
+    tick(workspace, dispatcher, at_nine(due))
+    assert dms(workspace, officer, "hasn't submitted") == []  # the due day itself is still the student's
+    tick(workspace, dispatcher, at_nine(due + timedelta(days=1)))
+    [flag] = dms(workspace, officer, "hasn't submitted")
+    assert f"<@{student}>" in all_text(flag.args["blocks"])
+    tick(workspace, dispatcher, at_nine(due + timedelta(days=2)))
+    assert len(dms(workspace, officer, "hasn't submitted")) == 1
+    with workspace.server.store.read() as session:
+        kinds = {job.kind for job in session.scalars(select(Job).where(Job.team_id == workspace.team_id, Job.kind.startswith("micro_")))}
+    assert kinds == {"micro_due_reminder", "micro_milestone_reminder", "micro_overdue"}
+
+
+# ---- 9. projects in /internships search -------------------------------------------------------------------
+
+
+def test_projects_appear_as_type_micro_in_internships_search(workspace):
+    poster, member = workspace.officer(), workspace.member()
+    word = new_id("w").lower()
+    project = posted(workspace, poster, title=f"Pricing study {word}")
+    for text in ("type:micro", word, f"{word} paid remote"):
+        found = workspace.command("/internships", text, user=member).json()
+        assert project.title in all_text(found["blocks"]), text
+        assert [b["value"] for b in buttons(found["blocks"]) if b["action_id"] == "micro_bid"] == [str(project.id)], text
+    for text in ("type:internship", "nothing-matches-this"):
+        assert project.title not in all_text(workspace.command("/internships", text, user=member).json()["blocks"]), text
+    assert project.title not in all_text(workspace.command("/internships", "", user=member).json()["blocks"])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from slack_sdk.models.blocks import ConfirmObject, DatePickerElement, InputBlock, NumberInputElement, Option, StaticSelectElement, UserSelectElement
 from slack_sdk.models.views import View
 
 from slackapp.micro import ids
-from slackapp.micro.models import ACCEPTED, Bid, BidStatus, Evaluation, Milestone, Project, ProjectStatus
+from slackapp.micro.models import Bid, BidStatus, Evaluation, Milestone, Project, ProjectStatus
 from slackapp.micro.service import (
     FLOOR_CENTS_PER_HOUR,
     LIMITS,

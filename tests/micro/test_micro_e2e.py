@@ -6,7 +6,7 @@ import json
 import threading
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from slackapp.club import service as club_service
 from slackapp.micro import service
@@ -15,7 +15,7 @@ from slackapp.profiles.models import Profile
 from slackapp.scheduler.models import Job
 from tests import payloads
 from tests.conftest import CONFIGURED_OFFICER, new_id
-from tests.helpers import all_text, buttons, configure_club, dms, eventually, eventually_got, press, text_state, tick
+from tests.helpers import all_text, buttons, configure_club, dms, eventually_got, press, text_state, tick
 
 
 # ---- acting --------------------------------------------------------------------------------------
@@ -176,23 +176,28 @@ def test_a_project_from_posting_to_evaluation(workspace):
     assert "$412.50" in press(workspace, "micro_paid", str(mine.id), user=poster)["text"]
     eventually_got(lambda: dms(workspace, student, "Payment of $412.50"), count=1)
 
-    form = click_to_open(workspace, "micro_evaluate", str(mine.id), user=poster, callback_id="micro_evaluation_form")
+    evaluate_and_rate(workspace, poster=poster, student=student, bid=mine)
+    assert dms(workspace, other, "Your evaluation") == [] and dms(workspace, supervisor, "Sharp analysis") == []
+    assert len(dms(workspace, other, "wasn't selected")) == 1  # once, however the project moved on
+
+
+def evaluate_and_rate(workspace, *, poster: str, student: str, bid: Bid) -> None:
+    """The poster evaluates the work; the student sees it privately and rates the project in turn."""
+    form = click_to_open(workspace, "micro_evaluate", str(bid.id), user=poster, callback_id="micro_evaluation_form")
     scores = {"quality": option(5), "communication": option(4), "timeliness": option(5), "feedback": text_state("Sharp analysis, clear slides.")}
     assert workspace.submit("micro_evaluation_form", scores, user=poster, private_metadata=form["private_metadata"]).body == b""
     [evaluation] = eventually_got(lambda: dms(workspace, student, "Your evaluation"), count=1)
     assert "quality 5/5 · communication 4/5 · timeliness 5/5" in all_text(evaluation.args["blocks"])
-    assert dms(workspace, other, "Your evaluation") == [] and dms(workspace, supervisor, "Sharp analysis") == []
     shown = all_text(workspace.command("/internships", "mine", user=student).json()["blocks"])
     assert "Sharp analysis, clear slides." in shown and "paid $412.50" in shown
 
-    form = click_to_open(workspace, "micro_rate", str(mine.id), user=student, callback_id="micro_rating_form")
+    form = click_to_open(workspace, "micro_rate", str(bid.id), user=student, callback_id="micro_rating_form")
     assert workspace.submit("micro_rating_form", {"rating": option(4), "comment": text_state("Great brief")}, user=student, private_metadata=form["private_metadata"]).body == b""
     eventually_got(lambda: dms(workspace, poster, "rated"), count=1)
     with workspace.server.store.read() as session:
         [done] = service.completed_for(session, team_id=workspace.team_id, user_id=student)
-        rating = session.scalar(select(Evaluation.project_rating).where(Evaluation.bid_id == mine.id))
+        rating = session.scalar(select(Evaluation.project_rating).where(Evaluation.bid_id == bid.id))
     assert (done.paid_cents, done.quality, done.communication, done.timeliness, rating) == (41250, 5, 4, 5, 4)
-    assert len(dms(workspace, other, "wasn't selected")) == 1  # once, however the project moved on
 
 
 # ---- 2. the alma-mater rule and the reviewer's filters ------------------------------------------------

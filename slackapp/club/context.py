@@ -64,6 +64,14 @@ class Club:
         if not self.is_officer(user_id):
             raise UserError(refusal)
 
+    def is_guest(self, user_id: str) -> bool:
+        """Whether Slack says they are a guest. When Slack can't say, they are treated as one, so
+        what guests may only ask for (an officer's approval) is never skipped."""
+        if user_id in self.officers.configured:
+            return False
+        person = self.directory.lookup(self.team_id, user_id)
+        return person is None or person.is_guest
+
     def member_timezone(self, user_id: str) -> str:
         """A member's own zone from Slack (users.info, cached), remembered for scheduling; the
         club's zone if unknown."""

@@ -38,6 +38,9 @@ HELP = """*What I can do*
 • `/internships` — open leads, newest first · `/internships <words>` to search (`remote`, `paid`, `type:micro` …)
 • `/internships post` — share a lead · `/internships mine` — leads you saved and where you are with them
 • `/internships help` — search tips
+*Micro-internships*
+• `/internships micro` — paid short projects; *Bid* on one · `/internships micro post` — post a project · `/internships micro mine` — your bids, work and evaluations
+• `/club profile` — your school, major and graduation year (bidding needs School and Major)
 • Message menu → *Save as internship lead* — turn a posted link into a lead
 *Volunteer gigs*
 • `/gigs` — gigs that need volunteers · `/gigs mine` · `/gigs post` (officers) · `/gigs request` — ask the club for a volunteer · `/gigs help`

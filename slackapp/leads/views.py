@@ -83,11 +83,12 @@ def _page_value(page: Page, number: int) -> str:
     return json.dumps({"q": page.query.as_text(), "p": number})
 
 
-def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int]) -> list:
+def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int], above: list = ()) -> list:
+    """`above`: blocks another feature lists before the leads (micro-internship projects matching the search)."""
     query = page.query.as_text()
     title = f"Leads matching “{truncate(query, 80)}”" if query else "Open internship leads"
-    blocks: list = [header(title)]
-    if not page.leads:
+    blocks: list = [header(title), *above]
+    if not page.leads and not above:
         empty = "Nothing matches that search. Try fewer words, or `/internships help`." if query else "No open leads yet. Be the first to share one!"
         blocks.append(section(empty if page.number == 1 else "No more leads on this page."))
     for lead in page.leads:
@@ -181,15 +182,17 @@ def draft_values(lead: Lead) -> dict:
 
 
 _STAGE_OPTIONS = [Option(value=stage.value, label=stage.label) for stage in Stage]
-# Two blocks a lead; Slack allows 50 blocks in a message.
-MINE_SHOWN = 22
+# Two blocks a lead; Slack allows 50 blocks in a message, and MINE_EXTRA of them are kept for
+# what other features list below (a member's micro-internships).
+MINE_SHOWN = 20
+MINE_EXTRA = 7
 
 
-def my_leads(saved: list[SavedLead], *, tz: str, today: date) -> list:
+def my_leads(saved: list[SavedLead], *, tz: str, today: date, below: list = ()) -> list:
     blocks: list = [header("Your saved leads")]
     if not saved:
         blocks.append(section("You haven't saved any leads yet. Press *Save* on a lead in `/internships` to track it here."))
-        return blocks
+        return blocks + list(below)
     for row in saved[:MINE_SHOWN]:
         lead = row.lead
         days = due_soon(lead.deadline, today=today) if row.stage != Stage.closed.value else None
@@ -217,7 +220,7 @@ def my_leads(saved: list[SavedLead], *, tz: str, today: date) -> list:
         )
     if len(saved) > MINE_SHOWN:
         blocks.append(context(f"…and {len(saved) - MINE_SHOWN} more. Set finished ones to Closed or remove them to see the rest."))
-    return blocks
+    return blocks + list(below)
 
 
 def close_confirm() -> ConfirmObject:

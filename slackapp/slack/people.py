@@ -20,6 +20,8 @@ class Person:
     is_admin: bool
     tz: str | None
     name: str
+    # A Slack guest (single- or multi-channel): someone from outside the organization.
+    is_guest: bool = False
 
 
 class Directory:
@@ -56,6 +58,7 @@ class Directory:
             is_admin=bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner")),
             tz=user.get("tz"),
             name=user.get("real_name") or user.get("name") or user_id,
+            is_guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
         )
         with self._lock:
             self._entries[(team_id, user_id)] = (time.monotonic() + self._ttl, person)

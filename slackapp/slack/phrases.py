@@ -38,3 +38,10 @@ def hours(value) -> str:
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def money(cents: int) -> str:
+    """Integer cents as dollars and cents: 123456 -> "$1,234.56"."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}${whole:,}.{part:02d}"

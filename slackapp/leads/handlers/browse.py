@@ -8,6 +8,8 @@ from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.errors import UserError
 from slackapp.leads import service, views
+from slackapp.leads.models import LeadType
+from slackapp.micro.handlers import browse as micro
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.facade import Slack
 
@@ -31,16 +33,23 @@ def lead_list(club: Club, store: Store, user_id: str, query: service.Query, page
     with store.read() as session:
         club.load(session)
         found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query, page=page, member=user_id)
+        projects = micro.search_section(session, club, user_id, words=query.words, remote=query.remote) if _finds_projects(query, page) else []
     officer = club.looks_like_officer(user_id)
     manageable = {lead.id for lead in found.leads if service.may_manage(lead, user_id=user_id, is_officer=officer)}
-    blocks = views.lead_list(found, tz=club.timezone, saved=found.saved, manageable=manageable)
+    blocks = views.lead_list(found, tz=club.timezone, saved=found.saved, manageable=manageable, above=projects)
     return ephemeral(f"{len(found.leads)} internship leads", blocks)
+
+
+def _finds_projects(query: service.Query, page: int) -> bool:
+    """Micro-internship projects (type micro; always paid) head the first page of a search."""
+    return query.is_search and page == 1 and query.kind in (None, LeadType.micro)
 
 
 def my_leads(club: Club, store: Store, user_id: str) -> dict:
     with store.read() as session:
         saved = service.my_leads(session, team_id=club.team_id, user_id=user_id)
-    return ephemeral("Your saved leads", views.my_leads(saved, tz=club.timezone, today=club.today()))
+        projects = micro.mine_section(session, club, user_id, limit=views.MINE_EXTRA)
+    return ephemeral("Your saved leads", views.my_leads(saved, tz=club.timezone, today=club.today(), below=projects))
 
 
 def on_page(ack, action, respond, club: Club, store: Store, user_id: str):

@@ -1,0 +1,32 @@
+"""Bolt glue for `/club profile`: the member's own profile form."""
+
+from __future__ import annotations
+
+from slackapp.club.context import Club
+from slackapp.db import Store
+from slackapp.profiles import ids, service, views
+from slackapp.scheduler import outbox
+from slackapp.slack.facade import Slack
+from slackapp.slack.forms import form_values
+from slackapp.slack.listeners import Registry
+
+
+def on_profile(ack, command, club: Club, slack: Slack, store: Store, user_id: str):
+    ack()
+    with store.read() as session:
+        profile = service.profile_of(session, team_id=club.team_id, user_id=user_id)
+    slack.open_modal(command["trigger_id"], views.profile_form(profile))
+
+
+def on_form(ack, view, club: Club, store: Store, user_id: str):
+    """Whoever submits the form saves their own profile: the form names nobody else."""
+    draft = service.validate(form_values(view), today=club.today())
+    with store.write() as session:
+        profile = service.save(session, team_id=club.team_id, user_id=user_id, draft=draft)
+        outbox.dm(session, team_id=club.team_id, user_id=user_id, text=views.saved(profile))
+    ack()
+
+
+def register(app: Registry) -> None:
+    app.subcommand(ids.COMMAND, ids.WORD, on_profile)
+    app.view(ids.FORM, on_form)

@@ -1,0 +1,15 @@
+"""Every callback, action and block id the profiles feature uses."""
+
+from slackapp.slack.forms import VALUE  # noqa: F401  (re-exported: every input's action id)
+
+# `/club profile` is a word of the club's command.
+COMMAND = "/club"
+WORD = "profile"
+FORM = "profile_form"
+
+SCHOOL = "school"
+MAJOR = "major"
+GRADUATION_YEAR = "graduation_year"
+SKILLS = "skills"
+LINK = "link"
+JOB_BOARD = "job_board"

@@ -38,6 +38,7 @@ WORKSHOPS = "workshops"
 SERVICE = "service"
 DEVELOPMENT = "professional_development"
 CLUBS = "clubs"
+MICRO = "micro_internships"
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ DEFAULT = Program(
         Category(WORKSHOPS, "Workshops", 1),
         Category(SERVICE, "Service", 1, cap=6, unit=Unit.hour),
         Category(DEVELOPMENT, "Professional development", 1, cap=6),
+        Category(MICRO, "Micro-internships", 3),
         Category(CLUBS, "Joining clubs", 1, cap=2),
     ),
     target=12,

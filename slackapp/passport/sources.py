@@ -17,8 +17,10 @@ from slackapp.events.models import Attendance, Event
 from slackapp.gigs.models import Gig, GigStatus, GigVolunteer
 from slackapp.habit.models import HabitCheck
 from slackapp.leads.models import Lead
+from slackapp.micro.models import DONE as MICRO_DONE
+from slackapp.micro.models import Bid, Project
 from slackapp.passport.models import Claim, ClaimStatus
-from slackapp.passport.program import DEVELOPMENT, SERVICE, Stamp
+from slackapp.passport.program import DEVELOPMENT, MICRO, SERVICE, Stamp
 
 # A week of the job-search habit counts when the member ticked at least this many of its items.
 HABIT_WEEK_TICKS = 3
@@ -106,7 +108,23 @@ def approved_claims(session: Session, team_id: str, users: Collection[str] | Non
     return [Stamp(user, category, done_on, "claim", title, f"claim:{claim_id}") for user, claim_id, title, category, done_on in rows]
 
 
-SOURCES: tuple[Source, ...] = (event_checkins, gig_hours, leads_shared, habit_weeks, approved_claims)
+def completed_projects(session: Session, team_id: str, users: Collection[str] | None, window: Window) -> list[Stamp]:
+    """Micro-internships whose supervisor confirmed the work (paid or not yet)."""
+    rows = session.execute(
+        select(Bid.user_id, Project.id, Project.title, Project.organization, Bid.completed_at)
+        .join(Project, Project.id == Bid.project_id)
+        .where(
+            Bid.team_id == team_id,
+            _of(Bid.user_id, users),
+            Bid.status.in_(MICRO_DONE),
+            Bid.completed_at >= window.since,
+            Bid.completed_at < window.until,
+        )
+    ).all()
+    return [Stamp(user, MICRO, window.day(done), "micro", f"{title} ({organization})", f"micro:{project_id}") for user, project_id, title, organization, done in rows]
+
+
+SOURCES: tuple[Source, ...] = (event_checkins, gig_hours, leads_shared, habit_weeks, approved_claims, completed_projects)
 
 
 def stamps(session: Session, *, team_id: str, users: Collection[str] | None, start: date, end: date, tz: str) -> list[Stamp]:

@@ -15,6 +15,7 @@ from slackapp.events.models import Attendance, Event
 from slackapp.gigs.models import Gig, GigVolunteer
 from slackapp.habit.models import HabitCheck
 from slackapp.leads.models import Lead
+from slackapp.micro.models import Bid, Project
 from slackapp.passport import ids, service, views
 from slackapp.passport.models import ClaimStatus
 from slackapp.passport.program import DEFAULT, PeriodKind, Program, period_of, score
@@ -73,6 +74,16 @@ def claim(session, *, user=MEMBER, category="clubs", done_on=date(2031, 9, 20), 
     return made
 
 
+def completed_project(session, *, status="paid", user=MEMBER, at=NOON) -> Project:
+    project = Project(team_id=TEAM, title="Market sizing", organization="Acme", supervisor=OFFICER, description="A deck", hours=10,
+                      due_date=date(2031, 10, 20), fee_cents=40000, remote=True, bid_deadline=date(2031, 9, 1), posted_by=OFFICER, status="open")
+    session.add(project)
+    session.flush()
+    session.add(Bid(team_id=TEAM, project_id=project.id, user_id=user, application="Me", availability="10h", status=status, completed_at=at if status in ("completed", "paid") else None))
+    session.flush()
+    return project
+
+
 def my_record(session, user=MEMBER):
     return service.record(session, team_id=TEAM, user_id=user, today=TODAY, tz=TZ)
 
@@ -96,6 +107,8 @@ def test_every_source_stamps_with_its_date_and_source(session):
     claim(session)
     claim(session, category="workshops", decide=False)
     claim(session, category="workshops", decide=None)  # still waiting
+    completed_project(session)
+    completed_project(session, status="in_progress")  # not done yet
 
     found = stamps(session, team_id=TEAM, users=[MEMBER], start=date(2031, 8, 1), end=date(2031, 12, 31), tz=TZ)
     assert sorted((s.source, s.category, s.on.isoformat()) for s in found) == [
@@ -104,11 +117,12 @@ def test_every_source_stamps_with_its_date_and_source(session):
         ("gig", "service", "2031-10-01"),
         ("habit", "professional_development", "2031-09-01"),
         ("lead", "professional_development", "2031-10-01"),
+        ("micro", "micro_internships", "2031-10-01"),
     ]
     record = my_record(session)
     # Service counts whole hours: 3.5 h is 3 points.
-    assert points(record) == {"career_events": 0, "employer_meetings": 2, "workshops": 0, "service": 3, "professional_development": 2, "clubs": 1}
-    assert record.total == 8 and [c.key for c in record.missing] == ["career_events"] and not record.complete
+    assert points(record) == {"career_events": 0, "employer_meetings": 2, "workshops": 0, "service": 3, "professional_development": 2, "micro_internships": 3, "clubs": 1}
+    assert record.total == 11 and [c.key for c in record.missing] == ["career_events"] and not record.complete
 
 
 def test_an_event_counts_on_the_clubs_local_day(session):

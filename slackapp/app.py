@@ -22,6 +22,8 @@ from slackapp.gigs import handlers as gigs_handlers
 from slackapp.gigs import jobs as gigs_jobs
 from slackapp.habit import handlers as habit_handlers
 from slackapp.habit import jobs as habit_jobs
+from slackapp.home import handlers as home_handlers
+from slackapp.home import jobs as home_jobs
 from slackapp.leads import handlers as leads_handlers
 from slackapp.leads import jobs as leads_jobs
 from slackapp.micro import handlers as micro_handlers
@@ -39,8 +41,8 @@ from slackapp.slack.listeners import Registry, apologise
 from slackapp.slack.middleware import for_every_request
 from slackapp.slack.people import Directory
 
-FEATURES = (club_handlers, profiles_handlers, habit_handlers, leads_handlers, micro_handlers, gigs_handlers, events_handlers, passport_handlers)
-TIMED_WORK = (outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, gigs_jobs, events_jobs)
+FEATURES = (club_handlers, profiles_handlers, habit_handlers, leads_handlers, micro_handlers, gigs_handlers, events_handlers, passport_handlers, home_handlers)
+TIMED_WORK = (outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, gigs_jobs, events_jobs, home_jobs)
 
 
 @dataclass

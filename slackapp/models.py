@@ -5,6 +5,7 @@ from slackapp.db import Base
 from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction  # noqa: F401
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer  # noqa: F401
 from slackapp.habit.models import HabitCheck, HabitMember  # noqa: F401
+from slackapp.home.models import HomeViewer  # noqa: F401
 from slackapp.leads.models import Lead, SavedLead  # noqa: F401
 from slackapp.micro.models import Bid, Evaluation, Milestone, Project  # noqa: F401
 from slackapp.passport.models import Claim, PassportMember, ProgramSettings  # noqa: F401

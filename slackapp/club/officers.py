@@ -27,6 +27,11 @@ class Officers:
         person = self._directory.lookup(team_id, user_id)
         return bool(person and person.is_admin)
 
+    def known(self, team_id: str, user_id: str) -> bool:
+        """Configured or on the officer list: what the store and settings say, without asking
+        Slack whether they are an admin (for work done inside a transaction)."""
+        return user_id in self.configured or self._listed(team_id, user_id)
+
     def probably(self, team_id: str, user_id: str, *, listed: bool | None = None) -> bool:
         """For deciding which buttons to show, without waiting on Slack before an ack. `listed`:
         whether they are on the officer list, when the caller has just read it.

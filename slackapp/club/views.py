@@ -48,6 +48,9 @@ HELP = """*What I can do*
 • `/events` — upcoming events; react :white_check_mark: / :thinking_face: / :x: on a post to answer · `/events new` (officers)
 • `/events roster <number or title>` (officers) · `/events checkin CODE` · `/events help`
 • Message menu → *Make RSVP post* — officers: turn your own announcement into an event
+*Passport and Home*
+• `/passport` — your points this semester by category · `/passport claim` — something you did elsewhere · `/passport leaderboard on` · `/passport help`
+• The app's *Home* tab — your events, saved leads, gigs, projects, passport and this week's checklist in one place
 *The club*
 • `/club help` — this list
 • `/internships habit on` / `off` — a weekly job-search checklist by DM · `/internships habit day tue 18:00` moves it · `/internships habit` — your last 8 weeks

@@ -13,5 +13,6 @@ ROSTER_CSV = "event_roster_csv"
 OPEN_CHECKIN = "event_open_checkin"
 HERE = "event_here"
 MARK_ATTENDED = "event_mark_attended"
+ROSTER_DM = "event_roster_dm"  # App Home: the roster, sent to the officer's DM
 # The "mark attended" select sits in a block whose id carries the event: "attend_12".
 ATTEND_BLOCK = "attend_"

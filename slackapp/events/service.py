@@ -337,6 +337,18 @@ def seats_of(session: Session, *, team_id: str, user_id: str, event_ids: list[in
     return {event_id: Seat(seat) for event_id, seat in rows}
 
 
+def seat_counts(session: Session, *, team_id: str, event_ids: list[int]) -> dict[int, dict[Seat, int]]:
+    """How many hold each seat, by event."""
+    counts: dict[int, dict[Seat, int]] = {event_id: dict.fromkeys(Seat, 0) for event_id in event_ids}
+    if event_ids:
+        rows = session.execute(
+            select(Rsvp.event_id, Rsvp.seat, func.count()).where(Rsvp.team_id == team_id, Rsvp.event_id.in_(event_ids)).group_by(Rsvp.event_id, Rsvp.seat)
+        )
+        for event_id, seat, count in rows:
+            counts[event_id][Seat(seat)] = count
+    return counts
+
+
 def upcoming(session: Session, *, team_id: str, now: datetime, limit: int = 10) -> list[Event]:
     return list(
         session.scalars(

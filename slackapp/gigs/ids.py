@@ -12,5 +12,6 @@ WITHDRAW = "gig_withdraw"
 DONE = "gig_done"
 APPROVE = "gig_request_approve"
 DECLINE = "gig_request_decline"
+REQUEST = "gig_request_open"  # App Home: the request form
 # The finish form has one hours input per volunteer: "hours_U123".
 HOURS_BLOCK = "hours_"

@@ -341,6 +341,18 @@ def decide(
     return request, gig
 
 
+def pending_requests(session: Session, *, team_id: str, limit: int) -> list[GigRequest]:
+    """Requests from other organizations waiting for an officer, oldest first."""
+    return list(
+        session.scalars(
+            select(GigRequest)
+            .where(GigRequest.team_id == team_id, GigRequest.status == RequestStatus.pending.value)
+            .order_by(GigRequest.created_at, GigRequest.id)
+            .limit(limit)
+        )
+    )
+
+
 def overdue(session: Session, *, team_id: str, today: date) -> list[tuple[Gig, Roster]]:
     """Open gigs past their due date that still have free slots."""
     return [(gig, r) for gig, r in open_gigs(session, team_id=team_id) if gig.due_date is not None and gig.due_date < today]

@@ -18,3 +18,6 @@ UNSAVE = "lead_unsave"
 
 FIELDS = ("company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags")
 NUDGE_APPLIED = "lead_nudge_applied"
+FIND = "lead_find"  # App Home: a search form
+FIND_FORM = "lead_find_form"
+FIND_WORDS = "words"

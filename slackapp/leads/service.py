@@ -497,6 +497,18 @@ def my_leads(session: Session, *, team_id: str, user_id: str) -> list[SavedLead]
     return sorted(rows, key=lambda row: (row.stage == Stage.closed.value, row.lead.deadline or date.max))
 
 
+def saved_in_play(session: Session, *, team_id: str, user_id: str, limit: int) -> list[tuple[SavedLead, Lead]]:
+    """A member's saved leads still in play, nearest deadline first (App Home shows a few)."""
+    rows = session.execute(
+        select(SavedLead, Lead)
+        .join(Lead, Lead.id == SavedLead.lead_id)
+        .where(SavedLead.team_id == team_id, SavedLead.user_id == user_id, SavedLead.stage != Stage.closed.value)
+        .order_by(Lead.deadline.is_(None), Lead.deadline, SavedLead.saved_at.desc(), SavedLead.id.desc())
+        .limit(limit)
+    ).all()
+    return [(saved, lead) for saved, lead in rows]
+
+
 def due_soon(deadline: date | None, *, today: date) -> int | None:
     """Days left when a deadline falls within the next week, else None."""
     if deadline is None:

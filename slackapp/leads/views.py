@@ -105,6 +105,29 @@ def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int], abo
     return blocks
 
 
+def find_form(words: str = "") -> View:
+    """App Home's "Find internships": the search, in a modal (what /internships does in a channel)."""
+    blocks = [
+        text_input(ids.FIND_WORDS, "Words", max_length=200, initial=words or None, optional=True, placeholder="marketing remote paid",
+                   hint="Empty: the newest open leads. Add remote, paid or type:micro as in /internships."),
+    ]
+    return modal(ids.FIND_FORM, "Find internships", blocks, submit="Search")
+
+
+def find_results(page: Page, *, tz: str) -> View:
+    """The first page of results in the modal: each lead with its link; saving and paging are in
+    `/internships`, where the buttons can answer."""
+    query = page.query.as_text()
+    blocks: list = []
+    if not page.leads:
+        blocks.append(section("Nothing matches that search. Try fewer words." if query else "No open leads yet."))
+    for lead in page.leads:
+        blocks.append(section(lead_text(lead, tz), accessory=button("Open", ids.OPEN, str(lead.id), url=lead.url)))
+    more = " More in `/internships" + (f" {truncate(query, 80)}" if query else "") + "`." if page.has_next else ""
+    blocks.append(context(f"To save a lead or see more, use `/internships` in any channel.{more}"))
+    return modal(ids.FIND_FORM, "Find internships", blocks, submit="Search again", metadata={"shown": True})
+
+
 def announcement(lead: Lead, tz: str) -> tuple[str, list]:
     """The channel post for a new lead: notification text and blocks, Open and Save only."""
     text = f"New lead: {escape(lead.role)} at {escape(lead.company)}"

@@ -643,6 +643,15 @@ def completed_for(session: Session, *, team_id: str, user_id: str) -> list[Compl
     ]
 
 
+def awaiting_approval(session: Session, *, team_id: str, limit: int) -> list[Project]:
+    """Posts waiting for an officer (a guest's, or a fee below the floor), oldest first."""
+    return list(
+        session.scalars(
+            select(Project).where(Project.team_id == team_id, Project.status == ProjectStatus.pending.value).order_by(Project.created_at, Project.id).limit(limit)
+        )
+    )
+
+
 def overdue(session: Session, *, team_id: str, today: date) -> list[tuple[Bid, Project]]:
     """Accepted students who haven't submitted and whose project was due before today."""
     rows = session.execute(

@@ -18,6 +18,14 @@ def on_profile(ack, command, club: Club, slack: Slack, store: Store, user_id: st
     slack.open_modal(command["trigger_id"], views.profile_form(profile))
 
 
+def on_edit(ack, body, club: Club, slack: Slack, store: Store, user_id: str):
+    """App Home's "Edit my profile": the person's own, whoever's Home it is (it is always theirs)."""
+    ack()
+    with store.read() as session:
+        profile = service.profile_of(session, team_id=club.team_id, user_id=user_id)
+    slack.open_modal(body["trigger_id"], views.profile_form(profile))
+
+
 def on_form(ack, view, club: Club, store: Store, user_id: str):
     """Whoever submits the form saves their own profile: the form names nobody else."""
     draft = service.validate(form_values(view), today=club.today())
@@ -30,3 +38,4 @@ def on_form(ack, view, club: Club, store: Store, user_id: str):
 def register(app: Registry) -> None:
     app.subcommand(ids.COMMAND, ids.WORD, on_profile)
     app.view(ids.FORM, on_form)
+    app.action(ids.EDIT, on_edit)

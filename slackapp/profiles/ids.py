@@ -6,6 +6,7 @@ from slackapp.slack.forms import VALUE  # noqa: F401  (re-exported: every input'
 COMMAND = "/club"
 WORD = "profile"
 FORM = "profile_form"
+EDIT = "profile_edit"  # App Home: the profile form
 
 SCHOOL = "school"
 MAJOR = "major"

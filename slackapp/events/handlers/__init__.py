@@ -20,6 +20,7 @@ def register(app: Registry) -> None:
     app.action(ids.CANCEL, roster.on_cancel)
     app.action(ids.DELETE, roster.on_delete)
     app.action(ids.ROSTER_CSV, roster.on_csv)
+    app.action(ids.ROSTER_DM, roster.on_roster_dm)
     app.action(ids.CALENDAR, roster.on_calendar)
     app.action(ids.OPEN_CHECKIN, checkin.on_open_checkin)
     app.action(ids.HERE, checkin.on_here)

@@ -32,6 +32,16 @@ def show_roster(respond, club: Club, store: Store, user_id: str, *, words: str) 
     respond(**ephemeral(views.roster_title(event), views.roster_view(event, roster)), replace_original=False)
 
 
+def on_roster_dm(ack, action, club: Club, store: Store, user_id: str):
+    """App Home's Roster button: the roster (with its buttons) as a DM, where its buttons can answer."""
+    club.require_officer(user_id, views.ONLY_OFFICERS_ROSTER)
+    with store.write() as session:
+        event = service.get_event(session, team_id=club.team_id, event_id=number_in(action.get("value")))
+        roster = service.roster(session, event=event)
+        outbox.dm(session, team_id=club.team_id, user_id=user_id, text=views.roster_title(event), blocks=views.roster_view(event, roster))
+    ack()
+
+
 def on_cancel(ack, action, respond, club: Club, store: Store, user_id: str):
     event, is_officer = managed(club, store, user_id, action)
     with store.write() as session:

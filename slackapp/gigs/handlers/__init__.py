@@ -11,6 +11,7 @@ def register(app: Registry) -> None:
     app.command(ids.COMMAND, posting.on_command)
     app.view(ids.FORM, posting.on_gig_form)
     app.view(ids.REQUEST_FORM, requests.on_request_form)
+    app.action(ids.REQUEST, requests.on_request_open)
     app.action(ids.APPROVE, requests.on_approve)
     app.action(ids.DECLINE, requests.on_decline)
     app.view(ids.DECLINE_FORM, requests.on_decline_form)

@@ -14,6 +14,12 @@ from slackapp.slack.forms import form_values, metadata, number_in
 ONLY_OFFICERS_DECIDE = "Only club officers can approve or decline requests."
 
 
+def on_request_open(ack, body, slack: Slack):
+    """App Home's "Request a volunteer": the same form as `/gigs request`."""
+    ack()
+    slack.open_modal(body["trigger_id"], views.request_form())
+
+
 def on_request_form(ack, view, club: Club, store: Store, user_id: str):
     draft = service.validate_request(form_values(view), today=club.today())
     with store.write() as session:

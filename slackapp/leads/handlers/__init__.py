@@ -12,6 +12,8 @@ def register(app: Registry) -> None:
     app.action(ids.OPEN, browse.on_open)
     app.action(ids.PAGE, browse.on_page)
     app.action(ids.PAGE_BACK, browse.on_page)
+    app.action(ids.FIND, browse.on_find)
+    app.view(ids.FIND_FORM, browse.on_find_form)
     app.message_shortcut(ids.SHORTCUT_SAVE_MESSAGE, sharing.on_save_message)
     app.action(ids.SHARE, sharing.on_share)
     app.action(ids.EDIT, sharing.on_edit)

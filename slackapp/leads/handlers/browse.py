@@ -7,11 +7,12 @@ import json
 from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.errors import UserError
-from slackapp.leads import service, views
+from slackapp.leads import ids, service, views
 from slackapp.leads.models import LeadType
 from slackapp.micro.handlers import browse as micro
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.facade import Slack
+from slackapp.slack.forms import form_values, metadata
 
 
 def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: str):
@@ -61,6 +62,23 @@ def on_page(ack, action, respond, club: Club, store: Store, user_id: str):
     except (ValueError, TypeError, AttributeError):
         raise UserError(views.BROKEN_PAGE) from None
     respond(**lead_list(club, store, user_id, query, page), replace_original=True)
+
+
+def on_find(ack, body, slack: Slack):
+    ack()
+    slack.open_modal(body["trigger_id"], views.find_form())
+
+
+def on_find_form(ack, view, club: Club, store: Store):
+    """The search from App Home: the results replace the form; "Search again" goes back to it."""
+    if metadata(view).get("shown"):
+        ack(response_action="update", view=views.find_form())
+        return
+    query = service.parse_query(str(form_values(view).get(ids.FIND_WORDS) or ""))
+    with store.read() as session:
+        club.load(session)
+        found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query)
+    ack(response_action="update", view=views.find_results(found, tz=club.timezone))
 
 
 def on_open(ack):

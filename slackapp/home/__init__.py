@@ -1,0 +1,1 @@
+"""App Home: each member's dashboard, and the officers' one, published with views.publish."""

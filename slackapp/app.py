@@ -29,6 +29,7 @@ from slackapp.leads import jobs as leads_jobs
 from slackapp.micro import handlers as micro_handlers
 from slackapp.micro import jobs as micro_jobs
 from slackapp.passport import handlers as passport_handlers
+from slackapp.privacy import handlers as privacy_handlers
 from slackapp.profiles import handlers as profiles_handlers
 from slackapp.scheduler import outbox
 from slackapp.scheduler.dispatch import Dispatcher, Renderer, Work
@@ -41,7 +42,7 @@ from slackapp.slack.listeners import Registry, apologise
 from slackapp.slack.middleware import for_every_request
 from slackapp.slack.people import Directory
 
-FEATURES = (club_handlers, profiles_handlers, habit_handlers, leads_handlers, micro_handlers, gigs_handlers, events_handlers, passport_handlers, home_handlers)
+FEATURES = (club_handlers, profiles_handlers, habit_handlers, leads_handlers, micro_handlers, gigs_handlers, events_handlers, passport_handlers, home_handlers, privacy_handlers)
 TIMED_WORK = (outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, gigs_jobs, events_jobs, home_jobs)
 
 

@@ -51,6 +51,8 @@ HELP = """*What I can do*
 *Passport and Home*
 • `/passport` — your points this semester by category · `/passport claim` — something you did elsewhere · `/passport leaderboard on` · `/passport help`
 • The app's *Home* tab — your events, saved leads, gigs, projects, passport and this week's checklist in one place
+*Your data*
+• `/club mydata` — everything the app stores about you, as a file · `/club forget-me` — delete it (your contributions stay, anonymous)
 *The club*
 • `/club help` — this list
 • `/internships habit on` / `off` — a weekly job-search checklist by DM · `/internships habit day tue 18:00` moves it · `/internships habit` — your last 8 weeks

@@ -11,7 +11,7 @@ from slackapp.home.service import Dashboard, OfficerDesk
 from slackapp.leads import ids as lead_ids
 from slackapp.micro.models import BidStatus
 from slackapp.passport import ids as passport_ids
-from slackapp.passport.views import summary_line
+from slackapp.passport.program import Record
 from slackapp.profiles import ids as profile_ids
 from slackapp.slack.blocks import actions, button, context, divider, header, section
 from slackapp.slack.phrases import date_token, deadline, hours, plural
@@ -50,7 +50,7 @@ def _member_blocks(board: Dashboard) -> list:
     blocks += _events(board)
     blocks += [divider(), section("*Your saved leads*")] + _leads(board)
     blocks += [divider(), section("*Your gigs and micro-internships*")] + _gigs_and_bids(board)
-    blocks += [divider(), section("*Your passport*\n" + summary_line(board.passport)), context("By category: `/passport` · claim what you did elsewhere with *Claim an activity*.")]
+    blocks += [divider(), section("*Your passport*\n" + _passport_line(board.passport)), context("By category: `/passport` · claim what you did elsewhere with *Claim an activity*.")]
     blocks += [divider(), _habit(board)]
     return blocks
 
@@ -78,6 +78,12 @@ def _gigs_and_bids(board: Dashboard) -> list:
     if not gigs and not bids:
         return [context("None yet. `/gigs` lists volunteer gigs; `/internships micro` lists paid projects.")]
     return [section("\n".join(gigs + bids))] + _see_all(board.gigs, "`/gigs mine`") + _see_all(board.bids, "`/internships micro mine`")
+
+
+def _passport_line(record: Record) -> str:
+    missing = f" · still needed: {', '.join(category.label for category in record.missing)}" if record.missing else ""
+    done = " ✅" if record.complete else ""
+    return f"*{record.total} of {record.program.target} points* in {record.period.label}{done}{missing}"
 
 
 def _habit(board: Dashboard) -> dict:

@@ -73,12 +73,6 @@ def record_blocks(record: Record, *, whose: str = "Your") -> list:
     return blocks
 
 
-def summary_line(record: Record) -> str:
-    """One line for App Home."""
-    missing = f" · still needed: {', '.join(c.label for c in record.missing)}" if record.missing else ""
-    return f"*{record.total} of {record.program.target} points* in {record.period.label} {_bar(record.total, record.program.target)}{missing}"
-
-
 def leaderboard_blocks(period_label: str, ranked: list[Record]) -> list:
     if not ranked:
         return [section(f"Nobody on the leaderboard has points in {period_label} yet. `/passport leaderboard on` to be listed.")]

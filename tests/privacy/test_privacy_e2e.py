@@ -1,0 +1,63 @@
+"""`/club mydata` and `/club forget-me` end to end: the member's own data as a file, and forgetting
+them for real, through signed requests and the fake Slack."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Text, cast, func, or_, select
+
+from slackapp.models import metadata
+from tests import payloads
+from tests.events.support import GOING, create_event, react, rsvps_of, uploads_to
+from tests.helpers import answer_to, eventually_got, share_lead
+
+
+def club(workspace, text: str, *, user: str, trigger_id: str | None = None):
+    url = workspace.response_url()
+    reply = workspace.server.slack.command("/club", text, user_id=user, team_id=workspace.team_id, channel_id=workspace.channel,
+                                           response_url=url, trigger_id=trigger_id or payloads.new_trigger_id())
+    return reply, url
+
+
+def traces(workspace, user: str) -> dict[str, int]:
+    found = {}
+    with workspace.server.store.read() as session:
+        for table in metadata.sorted_tables:
+            where = or_(*(cast(column, Text).contains(user) for column in table.columns))
+            count = session.scalar(select(func.count()).select_from(table).where(table.c.team_id == workspace.team_id, where))
+            if count:
+                found[table.name] = count
+    return found
+
+
+def test_a_member_takes_their_data_and_then_is_forgotten(workspace):
+    officer, member, friend = workspace.officer(), workspace.member(), workspace.member()
+    event = create_event(workspace, officer, title="Meet the Firm Night")
+    react(workspace, event, member, GOING)
+    react(workspace, event, friend, GOING)
+    share_lead(workspace, member, role="Analyst")
+
+    reply, url = club(workspace, "mydata", user=member)
+    assert "JSON file" in answer_to(workspace, reply, url)["text"]
+    [(file, content)] = eventually_got(lambda: uploads_to(workspace, member, ".json"), count=1)
+    mine = json.loads(content)
+    assert mine["user_id"] == member and {"rsvps", "leads", "rsvp_actions"} <= set(mine["tables"])
+    assert [row["user_id"] for row in mine["tables"]["rsvps"]] == [member]
+    assert uploads_to(workspace, friend, ".json") == []
+
+    trigger = payloads.new_trigger_id()
+    club(workspace, "forget-me", user=member, trigger_id=trigger)
+    [opened] = eventually_got(lambda: workspace.fake.calls_to("views.open", trigger_id=trigger), count=1)
+    assert opened.args["view"]["callback_id"] == "privacy_forget"
+    confirm = lambda word: {"confirm": {"value": {"type": "plain_text_input", "value": word}}}  # noqa: E731
+    refused = workspace.submit("privacy_forget", confirm("yes"), user=member)
+    assert refused.json() == {"response_action": "errors", "errors": {"confirm": "Type FORGET to confirm."}}
+    assert traces(workspace, member) != {}
+
+    done = workspace.submit("privacy_forget", confirm("forget"), user=member)
+    assert done.json()["response_action"] == "update" and done.json()["view"]["title"]["text"] == "Forgotten"
+    assert traces(workspace, member) == {}
+    seats = rsvps_of(workspace, event.id)
+    assert len(seats) == 2 and seats[friend] == ("going", "going")  # the count stays right
+    assert traces(workspace, friend) != {}

@@ -42,6 +42,9 @@ def on_command(ack, command, respond, club: Club, slack: Slack, store: Store, us
             pending = service.pending_claims(session, team_id=club.team_id)
             rules = service.program(session, team_id=club.team_id)
         ack(**ephemeral("Passport claims waiting", views.pending_blocks(pending, rules)))
+    elif first == "stats":
+        club.require_officer(user_id, views.NOT_OFFICER)
+        ack(**ephemeral("Passport numbers", club_numbers(club, store)))
     elif first == "export":
         ack()
         export(club, slack, store, user_id, words[1:])
@@ -60,6 +63,14 @@ def record_of(club: Club, store: Store, member: str, *, whose: str = "Your") -> 
     with store.read() as session:
         found = service.record(session, team_id=club.team_id, user_id=member, today=club.today(), tz=club.timezone)
     return views.record_blocks(found, whose=whose)
+
+
+def club_numbers(club: Club, store: Store) -> list:
+    with store.read() as session:
+        rules = service.program(session, team_id=club.team_id)
+        period = service.current_period(session, team_id=club.team_id, today=club.today())
+        numbers = service.club_numbers(session, team_id=club.team_id, start=period.start, end=period.end, tz=club.timezone)
+    return views.numbers_blocks(period.label, numbers, rules)
 
 
 def leaderboard(club: Club, store: Store, user_id: str, words: list[str]) -> list:

@@ -29,7 +29,7 @@ HELP = """*Passport* — your participation record for the Business Passport pro
 • `/passport claim` — something I did outside the club (a career fair, a résumé review at Career Services), for an officer to approve
 • `/passport leaderboard` — members who chose to be listed; `/passport leaderboard on` or `off` for yourself
 • `/passport export` — my record as a CSV file
-Officers: `/passport @member` · `/passport review` (claims waiting) · `/passport config` · `/passport export 2026-08-01 2026-12-31` (everyone's record for those dates)"""
+Officers: `/passport @member` · `/passport review` (claims waiting) · `/passport stats` (the club's numbers) · `/passport config` · `/passport export 2026-08-01 2026-12-31` (everyone's record for those dates)"""
 
 NOT_OFFICER = "Only club officers can do that."
 LEADERBOARD_ON = "You are on the passport leaderboard now. `/passport leaderboard off` takes you off."
@@ -161,10 +161,18 @@ def _number(block_id: str, label: str, value: int | None, *, optional: bool = Fa
 
 def numbers_line(numbers: ClubNumbers, program: Program) -> str:
     def shown(value: int | None) -> str:
-        return str(value) if value is not None else f"<{SMALLEST_GROUP}"
+        return str(value) if value is not None else f"&lt;{SMALLEST_GROUP}"
 
     parts = [f"{category.label} {shown(numbers.by_category.get(category.key))}" for category in program.categories]
     return f"Members with passport activity: *{shown(numbers.members)}* · complete: {shown(numbers.complete)}\n" + " · ".join(parts)
+
+
+def numbers_blocks(period_label: str, numbers: ClubNumbers, program: Program) -> list:
+    return [
+        header(f"Passport numbers — {period_label}"),
+        section(numbers_line(numbers, program)),
+        context(f"Members with activity in each category. A figure for fewer than {SMALLEST_GROUP} members shows as &lt;{SMALLEST_GROUP}, so none points at one member."),
+    ]
 
 
 def records_csv(records: list[Record], names: dict[str, str]) -> str:

@@ -88,6 +88,9 @@ def test_a_claim_is_reviewed_by_an_officer_and_counts(workspace):
     assert "*1 of 12 points*" in all_text(mine["blocks"]) and "Workshops*: 1 pts from 1 activity" in all_text(mine["blocks"])
     assert "*1 of 12 points*" in all_text(passport(workspace, f"<@{member}|m>", user=officer)["blocks"])
     assert NOT_OFFICER in passport(workspace, f"<@{officer}|o>", user=member)["text"]
+    assert NOT_OFFICER in passport(workspace, "stats", user=member)["text"]
+    stats = all_text(passport(workspace, "stats", user=officer)["blocks"])
+    assert "Members with passport activity: *&lt;5*" in stats and "Workshops &lt;5" in stats
 
 
 def test_an_attended_event_shows_in_the_export_by_its_category(workspace):

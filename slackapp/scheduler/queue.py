@@ -61,6 +61,14 @@ def cancel(session: Session, *, team_id: str, kind: str, key_prefix: str, reason
     return result.rowcount
 
 
+def cancel_team(session: Session, *, team_id: str, reason: str, now: datetime) -> int:
+    """Cancel all of a workspace's pending work (work being sent right now is left alone)."""
+    result = session.execute(
+        update(Job).where(Job.team_id == team_id, Job.status == JobStatus.pending.value).values(status=JobStatus.cancelled.value, reason=reason, finished_at=now)
+    )
+    return result.rowcount
+
+
 def claim(session: Session, *, worker: str, now: datetime, limit: int = 20, team_id: str | None = None) -> list[Job]:
     """Take up to `limit` due items for `worker`; no other process can take the same ones.
 

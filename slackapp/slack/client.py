@@ -8,8 +8,13 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, S
 from slackapp.config import Settings
 
 
-def web_client(settings: Settings, *, retries: bool = True) -> WebClient:
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+_SETTINGS_TOKEN = object()
+
+
+def web_client(settings: Settings, *, retries: bool = True, token: str | None | object = _SETTINGS_TOKEN) -> WebClient:
+    """A client with `token` (by default SLACK_BOT_TOKEN; in distribution mode, a workspace's own)."""
+    if token is _SETTINGS_TOKEN:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # Server errors and dropped connections are retried briefly; rate limits are not retried here,
     # because slack_sdk's rate-limit handler sleeps in the calling (listener) thread.
     return WebClient(

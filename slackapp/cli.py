@@ -181,7 +181,19 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _prepare(_args: argparse.Namespace) -> int:
     settings = load_settings()
     _prepared_store(settings).dispose()
-    _check_slack(settings)
+    if not settings.distribution:  # in distribution mode each workspace brings its own token
+        _check_slack(settings)
+    return 0
+
+
+def _purge(_args: argparse.Namespace) -> int:
+    from slackapp.db import utcnow
+    from slackapp.installs import service
+
+    store = _prepared_store(load_settings())
+    with store.write() as session:
+        purged = service.purge_due(session, now=utcnow())
+    print(f"purged {len(purged)} workspace(s) uninstalled more than SLACKAPP_PURGE_AFTER_DAYS ago" + (f": {', '.join(purged)}" if purged else ""))
     return 0
 
 
@@ -229,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs.add_argument("--all", action="store_true", help="also list work that was sent, skipped, dropped or cancelled")
     jobs.add_argument("--limit", type=_number_between(1, 100_000), default=200)
     jobs.set_defaults(handler=_jobs)
+    purge = commands.add_parser("purge", help="delete the data of workspaces that uninstalled the app longer ago than the grace period")
+    purge.set_defaults(handler=_purge)
     args = parser.parse_args(argv)
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -106,8 +106,10 @@ class ManyWorkspaces:
                 self._clients.pop(remembered[1].bot_token, None)
 
     def sending(self, make_client: Callable[[str], WebClient]) -> "ManyWorkspaces":
-        """The same workspaces, with clients made for the scheduler."""
-        return ManyWorkspaces(self._store, self.sealer, make_client)
+        """The same workspaces, with clients made for the scheduler; what one forgets, both do."""
+        other = ManyWorkspaces(self._store, self.sealer, make_client)
+        other._bots, other._lock = self._bots, self._lock
+        return other
 
 
 class InstalledAuthorize(Authorize):

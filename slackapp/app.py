@@ -12,6 +12,7 @@ from slack_bolt import App, BoltContext
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy.orm import Session
 
+from slackapp import logs
 from slackapp.club import handlers as club_handlers
 from slackapp.club.context import Club
 from slackapp.club.officers import Officers
@@ -73,7 +74,8 @@ class Assembled:
             session=session,
         )
         self.provide(context)
-        self.registry.handle_event(body, context)
+        with logs.team(team_id):
+            self.registry.handle_event(body, context)
 
 
 def serving(settings: Settings, store: Store) -> OneWorkspace | ManyWorkspaces:

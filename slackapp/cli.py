@@ -102,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from slackapp.slack.server import serve_http
 
+    _metrics_folder()
     # Migrations and the token check run in a child process, so that gunicorn's master (which stays
     # up as long as the app does) never loads Alembic, SQLAlchemy or Bolt.
     prepared = subprocess.run([sys.executable, "-m", "slackapp", "prepare"], check=False)
@@ -122,6 +123,24 @@ def _run(args: argparse.Namespace) -> int:
     log.info("starting HTTP on port %s (%s worker(s) x %s threads)", port, workers, settings.slackapp_http_threads)
     serve_http(load, port=port, workers=workers, threads=settings.slackapp_http_threads)
     return 0
+
+
+def _metrics_folder() -> None:
+    """Where every gunicorn worker writes its counts for /metrics (prometheus-client's multiprocess
+    mode): PROMETHEUS_MULTIPROC_DIR if set, emptied of a previous run's files, or a new folder."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink(missing_ok=True)
+        return
+    folder = tempfile.mkdtemp(prefix="slackapp-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def _serve_socket_mode(settings: Settings) -> int:
@@ -244,7 +263,9 @@ def main(argv: list[str] | None = None) -> int:
     purge = commands.add_parser("purge", help="delete the data of workspaces that uninstalled the app longer ago than the grace period")
     purge.set_defaults(handler=_purge)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from slackapp import logs
+
+    logs.setup(os.environ.get("LOG_LEVEL", "INFO").upper())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         return args.handler(args)

@@ -47,8 +47,6 @@ class Settings(BaseSettings):
     slackapp_encryption_key: SecretStr | None = None
     # A workspace's data is deleted this long after the app was uninstalled from it.
     slackapp_purge_after_days: float = Field(default=30.0, ge=0, le=3650)
-    # Where `/metrics` collects the counts of every worker process (set up by `slackapp run`).
-    prometheus_multiproc_dir: str | None = None
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -14,7 +14,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from slackapp import logs
 from slackapp.db import Store, utcnow
+from slackapp.metrics import observe_sent
 from slackapp.scheduler import queue
 from slackapp.scheduler.models import Job, JobStatus
 from slackapp.slack.client import retry_after
@@ -200,7 +202,8 @@ class Dispatcher:
 
     def deliver(self, job: Job, now: datetime) -> Outcome:
         try:
-            return self._deliver(job, now)
+            with logs.team(job.team_id):
+                return self._deliver(job, now)
         except Exception:  # one bad job must not stop the fan-out; it is recorded and retried
             log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
             return self._backoff(job, now, "internal error; see the app log")
@@ -247,6 +250,7 @@ class Dispatcher:
         except (OSError, TimeoutError) as exc:
             return self._backoff(job, now, f"could not reach Slack: {exc.__class__.__name__}")
         self._finish(job, JobStatus.sent, now, None, channel=channel, ts=ts)
+        observe_sent(job.kind, job.due_at, self.clock())
         return Outcome(sent=1)
 
     def _send(self, client: WebClient, outgoing: Outgoing | Call) -> tuple[str | None, str | None]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from slack_bolt import BoltContext, BoltResponse
 
+from slackapp import logs
 from slackapp.db import Store
 from slackapp.slack import inbox
 from slackapp.slack.listeners import Registry
@@ -26,6 +27,7 @@ def for_every_request(*, tenants, store: Store, registry: Registry, provide: Cal
     (one INSERT) and answered here; the clock's sender handles kept events in batches (slack.inbox)."""
 
     def prepare(body: dict, context: BoltContext, next):
+        logs.for_team(context.team_id)
         refusal = refuse_strangers(tenants, body, context)
         if refusal is not None:
             return refusal

@@ -360,6 +360,8 @@ class FakeSlack:
         channel = args.get("channel") or args.get("channel_id")
         if isinstance(channel, str) and channel.startswith("D") and channel[1:] in self._users:
             return self._users[channel[1:]]["team_id"], "channel_not_found"
+        if isinstance(channel, str) and channel in self._users:  # a DM addressed by user ID
+            return self._users[channel]["team_id"], "channel_not_found"
         if isinstance(channel, str) and channel in self._channels:
             return self._channels[channel].get("team_id"), "channel_not_found"
         return None, ""

@@ -234,6 +234,20 @@ def _jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reseal(_args: argparse.Namespace) -> int:
+    from slackapp.slack import installations
+    from slackapp.slack.secrets import Sealer
+
+    settings = load_settings()
+    if settings.slackapp_encryption_key is None:
+        raise ConfigError("SLACKAPP_ENCRYPTION_KEY: required to reseal the stored tokens (newest key first)")
+    store = _prepared_store(settings)
+    with store.write() as session:
+        count = installations.reseal(session, Sealer(settings.slackapp_encryption_key.get_secret_value()))
+    print(f"sealed {count} installation(s) with the first key of SLACKAPP_ENCRYPTION_KEY; older keys can now be dropped")
+    return 0
+
+
 def _number_between(low: int, high: int):
     def parse(text: str) -> int:
         if not text.strip().isdigit() or not low <= int(text) <= high:
@@ -262,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs.set_defaults(handler=_jobs)
     purge = commands.add_parser("purge", help="delete the data of workspaces that uninstalled the app longer ago than the grace period")
     purge.set_defaults(handler=_purge)
+    reseal = commands.add_parser("reseal", help="seal the stored workspace tokens with the first (newest) key of SLACKAPP_ENCRYPTION_KEY")
+    reseal.set_defaults(handler=_reseal)
     args = parser.parse_args(argv)
     from slackapp import logs
 

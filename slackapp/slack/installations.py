@@ -178,3 +178,11 @@ class SqlOAuthStateStore(OAuthStateStore):
         with self._store.write() as session:
             deleted = session.execute(delete(OAuthState).where(OAuthState.state == state).returning(OAuthState.expires_at)).first()
         return deleted is not None and deleted[0] > utcnow()
+
+
+def reseal(session: Session, sealer: Sealer) -> int:
+    """Seal every stored installation again under the newest key (after a key rotation)."""
+    rows = list(session.scalars(select(Installed)))
+    for row in rows:
+        row.sealed = sealer.reseal(row.sealed)
+    return len(rows)

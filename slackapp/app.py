@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_bolt import App, BoltContext
+from slack_bolt.oauth.oauth_settings import OAuthSettings
 from sqlalchemy.orm import Session
 
+from slackapp import logs
 from slackapp.club import handlers as club_handlers
 from slackapp.club.context import Club
 from slackapp.club.officers import Officers
@@ -28,6 +31,8 @@ from slackapp.leads import handlers as leads_handlers
 from slackapp.leads import jobs as leads_jobs
 from slackapp.micro import handlers as micro_handlers
 from slackapp.micro import jobs as micro_jobs
+from slackapp.installs import handlers as installs_handlers
+from slackapp.installs import jobs as installs_jobs
 from slackapp.passport import handlers as passport_handlers
 from slackapp.privacy import handlers as privacy_handlers
 from slackapp.profiles import handlers as profiles_handlers
@@ -37,13 +42,28 @@ from slackapp.scheduler.runner import Clock, Planner, worker_name
 from slackapp.slack import inbox
 from slackapp.slack.client import web_client
 from slackapp.slack.facade import Slack
+from slackapp.slack import installations
 from slackapp.slack.identity import Identity
 from slackapp.slack.listeners import Registry, apologise
-from slackapp.slack.middleware import for_every_request
+from slackapp.slack.middleware import for_every_request, refuse_strangers
 from slackapp.slack.people import Directory
+from slackapp.slack.secrets import Sealer
+from slackapp.slack.tenants import InstalledAuthorize, ManyWorkspaces, OneWorkspace
 
-FEATURES = (club_handlers, profiles_handlers, habit_handlers, leads_handlers, micro_handlers, gigs_handlers, events_handlers, passport_handlers, home_handlers, privacy_handlers)
-TIMED_WORK = (outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, gigs_jobs, events_jobs, home_jobs)
+FEATURES = (
+    installs_handlers,
+    club_handlers,
+    profiles_handlers,
+    habit_handlers,
+    leads_handlers,
+    micro_handlers,
+    gigs_handlers,
+    events_handlers,
+    passport_handlers,
+    home_handlers,
+    privacy_handlers,
+)
+TIMED_WORK = (installs_jobs, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, gigs_jobs, events_jobs, home_jobs)
 
 
 @dataclass
@@ -51,7 +71,8 @@ class Assembled:
     bolt: App
     registry: Registry
     executor: ThreadPoolExecutor
-    identity: Identity
+    # The workspaces served, and the token of each.
+    tenants: OneWorkspace | ManyWorkspaces
     # Fills a Bolt context with what listeners may ask for (for kept events too, outside a request).
     provide: Callable[[BoltContext], None]
 
@@ -59,45 +80,77 @@ class Assembled:
         """A kept event's listener, run by the sender thread in the batch's `session`."""
         event = body.get("event") or {}
         authorization = (body.get("authorizations") or [{}])[0]
+        team_id = authorization.get("team_id") or body.get("team_id")
         context = BoltContext(
-            team_id=authorization.get("team_id") or body.get("team_id"),
+            team_id=team_id,
             enterprise_id=authorization.get("enterprise_id") or body.get("enterprise_id"),
             user_id=event.get("user"),
-            bot_user_id=self.identity.bot_user_id,
+            bot_user_id=self.tenants.bot_user_id(team_id),
             session=session,
         )
         self.provide(context)
-        self.registry.handle_event(body, context)
+        with logs.team(team_id):
+            self.registry.handle_event(body, context)
+
+
+def serving(settings: Settings, store: Store) -> OneWorkspace | ManyWorkspaces:
+    """The token of each workspace: SLACK_BOT_TOKEN's, or each installation's own (distribution mode)."""
+    if settings.distribution:
+        sealer = Sealer(settings.slackapp_encryption_key.get_secret_value())
+        return ManyWorkspaces(store, sealer, lambda token: web_client(settings, token=token))
+    client = web_client(settings)
+    return OneWorkspace(Identity.of(client), client)
+
+
+def _bolt(settings: Settings, store: Store, tenants, executor: ThreadPoolExecutor, refuse: Callable) -> App:
+    signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    if isinstance(tenants, OneWorkspace):
+        # Signature checks stay on in every mode Slack can reach us in; Socket Mode has no signature.
+        return App(client=tenants.client, signing_secret=signing_secret, listener_executor=executor, request_verification_enabled=not settings.socket_mode, name="slackapp")
+    oauth = OAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret.get_secret_value(),
+        scopes=list(installations.BOT_SCOPES),
+        installation_store=installations.SqlInstallationStore(store, tenants.sealer),
+        state_store=installations.SqlOAuthStateStore(store),
+        install_path=installations.INSTALL_PATH,
+        redirect_uri_path=installations.REDIRECT_PATH,
+        redirect_uri=settings.slack_redirect_uri,
+    )
+    # A stranger is refused before Bolt's authorize (which would answer it at its response_url).
+    return App(
+        client=web_client(settings, token=None),
+        signing_secret=signing_secret,
+        oauth_settings=oauth,
+        authorize=InstalledAuthorize(tenants),
+        before_authorize=refuse,
+        listener_executor=executor,
+        name="slackapp",
+    )
 
 
 def create_app(settings: Settings, store: Store) -> Assembled:
-    client = web_client(settings)
-    identity = Identity.of(client)
+    tenants = serving(settings, store)
     executor = ThreadPoolExecutor(max_workers=settings.slackapp_listener_threads, thread_name_prefix="listener")
-    bolt = App(
-        client=client,
-        signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None,
-        listener_executor=executor,
-        # Signature checks stay on in every mode Slack can reach us in; Socket Mode has no signature.
-        request_verification_enabled=not settings.socket_mode,
-        name="slackapp",
-    )
-    directory = Directory(client)
+    bolt = _bolt(settings, store, tenants, executor, refuse=lambda body, context, next: refuse_strangers(tenants, body, context) or next())
+    directory = Directory(tenants)
     officers = Officers(configured=settings.officer_ids, store=store, directory=directory)
-    slack = Slack(client, directory)
+    purge_after = timedelta(days=settings.slackapp_purge_after_days)
 
     def provide(context: BoltContext) -> None:
         """What every listener may ask for by name, besides what Bolt gives (team_id, user_id, …)."""
         context["store"] = store
-        context["slack"] = slack
+        context["slack"] = Slack(tenants.client_for(context.team_id), directory)
         context["club"] = Club(team_id=context.team_id, store=store, officers=officers, directory=directory, user_id=context.user_id)
+        context["tenants"] = tenants
+        context["purge_after"] = purge_after
 
     registry = Registry(bolt)
-    bolt.use(for_every_request(identity=identity, store=store, registry=registry, provide=provide))
+    bolt.use(for_every_request(tenants=tenants, store=store, registry=registry, provide=provide))
     bolt.error(apologise)
     for feature in FEATURES:
         feature.register(registry)
-    return Assembled(bolt=bolt, registry=registry, executor=executor, identity=identity, provide=provide)
+    return Assembled(bolt=bolt, registry=registry, executor=executor, tenants=tenants, provide=provide)
 
 
 def job_renderers() -> dict[str, Renderer | Work]:
@@ -109,11 +162,10 @@ def job_planners() -> list[Planner]:
 
 
 def build_clock(settings: Settings, store: Store, assembled: Assembled) -> Clock:
-    # Its own client without slack_sdk's retry handlers: the queue decides when to try again.
-    client = web_client(settings, retries=False)
+    # Its own clients without slack_sdk's retry handlers: the queue decides when to try again.
     dispatcher = Dispatcher(
         store,
-        client,
+        assembled.tenants.sending(lambda token: web_client(settings, retries=False, token=token)),
         renderers=job_renderers(),
         worker=worker_name(),
         per_second=settings.slackapp_dm_per_second,

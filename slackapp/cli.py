@@ -102,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from slackapp.slack.server import serve_http
 
+    _metrics_folder()
     # Migrations and the token check run in a child process, so that gunicorn's master (which stays
     # up as long as the app does) never loads Alembic, SQLAlchemy or Bolt.
     prepared = subprocess.run([sys.executable, "-m", "slackapp", "prepare"], check=False)
@@ -122,6 +123,24 @@ def _run(args: argparse.Namespace) -> int:
     log.info("starting HTTP on port %s (%s worker(s) x %s threads)", port, workers, settings.slackapp_http_threads)
     serve_http(load, port=port, workers=workers, threads=settings.slackapp_http_threads)
     return 0
+
+
+def _metrics_folder() -> None:
+    """Where every gunicorn worker writes its counts for /metrics (prometheus-client's multiprocess
+    mode): PROMETHEUS_MULTIPROC_DIR if set, emptied of a previous run's files, or a new folder."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink(missing_ok=True)
+        return
+    folder = tempfile.mkdtemp(prefix="slackapp-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def _serve_socket_mode(settings: Settings) -> int:
@@ -181,7 +200,19 @@ def _migrate(_args: argparse.Namespace) -> int:
 def _prepare(_args: argparse.Namespace) -> int:
     settings = load_settings()
     _prepared_store(settings).dispose()
-    _check_slack(settings)
+    if not settings.distribution:  # in distribution mode each workspace brings its own token
+        _check_slack(settings)
+    return 0
+
+
+def _purge(_args: argparse.Namespace) -> int:
+    from slackapp.db import utcnow
+    from slackapp.installs import service
+
+    store = _prepared_store(load_settings())
+    with store.write() as session:
+        purged = service.purge_due(session, now=utcnow())
+    print(f"purged {len(purged)} workspace(s) uninstalled more than SLACKAPP_PURGE_AFTER_DAYS ago" + (f": {', '.join(purged)}" if purged else ""))
     return 0
 
 
@@ -200,6 +231,20 @@ def _jobs(args: argparse.Namespace) -> int:
     for job in jobs:
         when = (job.next_attempt_at if job.status == JobStatus.pending.value else job.finished_at or job.due_at).strftime("%Y-%m-%d %H:%M")
         print(f"{job.id:>6}  {job.status:<9} {job.kind:<8} {job.team_id:<12} {job.target:<12} {when:<16}  {job.reason or ''}")
+    return 0
+
+
+def _reseal(_args: argparse.Namespace) -> int:
+    from slackapp.slack import installations
+    from slackapp.slack.secrets import Sealer
+
+    settings = load_settings()
+    if settings.slackapp_encryption_key is None:
+        raise ConfigError("SLACKAPP_ENCRYPTION_KEY: required to reseal the stored tokens (newest key first)")
+    store = _prepared_store(settings)
+    with store.write() as session:
+        count = installations.reseal(session, Sealer(settings.slackapp_encryption_key.get_secret_value()))
+    print(f"sealed {count} installation(s) with the first key of SLACKAPP_ENCRYPTION_KEY; older keys can now be dropped")
     return 0
 
 
@@ -229,8 +274,14 @@ def main(argv: list[str] | None = None) -> int:
     jobs.add_argument("--all", action="store_true", help="also list work that was sent, skipped, dropped or cancelled")
     jobs.add_argument("--limit", type=_number_between(1, 100_000), default=200)
     jobs.set_defaults(handler=_jobs)
+    purge = commands.add_parser("purge", help="delete the data of workspaces that uninstalled the app longer ago than the grace period")
+    purge.set_defaults(handler=_purge)
+    reseal = commands.add_parser("reseal", help="seal the stored workspace tokens with the first (newest) key of SLACKAPP_ENCRYPTION_KEY")
+    reseal.set_defaults(handler=_reseal)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from slackapp import logs
+
+    logs.setup(os.environ.get("LOG_LEVEL", "INFO").upper())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     try:
         return args.handler(args)

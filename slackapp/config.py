@@ -38,6 +38,15 @@ class Settings(BaseSettings):
     slackapp_dm_per_second: float = Field(default=20.0, gt=0, le=1000)
     # A posted message showing live counts is updated at most this often (chat.update is Tier 3).
     slackapp_post_update_seconds: float = Field(default=1.0, ge=0.05, le=60)
+    # Distribution mode (one install, many workspaces): the app's OAuth credentials.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # Only when the app has several Redirect URLs: the one of this deployment.
+    slack_redirect_uri: str | None = None
+    # Fernet keys, comma-separated: the first seals tokens, all of them open (key rotation).
+    slackapp_encryption_key: SecretStr | None = None
+    # A workspace's data is deleted this long after the app was uninstalled from it.
+    slackapp_purge_after_days: float = Field(default=30.0, ge=0, le=3650)
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -57,6 +66,26 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("slack_client_id")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() if value and value.strip() else None
+
+    @field_validator("slack_client_secret")
+    @classmethod
+    def _empty_client_secret_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("slackapp_encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        from slackapp.slack.secrets import check_keys
+
+        if value is None or not value.get_secret_value().strip():
+            return None
+        check_keys(value.get_secret_value())
+        return value
 
     @field_validator("slack_api_url")
     @classmethod
@@ -95,12 +124,30 @@ class Settings(BaseSettings):
 
     @property
     def socket_mode(self) -> bool:
-        return self.slack_app_token is not None
+        # The OAuth flow needs HTTP: distribution mode always serves HTTP.
+        return self.slack_app_token is not None and not self.distribution
+
+    @property
+    def distribution(self) -> bool:
+        """One install, many workspaces: installed through Slack's OAuth flow, a token per workspace."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
 
     def missing_for(self, mode: str) -> list[str]:
         """Names of the variables that `mode` ("socket" or "http") still needs."""
         needed = {"socket": ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], "http": ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]}
+        if self.distribution:
+            needed["http"] = ["SLACK_SIGNING_SECRET"]
         return [name for name in needed[mode] if getattr(self, name.lower()) is None]
+
+    def check_distribution(self) -> None:
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            given, missing = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET") if self.slack_client_secret is None else ("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID")
+            raise ConfigError(f"{missing}: required with {given} (both are under Basic Information -> App Credentials)")
+        if self.distribution and self.slackapp_encryption_key is None:
+            raise ConfigError(
+                "SLACKAPP_ENCRYPTION_KEY: required in distribution mode (SLACK_CLIENT_ID is set) to seal the workspaces' tokens; make one with "
+                '`python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"`'
+            )
 
 
 def _check_sqlite_path(url: str) -> None:
@@ -117,9 +164,11 @@ def _check_sqlite_path(url: str) -> None:
 
 def load_settings(**overrides) -> Settings:
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
         message = error["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}") from None
+    settings.check_distribution()
+    return settings

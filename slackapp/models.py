@@ -12,5 +12,6 @@ from slackapp.passport.models import Claim, PassportMember, ProgramSettings  # n
 from slackapp.profiles.models import Profile  # noqa: F401
 from slackapp.scheduler.models import Job, Member  # noqa: F401
 from slackapp.slack.inbox import InboxEvent  # noqa: F401
+from slackapp.slack.installations import Departure, Installed, OAuthState  # noqa: F401
 
 metadata = Base.metadata

@@ -181,12 +181,16 @@ class FakeSlack:
         self._used_triggers: set[str] = set()
         self._seq = itertools.count(101)
         self._identities: dict[str, dict] = {}
+        # Distribution mode: codes the OAuth flow exchanges, and calls made with another workspace's token.
+        self._grants: dict[str, dict] = {}
+        self.token_mismatches: list[Call] = []
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[dict, Call], dict]] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._apps_connections_open,
             "chat.postMessage": self._chat_post_message,
+            "oauth.v2.access": lambda args, call: _error("invalid_code"),
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
@@ -310,11 +314,66 @@ class FakeSlack:
         name: str = "general",
         is_private: bool = False,
         is_member: bool = True,
+        team_id: str | None = None,
     ) -> None:
+        """``team_id``: the workspace the channel is in (a token of another one can't see it)."""
         with self._lock:
             self._channels[channel_id] = {
                 "name": name, "is_private": is_private, "is_member": is_member,
             }
+            if team_id is not None:
+                self._channels[channel_id]["team_id"] = team_id
+
+    # ---- distribution mode: installs through the OAuth flow, one token per workspace -------
+
+    def grant(self, team_id: str, *, team_name: str | None = None, bot_user_id: str = BOT_USER_ID) -> tuple[str, str]:
+        """A workspace approving the install: the ``code`` Slack's redirect carries, and the bot
+        token oauth.v2.access will hand out for it (its auth.test names that workspace only)."""
+        code = "code-" + uuid.uuid4().hex
+        token = f"xoxb-{team_id.lower()}-{uuid.uuid4().hex[:12]}"
+        with self._lock:
+            self._grants[code] = {"team_id": team_id, "team_name": team_name or f"Team {team_id}", "token": token, "bot_user_id": bot_user_id}
+        self.set_identity(token, team_id=team_id)
+        return code, token
+
+    def _oauth_v2_access(self, args: dict, headers: dict) -> dict:
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        if not (auth.lower().startswith("basic ") or (args.get("client_id") and args.get("client_secret"))):
+            return _error("invalid_client_id")
+        with self._lock:
+            grant = self._grants.pop(args.get("code") or "", None)
+        if grant is None:
+            # A code is good once.
+            return _error("invalid_code")
+        return {
+            "ok": True, "access_token": grant["token"], "token_type": "bot", "scope": "commands,chat:write",
+            "bot_user_id": grant["bot_user_id"], "app_id": APP_ID,
+            "team": {"id": grant["team_id"], "name": grant["team_name"]}, "enterprise": None,
+            "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
+        }
+
+    def _team_named_by(self, args: dict) -> tuple[str | None, str]:
+        """The workspace of the user or channel a call names, when the fake knows it."""
+        user = args.get("user") or args.get("users")
+        if isinstance(user, str) and user in self._users:
+            return self._users[user]["team_id"], "user_not_found"
+        channel = args.get("channel") or args.get("channel_id")
+        if isinstance(channel, str) and channel.startswith("D") and channel[1:] in self._users:
+            return self._users[channel[1:]]["team_id"], "channel_not_found"
+        if isinstance(channel, str) and channel in self._users:  # a DM addressed by user ID
+            return self._users[channel]["team_id"], "channel_not_found"
+        if isinstance(channel, str) and channel in self._channels:
+            return self._channels[channel].get("team_id"), "channel_not_found"
+        return None, ""
+
+    def _wrong_workspace(self, token: str, args: dict) -> str | None:
+        """Slack's error when a workspace's own token names another workspace's user or channel."""
+        with self._lock:
+            identity = self._identities.get(token)
+            if not identity or identity.get("is_enterprise_install") or "team_id" not in identity:
+                return None
+            team, error = self._team_named_by(args)
+        return error if team is not None and team != identity["team_id"] else None
 
     def set_delay(self, method: str, seconds: float | None) -> None:
         """Sleep ``seconds`` before answering ``method`` (only that request's thread waits)."""
@@ -508,7 +567,10 @@ class FakeSlack:
         token = token or (args.get("token") if isinstance(args.get("token"), str) else None)
 
         call = Call(method=method, args=args, headers=headers, token=token, at=arrived)
-        if parse_error is not None:
+        if method == "oauth.v2.access" and parse_error is None:
+            # The OAuth exchange is authenticated with the app's client id and secret, not a token.
+            reply = _Reply(200, self._oauth_v2_access(args, headers), {})
+        elif parse_error is not None:
             reply = _Reply(200, _error("invalid_json" if "json" in ctype else "invalid_form_data"), {})
         elif not token:
             reply = _Reply(200, _error("not_authed"), {})
@@ -519,6 +581,10 @@ class FakeSlack:
         elif (method == "apps.connections.open") != token.startswith("xapp-"):
             # Socket Mode needs the app-level token, and app-level tokens work nowhere else.
             reply = _Reply(200, _error("not_allowed_token_type"), {})
+        elif (wrong := self._wrong_workspace(token, args)) is not None:
+            reply = _Reply(200, _error(wrong), {})
+            with self._lock:
+                self.token_mismatches.append(call)
         else:
             handler = self._methods.get(method)
             with self._lock:

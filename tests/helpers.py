@@ -342,3 +342,49 @@ def answer_to(workspace, reply, response_url: str) -> dict:
             return body
     [call] = workspace.responses(response_url)
     return call.args
+
+
+# ---- distribution mode: installing through Slack's OAuth flow ----------------------------------------
+
+
+def http_get(url: str, headers: dict | None = None) -> tuple[int, dict, str]:
+    """A plain GET (a browser): status, headers (lower-case names), body."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers or {})
+        response = connection.getresponse()
+        return response.status, {key.lower(): value for key, value in response.getheaders()}, response.read().decode()
+    finally:
+        connection.close()
+
+
+def start_install(app_url: str) -> tuple[str, str]:
+    """Open the "Add to Slack" page: the state its link carries, and the cookie it set."""
+    import html
+    import re
+
+    status, headers, page = http_get(app_url + "/slack/install")
+    assert status == 200, page
+    link = html.unescape(re.search(r'href="(https://slack\.com/oauth/v2/authorize\?[^"]+)"', page).group(1))
+    state = re.search(r"[?&]state=([^&]+)", link).group(1)
+    cookie = headers["set-cookie"].split(";", 1)[0]
+    return state, cookie
+
+
+def finish_install(app_url: str, *, code: str, state: str, cookie: str) -> tuple[int, str]:
+    """Slack's redirect back to the app after the person approved (status, page)."""
+    status, _, page = http_get(f"{app_url}/slack/oauth_redirect?code={code}&state={state}", headers={"Cookie": cookie})
+    return status, page
+
+
+def install(app_url: str, fake, team_id: str) -> str:
+    """Install the app in `team_id` through the whole OAuth flow; the bot token Slack handed out."""
+    code, token = fake.grant(team_id)
+    state, cookie = start_install(app_url)
+    status, page = finish_install(app_url, code=code, state=state, cookie=cookie)
+    assert status == 200, page
+    return token

@@ -83,3 +83,9 @@ def test_bot_scopes_are_only_what_the_code_uses(manifest):
     assert scopes == set(needed_by)
     for scope, uses in needed_by.items():
         assert any(use in source for use in uses), scope
+
+
+def test_the_oauth_flow_asks_for_the_manifests_scopes(manifest):
+    from slackapp.slack.installations import BOT_SCOPES
+
+    assert sorted(BOT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])

@@ -29,6 +29,11 @@ REMOVED = "(removed at the member's request)"
 LOGS = {"inbox": "body", "jobs": "payload"}
 
 
+def _workspace_tables() -> list[Table]:
+    # OAuth states belong to no workspace yet and name nobody.
+    return [table for table in metadata.sorted_tables if "team_id" in table.c]
+
+
 def _text_columns(table: Table, user_id: str) -> list:
     """The columns that could hold the id: text, and long enough for it."""
     return [
@@ -65,7 +70,7 @@ def _plain(value):
 def everything_about(session: Session, *, team_id: str, user_id: str) -> dict[str, list[dict]]:
     """Every row of this workspace that names the member, table by table."""
     found: dict[str, list[dict]] = {}
-    for table in metadata.sorted_tables:
+    for table in _workspace_tables():
         rows = session.execute(select(table).where(table.c.team_id == team_id, _mentioning(table, user_id))).mappings().all()
         if rows:
             found[table.name] = [{key: _plain(value) for key, value in row.items()} for row in rows]
@@ -100,7 +105,7 @@ def forget(session: Session, *, team_id: str, user_id: str) -> str:
     for name, columns in WRITTEN.items():
         table = tables[name]
         session.execute(update(table).where(table.c.team_id == team_id, table.c.user_id == user_id).values({column: REMOVED for column in columns if table.c[column].nullable is False} | {column: None for column in columns if table.c[column].nullable}))
-    for table in metadata.sorted_tables:
+    for table in _workspace_tables():
         _rewrite(session, table, team_id=team_id, user_id=user_id, stand_in=stand_in)
     return stand_in
 

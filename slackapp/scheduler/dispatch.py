@@ -14,13 +14,17 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from slackapp import logs
 from slackapp.db import Store, utcnow
+from slackapp.metrics import observe_sent
 from slackapp.scheduler import queue
 from slackapp.scheduler.models import Job, JobStatus
 from slackapp.slack.client import retry_after
+from slackapp.slack.tenants import ManyWorkspaces, OneWorkspace
 
 log = logging.getLogger(__name__)
 
+NOT_INSTALLED = "the app is not installed in this workspace (any more)"
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(minutes=30)
@@ -146,7 +150,7 @@ class Dispatcher:
     def __init__(
         self,
         store: Store,
-        client: WebClient,
+        client: WebClient | OneWorkspace | ManyWorkspaces,
         *,
         renderers: dict[str, Renderer | Work],
         worker: str,
@@ -156,7 +160,8 @@ class Dispatcher:
         clock: Callable[[], datetime] = utcnow,
     ):
         self.store = store
-        self.client = client
+        # Each job is sent with the token of its own workspace (one token in single-workspace mode).
+        self.tenants = client if hasattr(client, "client_for") else OneWorkspace(None, client)
         self.kinds = {kind: work if isinstance(work, Work) else Work(render=work) for kind, work in renderers.items()}
         self.worker = worker
         self.clock = clock
@@ -197,7 +202,8 @@ class Dispatcher:
 
     def deliver(self, job: Job, now: datetime) -> Outcome:
         try:
-            return self._deliver(job, now)
+            with logs.team(job.team_id):
+                return self._deliver(job, now)
         except Exception:  # one bad job must not stop the fan-out; it is recorded and retried
             log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
             return self._backoff(job, now, "internal error; see the app log")
@@ -207,6 +213,10 @@ class Dispatcher:
             late = now - job.due_at
             self._finish(job, JobStatus.dropped, now, f"stale: due {job.due_at:%Y-%m-%d %H:%M} UTC, could only be sent {_human(late)} later")
             return Outcome(dropped=1)
+        client = self.tenants.client_for(job.team_id)
+        if client is None:
+            self._finish(job, JobStatus.cancelled, now, NOT_INSTALLED)
+            return Outcome(skipped=1)
         work = self.kinds.get(job.kind)
         if work is None:
             self._finish(job, JobStatus.failed, now, f"no renderer for kind {job.kind!r}")
@@ -231,7 +241,7 @@ class Dispatcher:
                 return Outcome(retried=1)
         self._pacer.wait(job.team_id)
         try:
-            channel, ts = self._send(outgoing)
+            channel, ts = self._send(client, outgoing)
         except SlackApiError as exc:
             if isinstance(outgoing, Call) and exc.response.get("error") in outgoing.done_if:
                 channel, ts = None, None
@@ -240,38 +250,39 @@ class Dispatcher:
         except (OSError, TimeoutError) as exc:
             return self._backoff(job, now, f"could not reach Slack: {exc.__class__.__name__}")
         self._finish(job, JobStatus.sent, now, None, channel=channel, ts=ts)
+        observe_sent(job.kind, job.due_at, self.clock())
         return Outcome(sent=1)
 
-    def _send(self, outgoing: Outgoing | Call) -> tuple[str | None, str | None]:
+    def _send(self, client: WebClient, outgoing: Outgoing | Call) -> tuple[str | None, str | None]:
         if isinstance(outgoing, Outgoing) and outgoing.update_ts:
             try:
-                return self._send_now(outgoing)
+                return self._send_now(client, outgoing)
             finally:
                 self._spacing.sent((outgoing.channel, outgoing.update_ts))
-        return self._send_now(outgoing)
+        return self._send_now(client, outgoing)
 
-    def _send_now(self, outgoing: Outgoing | Call) -> tuple[str | None, str | None]:
+    def _send_now(self, client: WebClient, outgoing: Outgoing | Call) -> tuple[str | None, str | None]:
         if isinstance(outgoing, Call):
-            self.client.api_call(outgoing.method, json=outgoing.args)
+            client.api_call(outgoing.method, json=outgoing.args)
             return outgoing.args.get("channel"), outgoing.args.get("ts") or outgoing.args.get("timestamp")
         if outgoing.update_ts:
-            response = self.client.chat_update(channel=outgoing.channel, ts=outgoing.update_ts, text=outgoing.text, blocks=outgoing.blocks)
+            response = client.chat_update(channel=outgoing.channel, ts=outgoing.update_ts, text=outgoing.text, blocks=outgoing.blocks)
             return response.get("channel"), response.get("ts")
         message = dict(channel=outgoing.channel, text=outgoing.text, blocks=outgoing.blocks, thread_ts=outgoing.thread_ts, unfurl_links=False)
         try:
-            response = self.client.chat_postMessage(**message)
+            response = client.chat_postMessage(**message)
         except SlackApiError as exc:
             if not (outgoing.join and exc.response.get("error") == "not_in_channel"):
                 raise
             # A public channel can be joined by the bot itself; a private one needs an invitation,
             # and the reason recorded stays "not_in_channel".
             try:
-                self.client.conversations_join(channel=outgoing.channel)
+                client.conversations_join(channel=outgoing.channel)
             except SlackApiError as refused:
                 if refused.response.status_code == 429 or refused.response.status_code >= 500:
                     raise
                 raise exc from None
-            response = self.client.chat_postMessage(**message)
+            response = client.chat_postMessage(**message)
         return response.get("channel"), response.get("ts")
 
     def _refused(self, job: Job, now: datetime, exc: SlackApiError) -> Outcome:

@@ -61,6 +61,14 @@ def cancel(session: Session, *, team_id: str, kind: str, key_prefix: str, reason
     return result.rowcount
 
 
+def cancel_team(session: Session, *, team_id: str, reason: str, now: datetime) -> int:
+    """Cancel all of a workspace's pending work (work being sent right now is left alone)."""
+    result = session.execute(
+        update(Job).where(Job.team_id == team_id, Job.status == JobStatus.pending.value).values(status=JobStatus.cancelled.value, reason=reason, finished_at=now)
+    )
+    return result.rowcount
+
+
 def claim(session: Session, *, worker: str, now: datetime, limit: int = 20, team_id: str | None = None) -> list[Job]:
     """Take up to `limit` due items for `worker`; no other process can take the same ones.
 
@@ -72,16 +80,18 @@ def claim(session: Session, *, worker: str, now: datetime, limit: int = 20, team
         .where(Job.status == JobStatus.claimed.value, Job.claimed_at < now - LEASE)
         .values(status=JobStatus.pending.value, claimed_by=None, reason="claim expired (the process sending it stopped); retrying")
     )
-    due = (
-        select(Job.id)
-        .where(Job.status == JobStatus.pending.value, Job.next_attempt_at <= now)
-        .order_by(Job.next_attempt_at, Job.id)
-        .limit(limit)
+    # Round-robin over workspaces: every workspace's first due item comes before anyone's second
+    # (in random order among workspaces), so one workspace's big fan-out can't hold up the others'
+    # work behind it. Within a workspace, items keep their order.
+    turns = select(Job.id, func.row_number().over(partition_by=Job.team_id, order_by=(Job.next_attempt_at, Job.id)).label("turn")).where(
+        Job.status == JobStatus.pending.value, Job.next_attempt_at <= now
     )
     if team_id is not None:
-        due = due.where(Job.team_id == team_id)
+        turns = turns.where(Job.team_id == team_id)
+    turns = turns.subquery()
+    due = select(Job.id).join(turns, turns.c.id == Job.id).order_by(turns.c.turn, func.random()).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        due = due.with_for_update(of=Job, skip_locked=True)
     ids = list(session.scalars(due))
     if not ids:
         return []

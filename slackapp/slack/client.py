@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import time
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, ServerErrorRetryHandler
 
 from slackapp.config import Settings
 
 
-def web_client(settings: Settings, *, retries: bool = True) -> WebClient:
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+_SETTINGS_TOKEN = object()
+
+
+def web_client(settings: Settings, *, retries: bool = True, token: str | None | object = _SETTINGS_TOKEN) -> WebClient:
+    """A client with `token` (by default SLACK_BOT_TOKEN; in distribution mode, a workspace's own)."""
+    if token is _SETTINGS_TOKEN:
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     # Server errors and dropped connections are retried briefly; rate limits are not retried here,
     # because slack_sdk's rate-limit handler sleeps in the calling (listener) thread.
-    return WebClient(
+    return MeteredWebClient(
         token=token,
         base_url=settings.slack_api_url,
         timeout=10,
@@ -32,3 +40,23 @@ def retry_after(headers) -> int:
             except ValueError:
                 break
     return 30
+
+
+class MeteredWebClient(WebClient):
+    """Counts every Web API call by method and outcome, with its latency (slackapp.metrics)."""
+
+    def api_call(self, api_method: str, **kwargs):
+        from slackapp.metrics import observe_web_api
+
+        started = time.perf_counter()
+        outcome = "unreachable"
+        try:
+            response = super().api_call(api_method, **kwargs)
+            outcome = "ok"
+            return response
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            outcome = "ratelimited" if status == 429 else str(exc.response.get("error") or status) if isinstance(exc.response.data, dict) else str(status)
+            raise
+        finally:
+            observe_web_api(api_method, outcome, time.perf_counter() - started)

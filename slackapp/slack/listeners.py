@@ -25,6 +25,7 @@ from slack_bolt.request.payload_utils import to_action, to_command, to_event, to
 from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk.webhook import WebhookClient
 
+from slackapp import logs
 from slackapp.errors import UserError
 from slackapp.scheduler import outbox
 from slackapp.slack.blocks import ephemeral
@@ -68,10 +69,12 @@ class _Listener:
         return cls(listener, get_arg_names_of_callable(listener))
 
     def __call__(self, body: dict, context: BoltContext) -> None:
-        try:
-            self.run(**_arguments(self.names, body, context))
-        except UserError as error:
-            tell_user(error, body, context)
+        # Bolt may run this in another thread than the request's: say the workspace again.
+        with logs.team(context.team_id):
+            try:
+                self.run(**_arguments(self.names, body, context))
+            except UserError as error:
+                tell_user(error, body, context)
 
 
 def tell_user(error: UserError, body: dict, context: BoltContext) -> None:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from slack_bolt import BoltContext, BoltResponse
 
+from slackapp import logs
 from slackapp.db import Store
 from slackapp.slack import inbox
-from slackapp.slack.identity import Identity
 from slackapp.slack.listeners import Registry
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 NOT_INSTALLED = "slackapp isn't installed for your workspace, so it can't answer here."
 
 
-def for_every_request(*, identity: Identity, store: Store, registry: Registry, provide: Callable[[BoltContext], None]) -> Callable:
+def for_every_request(*, tenants, store: Store, registry: Registry, provide: Callable[[BoltContext], None]) -> Callable:
     """One middleware (Bolt builds its arguments for each one, on every request): refuse what isn't
     ours, keep events before they are answered, and give listeners what they ask for.
 
@@ -27,7 +27,8 @@ def for_every_request(*, identity: Identity, store: Store, registry: Registry, p
     (one INSERT) and answered here; the clock's sender handles kept events in batches (slack.inbox)."""
 
     def prepare(body: dict, context: BoltContext, next):
-        refusal = refuse_strangers(identity, body, context)
+        logs.for_team(context.team_id)
+        refusal = refuse_strangers(tenants, body, context)
         if refusal is not None:
             return refusal
         if body.get("type") == "event_callback":
@@ -40,10 +41,12 @@ def for_every_request(*, identity: Identity, store: Store, registry: Registry, p
     return prepare
 
 
-def refuse_strangers(identity: Identity, body: dict, context: BoltContext) -> BoltResponse | None:
-    """Serve only the workspace (or Enterprise Grid org) our token belongs to: anything else would
-    be done with our token, in our workspace, on a stranger's say-so."""
-    if identity.serves(team_id=context.team_id, enterprise_id=context.enterprise_id):
+def refuse_strangers(tenants, body: dict, context: BoltContext) -> BoltResponse | None:
+    """Serve only the workspaces we have a token of (the one SLACK_BOT_TOKEN belongs to, or the
+    installed ones): anything else would be done with a token of another workspace, on a stranger's
+    say-so. (slackapp.slack.tenants)"""
+    event_type = (body.get("event") or {}).get("type") if body.get("type") == "event_callback" else None
+    if tenants.serves(team_id=context.team_id, enterprise_id=context.enterprise_id, event_type=event_type):
         return None
     log.warning("refused a %s from team %s (enterprise %s): not ours", body.get("type") or "command", context.team_id, context.enterprise_id)
     if "command" in body:

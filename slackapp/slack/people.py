@@ -7,7 +7,6 @@ import threading
 import time
 from dataclasses import dataclass
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 
@@ -27,8 +26,9 @@ class Person:
 class Directory:
     """A short-lived cache in front of users.info: admin status can change, so entries expire."""
 
-    def __init__(self, client: WebClient, *, ttl_seconds: float = 300.0):
-        self._client = client
+    def __init__(self, tenants, *, ttl_seconds: float = 300.0):
+        # Asks each workspace's users.info with that workspace's token (slackapp.slack.tenants).
+        self._tenants = tenants
         self._ttl = ttl_seconds
         self._entries: dict[tuple[str, str], tuple[float, Person]] = {}
         self._lock = threading.Lock()
@@ -45,8 +45,11 @@ class Directory:
         found = self.cached(team_id, user_id)
         if found is not None:
             return found
+        client = self._tenants.client_for(team_id)
+        if client is None:
+            return None
         try:
-            user = self._client.users_info(user=user_id)["user"]
+            user = client.users_info(user=user_id)["user"]
         except SlackApiError as exc:
             log.warning("users.info failed for %s/%s: %s", team_id, user_id, exc.response.get("error"))
             return None

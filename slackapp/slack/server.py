@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -43,11 +44,33 @@ class Routes:
         if path == "/healthz" and method in ("GET", "HEAD"):
             healthy = self._store.ping()
             return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", {"ok": healthy, "store": "up" if healthy else "down"})
+        if path == "/metrics" and method == "GET":
+            from slackapp.metrics import exposition
+
+            body, content_type = exposition(self._store)
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
         if path == EVENTS_PATH and method == "POST":
-            refused = self._refused(environ)
-            if refused is not None:
-                return _answer(start_response, refused, {"ok": False})
+            return self._slack_request(environ, start_response)
         return self._bolt(environ, start_response)
+
+    def _slack_request(self, environ, start_response):
+        """A request from Slack, timed and counted by kind; one request id in every log line."""
+        from slackapp import logs
+        from slackapp.metrics import observe_request
+
+        started, answered = time.perf_counter(), []
+
+        def answer(status, headers, *rest):
+            answered.append(int(status.split(" ", 1)[0]))
+            return start_response(status, headers, *rest)
+
+        with logs.request(environ.get("HTTP_X_SLACK_REQUEST_ID")):
+            refused = self._refused(environ)
+            body = environ["wsgi.input"].getvalue() if refused is None else b""
+            result = _answer(answer, refused, {"ok": False}) if refused is not None else self._bolt(environ, answer)
+        observe_request(_kind(body) if refused is None else "refused", answered[0] if answered else 500, time.perf_counter() - started)
+        return result
 
     def _refused(self, environ) -> str | None:
         """Read the body once, let it through the gate or say the status; Bolt reads it again."""
@@ -64,6 +87,16 @@ class Routes:
             return None
         log.info("refused a request from %s: %s (%d bytes)", environ.get("REMOTE_ADDR"), refusal.reason, len(body))
         return {400: "400 Bad Request", 401: "401 Unauthorized"}[refusal.status]
+
+
+def _kind(body: bytes) -> str:
+    """What Slack sent, for counting: command, event, or the interaction's type."""
+    if body.startswith(b"{"):
+        return "event"
+    if b"command=" in body and not body.startswith(b"payload="):
+        return "command"
+    match = re.search(rb"%22type%22%3A\+?%22([a-z_]+)%22", body[:400])
+    return match.group(1).decode() if match else "interaction"
 
 
 def _answer(start_response, status: str, payload: dict):

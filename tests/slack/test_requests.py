@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from slackapp.leads import ids
 from slackapp.leads.models import SavedLead
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.conftest import BOT_TOKEN, SECRET, fresh_database, start_app
 from tests.helpers import all_text, announced_leads, eventually, eventually_got, lead_values, leads_of, share_lead
-from tests.slackhttp import FORM, post_signed
+from slackapp.sandbox.slackhttp import FORM, post_signed
 
 # ---- helpers ------------------------------------------------------------------------------
 

@@ -1,12 +1,13 @@
 """Builders for the requests Slack sends, starting from Slack's own samples.
 
-Each builder loads a real payload from ``tests/slack_specs/payloads/`` and overrides only what a
-test cares about, keeping user and team ids consistent in every nested copy.  The samples
-come from an Enterprise Grid org (``E111``); the builders put them in the test org ``ORG``, where
-the test app is installed org-wide (see tests.fakes' auth.test); ``enterprise_id=None`` drops them.
+Each builder loads a real payload from ``slack_payloads/`` beside this file and overrides only what
+the caller cares about (a test, or the sandbox playing Slack), keeping user and team ids consistent
+in every nested copy.  The samples come from an Enterprise Grid org (``E111``); the builders put
+them in the test org ``ORG``, where the test app is installed org-wide (see the fake's auth.test);
+``enterprise_id=None`` drops them.
 
-Set ``SLACK_SPECS_DIR`` to the ``slack-specs`` folder (or its ``payloads`` folder) to use a
-copy elsewhere.
+Set ``SLACK_SPECS_DIR`` to a ``slack-specs`` folder (or its ``payloads`` folder) to use a copy
+elsewhere.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-# The same installation tests.fakes describes in its auth.test answer and view echoes.
+# The same installation slackapp.sandbox.fake describes in its auth.test answer and view echoes.
 BOT_USER_ID = "UBOT"
 # The Enterprise Grid org the test app is installed in (org-wide), so that every test can have a
 # workspace of its own; pass enterprise_id=None for a request from outside any org.
@@ -35,16 +36,15 @@ _counter = itertools.count(1)
 _counter_lock = threading.Lock()
 
 
-def specs_dir() -> Path:
-    env = os.environ.get("SLACK_SPECS_DIR")
-    if env:
-        path = Path(env)
-        return path.parent if path.name == "payloads" else path
-    return Path(__file__).resolve().parent / "slack_specs"
+SAMPLES = Path(__file__).resolve().parent / "slack_payloads"
 
 
 def payloads_dir() -> Path:
-    return specs_dir() / "payloads"
+    env = os.environ.get("SLACK_SPECS_DIR")
+    if env:
+        path = Path(env)
+        return path if path.name == "payloads" else path / "payloads"
+    return SAMPLES
 
 
 @lru_cache(maxsize=None)

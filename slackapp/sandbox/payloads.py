@@ -384,6 +384,7 @@ def _reaction_event(
     item_user: str | None,
     event_ts: str | None,
     event_id: str | None,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     ev = load(sample)["event"]
     ev.update({"user": user_id, "reaction": reaction, "event_ts": event_ts or new_ts()})
@@ -392,7 +393,7 @@ def _reaction_event(
         ev.pop("item_user", None)
     else:
         ev["item_user"] = item_user
-    return event_callback(ev, team_id=team_id, event_id=event_id)
+    return event_callback(ev, team_id=team_id, event_id=event_id, enterprise_id=enterprise_id)
 
 
 def reaction_added(
@@ -405,10 +406,11 @@ def reaction_added(
     item_user: str | None = None,
     event_ts: str | None = None,
     event_id: str | None = None,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     """A wrapped ``reaction_added`` on a message; ``item_user`` is left out unless given."""
     return _reaction_event("event_callback.reaction_added.json", reaction, user_id, team_id,
-                           channel_id, item_ts, item_user, event_ts, event_id)
+                           channel_id, item_ts, item_user, event_ts, event_id, enterprise_id)
 
 
 def reaction_removed(
@@ -421,9 +423,10 @@ def reaction_removed(
     item_user: str | None = None,
     event_ts: str | None = None,
     event_id: str | None = None,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     return _reaction_event("event_callback.reaction_removed.json", reaction, user_id, team_id,
-                           channel_id, item_ts, item_user, event_ts, event_id)
+                           channel_id, item_ts, item_user, event_ts, event_id, enterprise_id)
 
 
 def app_mention(
@@ -451,6 +454,7 @@ def app_home_opened(
     tab: str = "home",
     view: dict | None = None,
     event_id: str | None = None,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     """``view`` is the currently published Home view; ``None`` means never published."""
     ev = load("event_callback.app_home_opened.json")["event"]
@@ -459,7 +463,7 @@ def app_home_opened(
         ev.pop("view", None)
     else:
         ev["view"] = _view_from_sample({"type": "home", **view}, team_id)
-    return event_callback(ev, team_id=team_id, event_id=event_id)
+    return event_callback(ev, team_id=team_id, event_id=event_id, enterprise_id=enterprise_id)
 
 
 def url_verification(challenge: str | None = None) -> dict:

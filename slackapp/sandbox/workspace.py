@@ -137,7 +137,7 @@ class Workspace:
                 view["previous_view_id"], view["root_view_id"] = stack[-1]["id"], stack[0]["id"]
             else:
                 stack.clear()
-            stack.append(copy.deepcopy(view))
+            stack.append({**copy.deepcopy(view), "blocks": with_ids(view.get("blocks"))})
             self._changed()
 
     def _located(self, view_id: str | None, external_id: str | None) -> tuple[list[dict], int] | None:
@@ -153,7 +153,8 @@ class Workspace:
             if found is None:
                 return False
             stack, index = found
-            stack[index] = {**copy.deepcopy(view), "id": stack[index]["id"], "root_view_id": stack[index].get("root_view_id")}
+            stack[index] = {**copy.deepcopy(view), "id": stack[index]["id"], "root_view_id": stack[index].get("root_view_id"),
+                            "previous_view_id": stack[index].get("previous_view_id"), "blocks": with_ids(view.get("blocks"))}
             self._changed()
             return True
 
@@ -187,7 +188,7 @@ class Workspace:
 
     def publish_home(self, user: str, view: dict) -> None:
         with self._lock:
-            self.homes[user] = copy.deepcopy(view)
+            self.homes[user] = {**copy.deepcopy(view), "blocks": with_ids(view.get("blocks"))}
             self._changed()
 
     def home(self, user: str) -> dict | None:

@@ -147,7 +147,7 @@ class Page:
             "people": self._people(), "channels": self._sidebar(where), "title": self._title(where),
             "messages": self._messages(where.channel, where.user, viewer) if where.channel != HOME else [],
             "thread": self._messages(where.channel, where.user, viewer, thread=where.thread) if where.thread else [],
-            "home": self._home(where.user, viewer) if where.channel == HOME else None,
+            "on_home": where.channel == HOME, "home": self._home(where.user, viewer) if where.channel == HOME else None,
             "modal": self._modal(modal, viewer), "modal_key": _modal_key(modal),
             "clock": self._clock(viewer), "quick": [(name, EMOJI[name]) for name in QUICK_REACTIONS], "shortcuts": self.shortcuts,
         }

@@ -82,6 +82,7 @@ def test_an_event_counts_the_members_who_react_going(page, sandbox):
         post.get_by_role("button", name=f"✅ {count - 1}").click()
         expect(post.get_by_role("button", name=f"✅ {count}")).to_have_attribute("aria-pressed", "true")
     expect(post).to_contain_text("2 going")
+    expect(page.locator("#app")).to_have_count(1)  # an answer replaces the page, never nests inside it
 
 
 def test_app_home_says_the_app_publishes_none(page, sandbox):

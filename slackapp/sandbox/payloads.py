@@ -207,14 +207,7 @@ def block_actions(
     act.update(action or {})
 
     if view is not None:
-        v = _view_from_sample(view, team_id)
-        p["view"] = v
-        p["container"] = {"type": "view", "view_id": v["id"]}
-        p.pop("channel", None)
-        p.pop("response_url", None)
-        if response_url is not None:
-            p["response_url"] = response_url
-        return p
+        return _from_view(p, view, team_id, response_url)
 
     if message is not None:
         message = copy.deepcopy(message)
@@ -230,6 +223,18 @@ def block_actions(
     }
     p["channel"]["id"] = channel_id
     p["response_url"] = response_url or _default_response_url("actions", team_id)
+    return p
+
+
+def _from_view(p: dict, view: dict, team_id: str, response_url: str | None) -> dict:
+    """A block_actions payload from an element in a view: no channel or message, the view instead."""
+    v = _view_from_sample(view, team_id)
+    p["view"] = v
+    p["container"] = {"type": "view", "view_id": v["id"]}
+    p.pop("channel", None)
+    p.pop("response_url", None)
+    if response_url is not None:
+        p["response_url"] = response_url
     return p
 
 

@@ -10,7 +10,6 @@ from slack_sdk.webhook import WebhookClient
 
 from slackapp.sandbox.fake import BOT_USER_ID, FakeSlack
 
-pytestmark = pytest.mark.fast
 
 
 @pytest.fixture

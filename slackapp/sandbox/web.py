@@ -64,6 +64,8 @@ class Page:
         path, method = environ.get("PATH_INFO") or "/", environ.get("REQUEST_METHOD")
         if path in APP_PATHS:
             return self.app(environ, start_response)
+        if not self._from_this_page(environ):
+            return _answer(start_response, "403 Forbidden", b"only the sandbox's own page may use it", "text/plain")
         if path.startswith("/static/"):
             return self._static(path[len("/static/"):], start_response)
         if path.startswith("/files/"):
@@ -80,6 +82,14 @@ class Page:
             where = self._moves[path](self, where, form) or where
             return self._html(start_response, self.page(where, full=False), push=where.link())
         return _answer(start_response, "404 Not Found", b"not found", "text/plain")
+
+    def _from_this_page(self, environ) -> bool:
+        """Loopback is not enough: a web page elsewhere could post here from the same browser, or
+        reach it under another host name (DNS rebinding). Only this page's own origin acts."""
+        port = self.address.rsplit(":", 1)[1]
+        hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
+        origin = environ.get("HTTP_ORIGIN")
+        return environ.get("HTTP_HOST") in hosts and (origin is None or origin.removeprefix("http://") in hosts)
 
     def _where(self, fields: dict[str, list[str]]) -> Where:
         users = {user["id"] for user in self.player.fake.users()}

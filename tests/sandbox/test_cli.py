@@ -56,3 +56,15 @@ def test_run_with_some_slack_settings_still_stops_with_the_steps(tmp_path):
     env["SLACK_BOT_TOKEN"] = "xoxb-half-done"
     result = subprocess.run([sys.executable, "-m", "slackapp", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr and "sandbox" not in result.stderr
+
+
+def test_only_the_sandboxs_own_page_may_use_it(sandbox):
+    port = sandbox.server.server_address[1]
+
+    def post(headers: dict) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("POST", "/skip", body="as=UADA", headers={"Content-Type": "application/x-www-form-urlencoded", **headers})
+        return connection.getresponse().status
+
+    assert post({"Origin": "http://evil.example"}) == 403
+    assert post({"Host": f"rebound.example:{port}"}) == 403

@@ -30,9 +30,9 @@ from sqlalchemy import func, insert, select
 from slackapp.db import Store, upgrade
 from slackapp.leads.models import Lead
 from slackapp.leads.service import normalize_url
-from tests import payloads
-from tests.fakes import FakeSlack
-from tests.slackhttp import FORM, USER_AGENT, sign
+from slackapp.sandbox import payloads
+from slackapp.sandbox.fake import FakeSlack
+from slackapp.sandbox.slackhttp import FORM, USER_AGENT, sign
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "bench-signing-secret"
@@ -749,7 +749,7 @@ def stored_actions(store: Store, event_id: int) -> int:
 
 def reaction_body(kind: str, *, user: str, emoji: str, event_id: str, event_ts: str, team_id: str, channel: str, item_ts: str) -> bytes:
     """A signed-ready Events API body for a reaction on the bot's message, from Slack's own sample
-    (tests.payloads: in the test org, where the fake says the app is installed org-wide)."""
+    (slackapp.sandbox.payloads: in the test org, where the fake says the app is installed org-wide)."""
     build = payloads.reaction_added if kind == "reaction_added" else payloads.reaction_removed
     body = build(emoji, user_id=user, team_id=team_id, channel_id=channel, item_ts=item_ts,
                  item_user=payloads.BOT_USER_ID, event_ts=event_ts, event_id=event_id)

@@ -26,7 +26,7 @@ from cryptography.fernet import Fernet
 from bench import common
 from slackapp.db import Store, utcnow
 from slackapp.scheduler import queue
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.helpers import install
 
 REMINDER = "reminder for "

@@ -33,7 +33,7 @@ from slackapp.db import Store, upgrade, utcnow
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Dispatcher, Outgoing
 from slackapp.scheduler.models import Job
-from tests.fakes import FakeSlack, _Fault
+from slackapp.sandbox.fake import FakeSlack, _Fault
 
 TEAM = "TBENCHFANOUT"
 

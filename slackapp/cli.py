@@ -91,10 +91,14 @@ def _check_slack(settings: Settings) -> None:
 def _run(args: argparse.Namespace) -> int:
     settings = load_settings()
     mode = "http" if args.http or not settings.socket_mode else "socket"
+    port = args.port or settings.port
     if settings.missing_for(mode):
         print(setup_steps(settings, mode, forced_http=args.http), file=sys.stderr)
-        return 2
-    port = args.port or settings.port
+        if not settings.has_no_slack_settings:
+            return 2
+        # Nothing set up yet: show the app working against the sandbox meanwhile.
+        print("Until then, try it without Slack: starting the sandbox.", file=sys.stderr, flush=True)
+        return _serve_sandbox(port=port, reset=False)
     if mode == "socket":
         _prepared_store(settings).dispose()
         _check_slack(settings)
@@ -157,6 +161,19 @@ def _serve_socket_mode(settings: Settings) -> int:
     log.info("starting in Socket Mode")
     serve_socket_mode(assembled.bolt, settings.slack_app_token.get_secret_value())
     return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    return _serve_sandbox(port=args.port or load_settings().port, reset=args.reset)
+
+
+def _serve_sandbox(*, port: int, reset: bool) -> int:
+    from slackapp.sandbox.serve import run as run_sandbox
+
+    try:
+        return run_sandbox(port=port, reset=reset)
+    except OSError as exc:
+        raise Refused(f"the sandbox could not listen on 127.0.0.1:{port} ({_first_line(exc)}); give another with --port or PORT") from None
 
 
 def _start_clock(settings: Settings, store, assembled) -> None:
@@ -265,6 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=_number_between(1, 65535), help="HTTP port (default: PORT or 3000)")
     run.add_argument("--workers", type=_number_between(1, 64), help="HTTP worker processes (default: SLACKAPP_HTTP_WORKERS or 1)")
     run.set_defaults(handler=_run)
+    sandbox = commands.add_parser("sandbox", help="try the app without Slack: a local stand-in for Slack with a web page, on 127.0.0.1")
+    sandbox.add_argument("--port", type=_number_between(1, 65535), help="the page's port (default: PORT or 3000)")
+    sandbox.add_argument("--reset", action="store_true", help="forget the sandbox's workspace and data (sandbox.db) and start a fresh demo")
+    sandbox.set_defaults(handler=_sandbox)
     migrate = commands.add_parser("migrate", help="bring the database schema up to date and exit")
     migrate.set_defaults(handler=_migrate)
     prepare = commands.add_parser("prepare", help="bring the database up to date and check the Slack token (run does this first)")

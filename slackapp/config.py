@@ -132,6 +132,11 @@ class Settings(BaseSettings):
         """One install, many workspaces: installed through Slack's OAuth flow, a token per workspace."""
         return self.slack_client_id is not None and self.slack_client_secret is not None
 
+    @property
+    def has_no_slack_settings(self) -> bool:
+        """No token or secret at all: someone who hasn't created the Slack app yet (run offers the sandbox)."""
+        return self.slack_bot_token is None and self.slack_app_token is None and self.slack_signing_secret is None
+
     def missing_for(self, mode: str) -> list[str]:
         """Names of the variables that `mode` ("socket" or "http") still needs."""
         needed = {"socket": ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], "http": ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]}

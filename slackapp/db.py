@@ -6,7 +6,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
@@ -21,8 +21,21 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 4_711_2026
 
 
+# How far the sandbox's "skip ahead" control has moved this process's clock; always zero elsewhere.
+_skipped = timedelta(0)
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, for every rule, record and timer of the app."""
+    return datetime.now(timezone.utc) + _skipped
+
+
+def skip_ahead(by: timedelta) -> timedelta:
+    """Move this process's clock forward (the sandbox only: so reminders and digests can be seen
+    without waiting); returns how far it is ahead in all."""
+    global _skipped
+    _skipped += by
+    return _skipped
 
 
 class UTCDateTime(TypeDecorator):

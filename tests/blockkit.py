@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from tests.helpers import walk
-from tests.payloads import specs_dir
+from tests.specs import specs_dir
 
 MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
 VIEW_METHODS = ("views.open", "views.update", "views.push", "views.publish")

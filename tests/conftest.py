@@ -24,9 +24,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from slackapp.db import Store, upgrade
-from tests import payloads, pg
-from tests.fakes import FakeSlack
-from tests.slackhttp import SlackClient, post_signed
+from slackapp.sandbox import payloads
+from tests import pg
+from slackapp.sandbox.fake import FakeSlack
+from slackapp.sandbox.slackhttp import SlackClient, post_signed
 
 # slack_sdk sends even loopback traffic through a configured proxy; the fake lives on loopback.
 for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):

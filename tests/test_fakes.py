@@ -15,9 +15,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from tests import payloads, pg
-from tests.fakes import BOT_USER_ID, FakeSlack
-from tests.slackhttp import SlackClient, post_signed, sign
+from slackapp.sandbox import payloads
+from tests import pg
+from tests.specs import specs_dir
+from slackapp.sandbox.fake import BOT_USER_ID, FakeSlack
+from slackapp.sandbox.slackhttp import SlackClient, post_signed, sign
 
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -220,7 +222,7 @@ def test_socket_mode_connection_url_needs_app_token(fake, client):
 # ---- signing and payloads ------------------------------------------------------------
 
 def test_sign_matches_slack_known_answer():
-    vector = json.loads((payloads.specs_dir() / "signing" / "known_answer.json").read_text())
+    vector = json.loads((specs_dir() / "signing" / "known_answer.json").read_text())
     ts = int(vector["headers"]["X-Slack-Request-Timestamp"])
     assert sign(vector["signing_secret"], ts, vector["body"].encode()) == vector["expected_signature"]
 

@@ -13,7 +13,7 @@ from referencing import Registry, Resource
 from slackapp.config import load_settings
 from slackapp.db import Store
 from slackapp.app import create_app
-from tests.payloads import specs_dir
+from tests.specs import specs_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_URL = "https://raw.githubusercontent.com/slackapi/manifest-schema/v0.5.0/schemas/"

@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy import func, select
 
 from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.conftest import new_id
 from tests.helpers import EVIL, ESCAPED, LIVE, all_text, dms, eventually, eventually_got, post_updates, press, text_state, walk  # noqa: F401
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from icalendar import Calendar
 
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.conftest import new_id
 from tests.events.support import (
     DAY,

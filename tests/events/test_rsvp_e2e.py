@@ -30,7 +30,7 @@ from tests.events.support import (
     wait_for_counts,
 )
 from tests.helpers import eventually, eventually_got
-from tests.payloads import BOT_USER_ID, new_ts
+from slackapp.sandbox.payloads import BOT_USER_ID, new_ts
 
 SEAT_OF = {GOING: "going", MAYBE: "maybe", NO: "no"}
 

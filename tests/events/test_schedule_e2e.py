@@ -10,7 +10,7 @@ from sqlalchemy import select
 from slackapp.db import utcnow
 from slackapp.events.models import Rsvp, RsvpAction
 from slackapp.scheduler.models import Job
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.events.support import (
     DAY,
     GOING,

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from slackapp.club import service as club
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
 from slackapp.scheduler.models import Job
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.conftest import CONFIGURED_OFFICER, new_id
 from tests.helpers import (
     EVIL,

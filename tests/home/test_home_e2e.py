@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from slackapp.home.models import HomeViewer
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.events.support import GOING, create_event, deliver, react
 from tests.helpers import all_text, dms, eventually, eventually_got, plan_all
 

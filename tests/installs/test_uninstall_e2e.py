@@ -17,7 +17,7 @@ from slackapp.installs import service
 from slackapp.scheduler import queue
 from slackapp.scheduler.models import Job, JobStatus
 from slackapp.slack.installations import Departure, Installed
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.conftest import new_id
 from tests.helpers import eventually, install, leads_of, share_lead
 from tests.installs.conftest import installed_workspace

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from slackapp.leads import ids
 from slackapp.leads.models import Lead, SavedLead
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.helpers import (
     all_text,
     announced_leads,

@@ -13,7 +13,7 @@ from slackapp.micro import service
 from slackapp.micro.models import Bid, Evaluation, Project
 from slackapp.profiles.models import Profile
 from slackapp.scheduler.models import Job
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.conftest import CONFIGURED_OFFICER, new_id
 from tests.helpers import all_text, buttons, configure_club, dms, eventually_got, press, text_state, tick
 

@@ -11,7 +11,7 @@ from datetime import timezone
 from sqlalchemy import select
 
 from slackapp.passport.models import Claim
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.events.support import create_event, uploads_to
 from tests.helpers import all_text, answer_to, buttons, dms, eventually_got, local_today, press
 

@@ -8,7 +8,7 @@ import json
 from sqlalchemy import Text, cast, func, or_, select
 
 from slackapp.models import metadata
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.events.support import GOING, create_event, react, rsvps_of, uploads_to
 from tests.helpers import answer_to, eventually_got, share_lead
 

@@ -10,9 +10,9 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.conftest import SECRET, fresh_database, new_id, start_app
-from tests.slackhttp import FORM, post_signed
+from slackapp.sandbox.slackhttp import FORM, post_signed
 
 JSON = "application/json"
 

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from slackapp.leads import ids
 from slackapp.leads.models import SavedLead
-from tests import payloads
+from slackapp.sandbox import payloads
 from tests.conftest import BOT_TOKEN, SECRET, fresh_database, start_app
 from tests.helpers import all_text, announced_leads, eventually, eventually_got, lead_values, leads_of, share_lead
-from tests.slackhttp import FORM, post_signed
+from slackapp.sandbox.slackhttp import FORM, post_signed
 
 # ---- helpers ------------------------------------------------------------------------------
 
@@ -281,14 +281,8 @@ def test_socket_mode_opens_a_connection_with_the_app_token(fake_slack, tmp_path)
             process.wait()
 
 
-def test_run_without_slack_settings_explains_the_setup(tmp_path):
-    result = run_cli(tmp_path, "run", env=bare_env())
-
-    output = result.stdout + result.stderr
-    assert result.returncode == 2
-    for needed in ("manifest.yml", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", str(tmp_path / ".env")):
-        assert needed in output, needed
-    assert "Traceback" not in output
+# `run` without any Slack settings shows the setup steps and then starts the sandbox:
+# tests/sandbox/test_cli.py.
 
 
 @pytest.mark.parametrize(("name", "value"), [("PORT", "abc"), ("SLACKAPP_OFFICERS", "not an id")])

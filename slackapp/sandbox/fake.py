@@ -7,6 +7,9 @@ and the ``upload_url`` of ``files.getUploadURLExternal``, so ``respond()`` and
 
 Replies are shaped like the documented success examples in
 ``slack-specs/web-api/club_bot_methods.summary.json`` and ``web-api/shapes/``.
+
+Besides recording calls, it keeps what a workspace would show (``fake.workspace``: messages,
+threads, reactions, ephemerals, modal stacks, App Home), which the sandbox draws as a page.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from slackapp.sandbox.workspace import Workspace
 
 TEAM_ID = "T0FAKE"
 # Unless a token was given another identity (FakeSlack.set_identity), it belongs to an org-wide
@@ -170,7 +175,12 @@ class _Server(http.server.ThreadingHTTPServer):
 class FakeSlack:
     """A threaded local Slack Web API.  Use as a context manager or call start()/stop()."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Callable[[], float] | None = None) -> None:
+        """`clock` (seconds since the epoch) makes message timestamps follow it, as Slack's follow
+        the time; without it they are small made-up numbers counting up."""
+        self._clock = clock
+        self._last_ts = 0.0
+        self.workspace = Workspace(bot_user_id=BOT_USER_ID)
         self._lock = threading.RLock()
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = {}
@@ -199,6 +209,8 @@ class FakeSlack:
             "views.push": self._views_open,
             "views.update": self._views_update,
             "views.publish": self._views_publish,
+            "reactions.add": self._reactions_add,
+            "reactions.remove": self._reactions_remove,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
@@ -414,6 +426,25 @@ class FakeSlack:
 
     # ---- queries ---------------------------------------------------------------------
 
+    def users(self) -> list[dict]:
+        with self._lock:
+            return [copy.deepcopy(user) for user in self._users.values()]
+
+    def user(self, user_id: str) -> dict | None:
+        with self._lock:
+            found = self._users.get(user_id)
+            return copy.deepcopy(found) if found else None
+
+    def channels(self) -> dict[str, dict]:
+        with self._lock:
+            return copy.deepcopy(self._channels)
+
+    def file(self, file_id: str) -> dict | None:
+        """An uploaded file: filename, content (bytes, or None before its upload)."""
+        with self._lock:
+            found = self._files.get(file_id)
+            return dict(found) if found else None
+
     @property
     def calls(self) -> list[Call]:
         with self._lock:
@@ -605,6 +636,7 @@ class FakeSlack:
         if fault is not None:
             reply = self._fault_reply(fault, as_text=True)
         else:
+            self.workspace.respond(tag, args, ts=self._next_ts())
             reply = _Reply(200, "ok", {}, "text/plain; charset=utf-8")
         self._record(call, reply)
         return call, reply
@@ -631,8 +663,16 @@ class FakeSlack:
     # ---- canned methods (called with self._lock held) --------------------------------
 
     def _next_ts(self) -> str:
+        if self._clock is not None:
+            with self._lock:
+                self._last_ts = max(self._clock(), self._last_ts + 0.000001)
+                return f"{self._last_ts:.6f}"
         n = next(self._seq)
         return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def next_ts(self) -> str:
+        """A new message timestamp, as Slack gives one to a message a person posts."""
+        return self._next_ts()
 
     @staticmethod
     def _new_id(prefix: str) -> str:
@@ -696,6 +736,7 @@ class FakeSlack:
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if args.get(key) is not None:
                 message[key] = args[key]
+        self.workspace.post(channel, user=BOT_USER_ID, ts=ts, text=args.get("text", ""), blocks=args.get("blocks"), thread_ts=args.get("thread_ts"))
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _chat_post_ephemeral(self, args: dict, call: Call) -> dict:
@@ -705,7 +746,10 @@ class FakeSlack:
             return _error(err)
         if not args.get("user"):
             return _error("user_not_found")
-        return {"ok": True, "message_ts": self._next_ts()}
+        ts = self._next_ts()
+        self.workspace.post(channel, user=BOT_USER_ID, ts=ts, text=args.get("text", ""), blocks=args.get("blocks"),
+                            thread_ts=args.get("thread_ts"), ephemeral_to=args["user"])
+        return {"ok": True, "message_ts": ts}
 
     def _chat_update(self, args: dict, call: Call) -> dict:
         channel, err = self._resolve_channel(args.get("channel"))
@@ -718,12 +762,14 @@ class FakeSlack:
         for key in ("blocks", "attachments"):
             if args.get(key) is not None:
                 message[key] = args[key]
+        self.workspace.update(channel, args["ts"], text=text, blocks=args.get("blocks"))
         return {"ok": True, "channel": channel, "ts": args["ts"], "text": text, "message": message}
 
     def _chat_delete(self, args: dict, call: Call) -> dict:
         channel, err = self._resolve_channel(args.get("channel"))
         if err:
             return _error(err)
+        self.workspace.delete(channel, args.get("ts") or "")
         return {"ok": True, "channel": channel, "ts": args.get("ts")}
 
     def _chat_get_permalink(self, args: dict, call: Call) -> dict:
@@ -765,7 +811,11 @@ class FakeSlack:
         if trigger in self._used_triggers:
             return _error("expired_trigger_id")
         self._used_triggers.add(trigger)
-        return {"ok": True, "view": self._echo_view(args, view, None, "modal")}
+        echoed = self._echo_view(args, view, None, "modal")
+        user = self.workspace.user_of_trigger(trigger)
+        if user is not None:
+            self.workspace.open_view(user, echoed, push=call.method == "views.push")
+        return {"ok": True, "view": echoed}
 
     def _views_update(self, args: dict, call: Call) -> dict:
         view = self._view_arg(args)
@@ -773,7 +823,9 @@ class FakeSlack:
             return _error("invalid_arguments", response_metadata={"messages": ["missing view"]})
         if not (args.get("view_id") or args.get("external_id")):
             return _error("not_found")
-        return {"ok": True, "view": self._echo_view(args, view, args.get("view_id"), "modal")}
+        echoed = self._echo_view(args, view, args.get("view_id"), "modal")
+        self.workspace.update_view(args.get("view_id"), echoed, external_id=args.get("external_id"))
+        return {"ok": True, "view": echoed}
 
     def _views_publish(self, args: dict, call: Call) -> dict:
         view = self._view_arg(args)
@@ -781,7 +833,23 @@ class FakeSlack:
             return _error("invalid_arguments", response_metadata={"messages": ["missing view"]})
         if not args.get("user_id"):
             return _error("user_not_found")
-        return {"ok": True, "view": self._echo_view(args, view, None, "home")}
+        echoed = self._echo_view(args, view, None, "home")
+        self.workspace.publish_home(args["user_id"], echoed)
+        return {"ok": True, "view": echoed}
+
+    def _reactions_add(self, args: dict, call: Call) -> dict:
+        return self._react(args, add=True)
+
+    def _reactions_remove(self, args: dict, call: Call) -> dict:
+        return self._react(args, add=False)
+
+    def _react(self, args: dict, *, add: bool) -> dict:
+        channel, ts, name = args.get("channel"), args.get("timestamp"), args.get("name")
+        if not (channel and ts and name):
+            return _error("invalid_arguments")
+        if self.workspace.find(channel, ts) is not None and not self.workspace.react(channel, ts, name=name, user=BOT_USER_ID, add=add):
+            return _error("already_reacted" if add else "no_reaction")
+        return {"ok": True}
 
     def _conversations_open(self, args: dict, call: Call) -> dict:
         if args.get("channel"):
@@ -873,7 +941,7 @@ class FakeSlack:
         if not isinstance(files, list) or not files:
             return _error("invalid_arguments")
         out = []
-        now = int(time.time())
+        now = int(self._clock() if self._clock else time.time())
         for f in files:
             fid = f.get("id") if isinstance(f, dict) else None
             stored = self._files.get(fid or "")
@@ -888,4 +956,8 @@ class FakeSlack:
                 "permalink": f"https://fake.slack.test/files/{BOT_USER_ID}/{fid}/{name}",
                 "channels": [args["channel_id"]] if args.get("channel_id") else [],
             })
+        if args.get("channel_id"):
+            shared = [{"id": f["id"], "name": f["name"], "title": f["title"]} for f in out]
+            self.workspace.post(args["channel_id"], user=BOT_USER_ID, ts=self._next_ts(), text=args.get("initial_comment") or "",
+                                thread_ts=args.get("thread_ts"), files=shared)
         return {"ok": True, "files": out}

@@ -1,12 +1,13 @@
 """Builders for the requests Slack sends, starting from Slack's own samples.
 
-Each builder loads a real payload from ``tests/slack_specs/payloads/`` and overrides only what a
-test cares about, keeping user and team ids consistent in every nested copy.  The samples
-come from an Enterprise Grid org (``E111``); the builders put them in the test org ``ORG``, where
-the test app is installed org-wide (see tests.fakes' auth.test); ``enterprise_id=None`` drops them.
+Each builder loads a real payload from ``slack_payloads/`` beside this file and overrides only what
+the caller cares about (a test, or the sandbox playing Slack), keeping user and team ids consistent
+in every nested copy.  The samples come from an Enterprise Grid org (``E111``); the builders put
+them in the test org ``ORG``, where the test app is installed org-wide (see the fake's auth.test);
+``enterprise_id=None`` drops them.
 
-Set ``SLACK_SPECS_DIR`` to the ``slack-specs`` folder (or its ``payloads`` folder) to use a
-copy elsewhere.
+Set ``SLACK_SPECS_DIR`` to a ``slack-specs`` folder (or its ``payloads`` folder) to use a copy
+elsewhere.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-# The same installation tests.fakes describes in its auth.test answer and view echoes.
+# The same installation slackapp.sandbox.fake describes in its auth.test answer and view echoes.
 BOT_USER_ID = "UBOT"
 # The Enterprise Grid org the test app is installed in (org-wide), so that every test can have a
 # workspace of its own; pass enterprise_id=None for a request from outside any org.
@@ -35,16 +36,15 @@ _counter = itertools.count(1)
 _counter_lock = threading.Lock()
 
 
-def specs_dir() -> Path:
-    env = os.environ.get("SLACK_SPECS_DIR")
-    if env:
-        path = Path(env)
-        return path.parent if path.name == "payloads" else path
-    return Path(__file__).resolve().parent / "slack_specs"
+SAMPLES = Path(__file__).resolve().parent / "slack_payloads"
 
 
 def payloads_dir() -> Path:
-    return specs_dir() / "payloads"
+    env = os.environ.get("SLACK_SPECS_DIR")
+    if env:
+        path = Path(env)
+        return path if path.name == "payloads" else path / "payloads"
+    return SAMPLES
 
 
 @lru_cache(maxsize=None)
@@ -207,14 +207,7 @@ def block_actions(
     act.update(action or {})
 
     if view is not None:
-        v = _view_from_sample(view, team_id)
-        p["view"] = v
-        p["container"] = {"type": "view", "view_id": v["id"]}
-        p.pop("channel", None)
-        p.pop("response_url", None)
-        if response_url is not None:
-            p["response_url"] = response_url
-        return p
+        return _from_view(p, view, team_id, response_url)
 
     if message is not None:
         message = copy.deepcopy(message)
@@ -230,6 +223,18 @@ def block_actions(
     }
     p["channel"]["id"] = channel_id
     p["response_url"] = response_url or _default_response_url("actions", team_id)
+    return p
+
+
+def _from_view(p: dict, view: dict, team_id: str, response_url: str | None) -> dict:
+    """A block_actions payload from an element in a view: no channel or message, the view instead."""
+    v = _view_from_sample(view, team_id)
+    p["view"] = v
+    p["container"] = {"type": "view", "view_id": v["id"]}
+    p.pop("channel", None)
+    p.pop("response_url", None)
+    if response_url is not None:
+        p["response_url"] = response_url
     return p
 
 
@@ -384,6 +389,7 @@ def _reaction_event(
     item_user: str | None,
     event_ts: str | None,
     event_id: str | None,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     ev = load(sample)["event"]
     ev.update({"user": user_id, "reaction": reaction, "event_ts": event_ts or new_ts()})
@@ -392,7 +398,7 @@ def _reaction_event(
         ev.pop("item_user", None)
     else:
         ev["item_user"] = item_user
-    return event_callback(ev, team_id=team_id, event_id=event_id)
+    return event_callback(ev, team_id=team_id, event_id=event_id, enterprise_id=enterprise_id)
 
 
 def reaction_added(
@@ -405,10 +411,11 @@ def reaction_added(
     item_user: str | None = None,
     event_ts: str | None = None,
     event_id: str | None = None,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     """A wrapped ``reaction_added`` on a message; ``item_user`` is left out unless given."""
     return _reaction_event("event_callback.reaction_added.json", reaction, user_id, team_id,
-                           channel_id, item_ts, item_user, event_ts, event_id)
+                           channel_id, item_ts, item_user, event_ts, event_id, enterprise_id)
 
 
 def reaction_removed(
@@ -421,9 +428,10 @@ def reaction_removed(
     item_user: str | None = None,
     event_ts: str | None = None,
     event_id: str | None = None,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     return _reaction_event("event_callback.reaction_removed.json", reaction, user_id, team_id,
-                           channel_id, item_ts, item_user, event_ts, event_id)
+                           channel_id, item_ts, item_user, event_ts, event_id, enterprise_id)
 
 
 def app_mention(
@@ -451,6 +459,7 @@ def app_home_opened(
     tab: str = "home",
     view: dict | None = None,
     event_id: str | None = None,
+    enterprise_id: str | None = ORG,
 ) -> dict:
     """``view`` is the currently published Home view; ``None`` means never published."""
     ev = load("event_callback.app_home_opened.json")["event"]
@@ -459,7 +468,7 @@ def app_home_opened(
         ev.pop("view", None)
     else:
         ev["view"] = _view_from_sample({"type": "home", **view}, team_id)
-    return event_callback(ev, team_id=team_id, event_id=event_id)
+    return event_callback(ev, team_id=team_id, event_id=event_id, enterprise_id=enterprise_id)
 
 
 def url_verification(challenge: str | None = None) -> dict:

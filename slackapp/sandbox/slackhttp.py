@@ -142,9 +142,6 @@ class SlackClient:
 
 
 def _payloads():
-    # Works both as tests.slackhttp (package import) and as a top-level module.
-    try:
-        from . import payloads
-    except ImportError:
-        import payloads  # type: ignore[no-redef]
+    from slackapp.sandbox import payloads
+
     return payloads

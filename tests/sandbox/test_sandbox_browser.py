@@ -85,11 +85,16 @@ def test_an_event_counts_the_members_who_react_going(page, sandbox):
     expect(page.locator("#app")).to_have_count(1)  # an answer replaces the page, never nests inside it
 
 
-def test_app_home_says_the_app_publishes_none(page, sandbox):
-    # manifest.yml: home_tab_enabled is false, so opening Home shows what Slack shows then.
+def test_app_home_shows_the_members_dashboard_and_its_buttons_work(page, sandbox):
     open_channel(page, sandbox, CAREERS, "UDEV")
     page.get_by_role("link", name="slackapp — Home").click()
-    expect(page.get_by_role("main")).to_contain_text("slackapp has not published a Home tab.")
+    main = page.get_by_role("main")
+    expect(main).to_contain_text("Your club, at a glance", timeout=15_000)
+    expect(main).to_contain_text("Your next events")
+    main.get_by_role("button", name="Find internships").click()
+    form = page.get_by_role("dialog", name="Find internships")
+    form.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("dialog", name="Find internships")).to_contain_text("To save a lead or see more")
 
 
 def test_skip_ahead_moves_the_apps_clock_a_day(page, sandbox):

@@ -13,7 +13,7 @@ import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, String, Table, Text, cast, delete, func, or_, select, update
+from sqlalchemy import JSON, String, Table, Text, cast, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.models import metadata
@@ -56,7 +56,7 @@ def _mentioning(table: Table, user_id: str):
     checks = [column == user_id for column in _text_columns(table, user_id)]
     checks += [_mentions(column, user_id) for column in _text_columns(table, user_id)]
     checks += [cast(column, Text).contains(user_id, autoescape=True) for column in _json_columns(table)]
-    return or_(*checks)
+    return or_(false(), *checks)
 
 
 def _plain(value):

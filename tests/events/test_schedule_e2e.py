@@ -147,7 +147,9 @@ def test_cancelling_tells_everyone_who_answered_and_members_cannot(workspace, di
     for user in (going, waiting, maybe, cant):
         [notice] = eventually_got(lambda user=user: dms(workspace, user, "is cancelled"), count=1, timeout=20)
         assert event.title in notice.args["text"]
-    assert dispatcher.run_due(utcnow(), team_id=workspace.team_id).sent == 0
+    # A second pass sends no notice twice. (It may send the post's update, which waits out the
+    # spacing between updates and is the app's clock's or this dispatcher's to send, whichever comes first.)
+    dispatcher.run_due(utcnow(), team_id=workspace.team_id)
     assert all(len(dms(workspace, user, "is cancelled")) == 1 for user in (going, waiting, maybe, cant))
     assert dms(workspace, stranger) == [] and dms(workspace, officer, "is cancelled") == []
 

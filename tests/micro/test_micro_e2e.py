@@ -15,7 +15,7 @@ from slackapp.profiles.models import Profile
 from slackapp.scheduler.models import Job
 from slackapp.sandbox import payloads
 from tests.conftest import CONFIGURED_OFFICER, new_id
-from tests.helpers import all_text, buttons, configure_club, dms, eventually_got, press, text_state, tick
+from tests.helpers import all_text, buttons, configure_club, dms, eventually, eventually_got, owed_now, press, text_state, tick
 
 
 # ---- acting --------------------------------------------------------------------------------------
@@ -260,7 +260,9 @@ def test_a_double_submission_makes_one_bid(workspace):
     [only] = bids_of(workspace, project.id)
     assert (only.user_id, only.status) == (student, "pending")
     eventually_got(lambda: dms(workspace, student, "Your bid on"), count=2)  # each submission is answered
-    assert len(dms(workspace, poster, "bid on")) == 1  # the poster hears of one bid, once
+    eventually_got(lambda: dms(workspace, poster, "bid on"), count=1)  # the poster hears of one bid…
+    eventually(lambda: owed_now(workspace) == [])
+    assert len(dms(workspace, poster, "bid on")) == 1  # …once, with nothing left to send
 
 
 # ---- 4. guests' posts wait for an officer ---------------------------------------------------------------

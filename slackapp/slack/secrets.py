@@ -4,7 +4,8 @@ putting the new one first and dropping the old one once `slackapp reseal` has ru
 
 from __future__ import annotations
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+# cryptography (and OpenSSL with it) is imported where a key is used: a single-workspace app never
+# seals anything, and its serving processes stay that much smaller.
 
 
 class SealError(Exception):
@@ -17,6 +18,8 @@ def keys_in(value: str) -> list[str]:
 
 def check_keys(value: str) -> None:
     """Raises ValueError (one line, without the key) when a key is not a Fernet key."""
+    from cryptography.fernet import Fernet
+
     for position, key in enumerate(keys_in(value), start=1):
         try:
             Fernet(key.encode())
@@ -32,12 +35,16 @@ class Sealer:
         listed = keys_in(keys)
         if not listed:
             raise ValueError("no encryption key given")
+        from cryptography.fernet import Fernet, MultiFernet
+
         self._fernet = MultiFernet([Fernet(key.encode()) for key in listed])
 
     def seal(self, plain: str) -> str:
         return self._fernet.encrypt(plain.encode()).decode()
 
     def open(self, sealed: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(sealed.encode()).decode()
         except InvalidToken:
@@ -45,6 +52,8 @@ class Sealer:
 
     def reseal(self, sealed: str) -> str:
         """The same secret under the first (newest) key."""
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.rotate(sealed.encode()).decode()
         except InvalidToken:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.errors import UserError
+from slackapp.validation import text_field
 from slackapp.events.models import Answer, Attendance, Category, Event, Rsvp, RsvpAction, Seat
 
 LIMITS = {"title": 150, "description": 2000, "location": 200, "online_link": 2000}
@@ -50,15 +51,7 @@ def validate(raw: dict, *, now: datetime, editing: bool = False) -> EventDraft:
     errors: dict[str, str] = {}
 
     def text(name: str, *, required: bool = False) -> str | None:
-        value = raw.get(name)
-        value = value.strip() if isinstance(value, str) else None
-        if not value:
-            if required:
-                errors[name] = "Please fill this in."
-            return None
-        if len(value) > LIMITS[name]:
-            errors[name] = f"Keep this under {LIMITS[name]} characters (it has {len(value)})."
-        return value
+        return text_field(raw, name, errors, limit=LIMITS[name], required=required)
 
     title = text("title", required=True)
     description = text("description")

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import team_row, utcnow
 from slackapp.errors import UserError
+from slackapp.validation import text_field
 from slackapp.gigs.models import Gig, GigRequest, GigStatus, GigVolunteer, RequestStatus, Spot
 
 SKILLS = ("web design", "social media", "data analysis", "writing", "graphic design", "event planning", "video")
@@ -55,15 +56,7 @@ class RequestDraft:
 
 
 def _text(raw: dict, name: str, errors: dict, *, required: bool) -> str | None:
-    value = raw.get(name)
-    value = value.strip() if isinstance(value, str) else None
-    if not value:
-        if required:
-            errors[name] = "Please fill this in."
-        return None
-    if len(value) > LIMITS[name]:
-        errors[name] = f"Keep this under {LIMITS[name]} characters (it has {len(value)})."
-    return value
+    return text_field(raw, name, errors, limit=LIMITS[name], required=required)
 
 
 def _skills(raw: dict) -> str | None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.errors import UserError
+from slackapp.validation import text_field
 from slackapp.micro import ids
 from slackapp.micro.models import ACCEPTED, DONE, Bid, BidStatus, Evaluation, Milestone, Project, ProjectStatus
 from slackapp.profiles import service as profiles
@@ -90,16 +91,7 @@ class ProjectDraft:
 
 
 def _text(raw: dict, name: str, errors: dict, *, required: bool, limit_key: str | None = None) -> str | None:
-    value = raw.get(name)
-    value = value.strip() if isinstance(value, str) else None
-    if not value:
-        if required:
-            errors[name] = "Please fill this in."
-        return None
-    limit = LIMITS[limit_key or name]
-    if len(value) > limit:
-        errors[name] = f"Keep this under {limit} characters (it has {len(value)})."
-    return value
+    return text_field(raw, name, errors, limit=LIMITS[limit_key or name], required=required)
 
 
 def _date(raw: dict, name: str, errors: dict) -> date | None:

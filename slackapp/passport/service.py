@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, team_row, utcnow
 from slackapp.errors import UserError
+from slackapp.validation import text_field
 from slackapp.passport import ids
 from slackapp.passport.models import Claim, ClaimStatus, PassportMember, ProgramSettings
 from slackapp.passport.program import DEFAULT, Period, PeriodKind, Program, Record, period_of, score
@@ -111,15 +112,7 @@ def validate_claim(raw: dict, *, rules: Program, today: date) -> ClaimDraft:
     category = raw.get(ids.CATEGORY)
     if not isinstance(category, str) or rules.category(category) is None:
         errors[ids.CATEGORY] = "Pick a category."
-    texts = {}
-    for name in (ids.TITLE, ids.EVIDENCE):
-        value = raw.get(name)
-        value = value.strip() if isinstance(value, str) else ""
-        if not value:
-            errors[name] = "Please fill this in."
-        elif len(value) > LIMITS[name]:
-            errors[name] = f"Keep this under {LIMITS[name]} characters (it has {len(value)})."
-        texts[name] = value
+    texts = {name: text_field(raw, name, errors, limit=LIMITS[name], required=True) for name in (ids.TITLE, ids.EVIDENCE)}
     done_on = None
     try:
         done_on = date.fromisoformat(str(raw.get(ids.DONE_ON) or ""))

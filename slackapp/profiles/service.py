@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, utcnow
 from slackapp.errors import UserError
+from slackapp.validation import text_field
 from slackapp.profiles import ids
 from slackapp.profiles.models import Profile
 
@@ -41,15 +42,7 @@ class ProfileDraft:
 
 
 def clean_text(raw: dict, name: str, errors: dict[str, str], *, required: bool = False) -> str | None:
-    value = raw.get(name)
-    value = value.strip() if isinstance(value, str) else None
-    if not value:
-        if required:
-            errors[name] = "Please fill this in."
-        return None
-    if len(value) > LIMITS[name]:
-        errors[name] = f"Keep this under {LIMITS[name]} characters (it has {len(value)})."
-    return value
+    return text_field(raw, name, errors, limit=LIMITS[name], required=required)
 
 
 def _year(raw: dict, errors: dict[str, str], today: date) -> int | None:

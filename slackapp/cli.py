@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import subprocess
@@ -104,29 +105,37 @@ def _run(args: argparse.Namespace) -> int:
         _check_slack(settings)
         return _serve_socket_mode(settings)
 
-    from slackapp.slack.server import serve_http
-
     _metrics_folder()
     # Migrations and the token check run in a child process, so that gunicorn's master (which stays
     # up as long as the app does) never loads Alembic, SQLAlchemy or Bolt.
     prepared = subprocess.run([sys.executable, "-m", "slackapp", "prepare"], check=False)
     if prepared.returncode != 0:
         return prepared.returncode
-
-    def load():
-        from slackapp.db import Store
-        from slackapp.slack.server import Routes
-
-        worker_store = Store.from_url(settings.database_url)
-        assembled = _build(settings, worker_store)
-        # Every worker runs a clock; claiming in the store keeps each item to one sender.
-        _start_clock(settings, worker_store, assembled)
-        return Routes(assembled.bolt, worker_store, settings=settings)
-
     workers = args.workers or settings.slackapp_http_workers
     log.info("starting HTTP on port %s (%s worker(s) x %s threads)", port, workers, settings.slackapp_http_threads)
-    serve_http(load, port=port, workers=workers, threads=settings.slackapp_http_threads)
-    return 0
+    # The settings are checked: the master starts afresh without them (this process becomes it,
+    # keeping its pid), so it never holds pydantic or the app; each worker reads them again.
+    from slackapp.slack.master import MASTER_PLAN
+
+    os.environ[MASTER_PLAN] = json.dumps({"port": port, "workers": workers, "threads": settings.slackapp_http_threads})
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "slackapp.slack.master"])
+
+
+def worker_app():
+    """One gunicorn worker's app, built after the fork: the store, Bolt, the features, the clock."""
+    from slackapp import logs
+    from slackapp.db import Store
+    from slackapp.slack.server import Routes
+
+    logs.setup(os.environ.get("LOG_LEVEL", "INFO").upper())
+    settings = load_settings()
+    worker_store = Store.from_url(settings.database_url)
+    assembled = _build(settings, worker_store)
+    # Every worker runs a clock; claiming in the store keeps each item to one sender.
+    _start_clock(settings, worker_store, assembled)
+    return Routes(assembled.bolt, worker_store, settings=settings)
 
 
 def _metrics_folder() -> None:
@@ -144,6 +153,10 @@ def _metrics_folder() -> None:
         return
     folder = tempfile.mkdtemp(prefix="slackapp-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    # The master removes it when it stops (it is this process after exec, so it is told to).
+    from slackapp.slack.master import METRICS_TEMPORARY
+
+    os.environ[METRICS_TEMPORARY] = folder
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 

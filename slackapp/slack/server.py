@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING
 
 from gunicorn.app.base import BaseApplication
 
-from slackapp.config import Settings
 from slackapp.slack import gate
 
 if TYPE_CHECKING:
     from slack_bolt import App
+
+    from slackapp.config import Settings
 
     from slackapp.db import Store
 

@@ -1,0 +1,35 @@
+"""gunicorn's master for `slackapp run --http`: started afresh (by exec) once the CLI has checked the
+settings, migrated the store and asked Slack who we are. It only watches the workers, so it loads
+gunicorn and nothing of the app: each worker builds its own after the fork (cli.worker_app)."""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import shutil
+
+# What the CLI hands over: {"port", "workers", "threads"}, already checked.
+MASTER_PLAN = "SLACKAPP_MASTER_PLAN"
+# A metrics folder the CLI made for this run, to be removed when the master stops.
+METRICS_TEMPORARY = "SLACKAPP_METRICS_TEMPORARY"
+
+
+def _worker_app():
+    from slackapp.cli import worker_app
+
+    return worker_app()
+
+
+def main() -> None:
+    plan = json.loads(os.environ.pop(MASTER_PLAN))
+    temporary = os.environ.pop(METRICS_TEMPORARY, None)
+    if temporary:
+        atexit.register(shutil.rmtree, temporary, ignore_errors=True)
+    from slackapp.slack.server import serve_http
+
+    serve_http(_worker_app, port=plan["port"], workers=plan["workers"], threads=plan["threads"])
+
+
+if __name__ == "__main__":
+    main()

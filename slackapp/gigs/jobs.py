@@ -3,7 +3,6 @@ request's review for the officers, and (once) the notice of a gig past its due d
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -15,11 +14,9 @@ from slackapp.gigs import service, views
 from slackapp.gigs.models import Gig, GigRequest, GigStatus
 from slackapp.scheduler import outbox, queue
 from slackapp.scheduler.clock import local
-from slackapp.scheduler.dispatch import Outgoing, Skip, Work
+from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
 from slackapp.slack.blocks import to_dicts
-
-log = logging.getLogger(__name__)
 
 KIND = "gig_overdue"
 ANNOUNCE = "gig_announcement"
@@ -83,44 +80,25 @@ def refresh(session: Session, *, gig: Gig) -> None:
     ANNOUNCEMENT.refresh(session, row=gig)
 
 
+REQUEST_REVIEW = outbox.OfficersAsked(
+    model=GigRequest,
+    kind=REVIEW,
+    id_key="request_id",
+    render=views.request_review,
+    asker=lambda request: request.requester,
+    no_reviewers=views.NO_REVIEWERS,
+)
+
+
 def ask_officers(session: Session, *, request: GigRequest, reviewers: list[str]) -> None:
     """The request goes to the officers' channel; without one, to each officer by DM."""
     channel = club.workspace(session, team_id=request.team_id).officers_channel
-    if channel:
-        payload = {"request_id": request.id, "reviewers": reviewers}
-        outbox.send(session, team_id=request.team_id, kind=REVIEW, key=f"{REVIEW}:{request.id}", target=channel, payload=payload)
-    else:
-        _ask_each(session, request=request, reviewers=reviewers)
-
-
-def _ask_each(session: Session, *, request: GigRequest, reviewers: list[str]) -> None:
-    text, blocks = views.request_review(request)
-    for officer_id in reviewers:
-        outbox.dm(session, team_id=request.team_id, user_id=officer_id, text=text, blocks=blocks)
-    if not reviewers:
-        outbox.dm(session, team_id=request.team_id, user_id=request.requester, text=views.NO_REVIEWERS)
-
-
-def _request_of(session: Session, job: Job) -> GigRequest:
-    request = team_row(session, GigRequest, team_id=job.team_id, row_id=int(job.payload["request_id"]))
-    if request is None:
-        raise Skip("the request was deleted")
-    return request
-
-
-def render_review(session: Session, job: Job, now: datetime) -> Outgoing:
-    text, blocks = views.request_review(_request_of(session, job))
-    return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks), join=True)
-
-
-def review_not_posted(session: Session, job: Job, error: str) -> None:
-    log.warning("officers' channel unusable for team %s: %s", job.team_id, error)
-    _ask_each(session, request=_request_of(session, job), reviewers=list(job.payload.get("reviewers") or []))
+    REQUEST_REVIEW.ask(session, row=request, channel=channel, reviewers=reviewers)
 
 
 RENDERERS = {
     KIND: render,
     **ANNOUNCEMENT.work(),
-    REVIEW: Work(render_review, failed=review_not_posted),
+    **REQUEST_REVIEW.work(),
 }
 PLANNERS = (plan,)

@@ -5,7 +5,6 @@ hasn't submitted by the due date."""
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
@@ -17,11 +16,9 @@ from slackapp.micro import service, views
 from slackapp.micro.models import Bid, BidStatus, Milestone, Project
 from slackapp.scheduler import outbox, queue
 from slackapp.scheduler.clock import at_local, end_of_day, local
-from slackapp.scheduler.dispatch import Outgoing, Skip, Work
+from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
 from slackapp.slack.blocks import to_dicts
-
-log = logging.getLogger(__name__)
 
 DUE = "micro_due_reminder"
 MILESTONE = "micro_milestone_reminder"
@@ -100,45 +97,26 @@ def render_overdue(session: Session, job: Job, now: datetime) -> Outgoing:
 # --- asking the officers to approve a project ----------------------------------------------------
 
 
+PROJECT_APPROVAL = outbox.OfficersAsked(
+    model=Project,
+    kind=APPROVAL,
+    id_key="project_id",
+    render=views.approval_request,
+    asker=lambda project: project.posted_by,
+    no_reviewers=views.NO_REVIEWERS,
+)
+
+
 def ask_officers(session: Session, *, project: Project, reviewers: list[str]) -> None:
     """The approval request goes to the officers' channel; without one, to each officer by DM."""
     channel = club.workspace(session, team_id=project.team_id).officers_channel
-    if channel:
-        payload = {"project_id": project.id, "reviewers": reviewers}
-        outbox.send(session, team_id=project.team_id, kind=APPROVAL, key=f"{APPROVAL}:{project.id}", target=channel, payload=payload)
-    else:
-        _ask_each(session, project=project, reviewers=reviewers)
-
-
-def _ask_each(session: Session, *, project: Project, reviewers: list[str]) -> None:
-    text, blocks = views.approval_request(project)
-    for officer_id in reviewers:
-        outbox.dm(session, team_id=project.team_id, user_id=officer_id, text=text, blocks=blocks)
-    if not reviewers:
-        outbox.dm(session, team_id=project.team_id, user_id=project.posted_by, text=views.NO_REVIEWERS)
-
-
-def _project_of(session: Session, job: Job) -> Project:
-    project = team_row(session, Project, team_id=job.team_id, row_id=int(job.payload["project_id"]))
-    if project is None:
-        raise Skip("the project was deleted")
-    return project
-
-
-def render_approval(session: Session, job: Job, now: datetime) -> Outgoing:
-    text, blocks = views.approval_request(_project_of(session, job))
-    return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks), join=True)
-
-
-def approval_not_posted(session: Session, job: Job, error: str) -> None:
-    log.warning("officers' channel unusable for team %s: %s", job.team_id, error)
-    _ask_each(session, project=_project_of(session, job), reviewers=list(job.payload.get("reviewers") or []))
+    PROJECT_APPROVAL.ask(session, row=project, channel=channel, reviewers=reviewers)
 
 
 RENDERERS = {
     DUE: render_due,
     MILESTONE: render_milestone,
     OVERDUE: render_overdue,
-    APPROVAL: Work(render_approval, failed=approval_not_posted),
+    **PROJECT_APPROVAL.work(),
 }
 PLANNERS = (plan,)

@@ -7,6 +7,7 @@ retries 429s after Retry-After and server errors with backoff, and records why i
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from slackapp.scheduler.dispatch import Call, NotYet, Outgoing, Skip, Work
 from slackapp.scheduler.models import Job, JobStatus
 from slackapp.slack.blocks import to_dicts
 from slackapp.slack.facade import is_announceable, why_not_posted
+
+log = logging.getLogger(__name__)
 
 DM = "dm"
 UPDATE = "update"
@@ -152,3 +155,48 @@ class AnnouncedPost:
             self.announce_kind: Work(self._render_announcement, sent=self._announced, failed=self._refused),
             self.update_kind: Work(self._render_update),
         }
+
+
+@dataclass(frozen=True)
+class OfficersAsked:
+    """A row the officers decide on (a gig request, a project to approve): asked in the officers'
+    channel, or by DM to each officer when there is none or Slack refuses it. `render(row)` gives
+    the question's (text, blocks); `asker(row)` is told `no_reviewers` when nobody can decide."""
+
+    model: type
+    kind: str
+    id_key: str  # the row's id in the job's payload
+    render: Callable[[object], tuple[str, list]]
+    asker: Callable[[object], str]
+    no_reviewers: str
+
+    def ask(self, session: Session, *, row, channel: str | None, reviewers: list[str]) -> None:
+        if channel:
+            payload = {self.id_key: row.id, "reviewers": reviewers}
+            send(session, team_id=row.team_id, kind=self.kind, key=f"{self.kind}:{row.id}", target=channel, payload=payload)
+        else:
+            self._ask_each(session, row=row, reviewers=reviewers)
+
+    def _ask_each(self, session: Session, *, row, reviewers: list[str]) -> None:
+        text, blocks = self.render(row)
+        for officer_id in reviewers:
+            dm(session, team_id=row.team_id, user_id=officer_id, text=text, blocks=blocks)
+        if not reviewers:
+            dm(session, team_id=row.team_id, user_id=self.asker(row), text=self.no_reviewers)
+
+    def _row(self, session: Session, job: Job):
+        row = team_row(session, self.model, team_id=job.team_id, row_id=int(job.payload[self.id_key]))
+        if row is None:
+            raise Skip("it was deleted")
+        return row
+
+    def _render(self, session: Session, job: Job, now: datetime) -> Outgoing:
+        text, blocks = self.render(self._row(session, job))
+        return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks), join=True)
+
+    def _not_posted(self, session: Session, job: Job, error: str) -> None:
+        log.warning("officers' channel unusable for team %s: %s", job.team_id, error)
+        self._ask_each(session, row=self._row(session, job), reviewers=list(job.payload.get("reviewers") or []))
+
+    def work(self) -> dict[str, Work]:
+        return {self.kind: Work(self._render, failed=self._not_posted)}

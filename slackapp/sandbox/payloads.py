@@ -188,7 +188,13 @@ def block_actions(
     p["api_app_id"] = API_APP_ID
     p["trigger_id"] = trigger_id or new_trigger_id()
 
-    act = p["actions"][0]
+    _fill_action(p["actions"][0], action_id, value, block_id=block_id, action_type=action_type, selected_option=selected_option, action=action)
+    if view is not None:
+        return _from_view(p, view, team_id, response_url)
+    return _on_message(p, message, message_ts=message_ts, channel_id=channel_id, team_id=team_id, response_url=response_url)
+
+
+def _fill_action(act: dict, action_id: str, value: str | None, *, block_id, action_type: str, selected_option, action: dict | None) -> None:
     act.update({"action_id": action_id, "block_id": block_id or _new_id("b")[:5], "type": action_type,
                 "action_ts": new_ts()})
     if action_type != "button":
@@ -206,9 +212,9 @@ def block_actions(
         act["selected_option"] = selected_option
     act.update(action or {})
 
-    if view is not None:
-        return _from_view(p, view, team_id, response_url)
 
+def _on_message(p: dict, message: dict | None, *, message_ts: str | None, channel_id: str, team_id: str, response_url: str | None) -> dict:
+    """A block_actions payload from a message: a posted one, or (without `message`) an ephemeral one."""
     if message is not None:
         message = copy.deepcopy(message)
         ts = message_ts or message.get("ts") or new_ts()

@@ -29,8 +29,8 @@ def on_command(ack, command, respond, club: Club, slack: Slack, store: Store, us
             rules = service.program(session, team_id=club.team_id)
         slack.open_modal(command["trigger_id"], views.claim_form(rules, today=club.today()))
     elif first == "config":
-        club.require_officer(user_id, views.NOT_OFFICER)
         ack()
+        club.require_officer(user_id, views.NOT_OFFICER)
         with store.read() as session:
             rules = service.program(session, team_id=club.team_id)
         slack.open_modal(command["trigger_id"], views.config_form(rules))

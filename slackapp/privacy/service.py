@@ -104,7 +104,7 @@ def forget(session: Session, *, team_id: str, user_id: str) -> str:
         session.execute(delete(table).where(table.c.team_id == team_id, _mentioning(table, user_id)))
     for name, columns in WRITTEN.items():
         table = tables[name]
-        session.execute(update(table).where(table.c.team_id == team_id, table.c.user_id == user_id).values({column: REMOVED for column in columns if table.c[column].nullable is False} | {column: None for column in columns if table.c[column].nullable}))
+        session.execute(update(table).where(table.c.team_id == team_id, table.c.user_id == user_id).values({column: None if table.c[column].nullable else REMOVED for column in columns}))
     for table in _workspace_tables():
         _rewrite(session, table, team_id=team_id, user_id=user_id, stand_in=stand_in)
     return stand_in

@@ -134,11 +134,19 @@ class Store:
     """Hands out short-lived sessions. The caller that opens a session owns its transaction."""
 
     def __init__(self, engine: Engine):
+        from slackapp import cache, changes
+
         self.engine = engine
+        # What committed writes changed, for every process of this store; and what was read
+        # before them, remembered until they change it (slackapp.changes, slackapp.cache).
+        self.generations = changes.for_engine(engine)
+        changes.track(engine, self.generations)
+        self.remembered = cache.Remembered(self.generations)
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=engine.execution_options(write=True), expire_on_commit=False)
         self._committed_hooks: list[Callable[[set[str]], None]] = []
         event.listen(self._writer, "after_commit", self._after_commit)
+        event.listen(self._reader, "after_commit", self._after_commit)
         # SQLite has one write lock per file, and a thread waiting for it polls with sleeps of up to
         # 100 ms: under a burst, waiters in this process queue here instead, and get in as soon as
         # the writer before them is done. (PostgreSQL locks rows, not the database.)
@@ -152,6 +160,11 @@ class Store:
     def _after_commit(self, session: Session) -> None:
         if session.in_nested_transaction():
             return  # a savepoint was released; the transaction goes on
+        from slackapp import changes
+
+        written = changes.committed_in_this_thread()
+        if written:
+            self.generations.committed(written)
         flags = {key for key, value in session.info.items() if value is True}
         session.info.clear()
         if flags:
@@ -179,6 +192,10 @@ class Store:
             with session.begin():
                 yield session
 
+    def remember(self, key, compute: Callable):
+        """`compute()`, or what it gave before for `key` if nothing it read has changed since."""
+        return self.remembered.get(key, compute)
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as connection:
@@ -189,6 +206,7 @@ class Store:
             return False
 
     def dispose(self) -> None:
+        self.generations.close()
         self.engine.dispose()
 
 
@@ -219,3 +237,7 @@ def upgrade(engine: Engine) -> None:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK})
                 connection.commit()
+    from slackapp import changes
+
+    # A migration writes outside the Store's sessions: whatever a running process remembers goes.
+    changes.everything_changed(engine)

@@ -1,8 +1,8 @@
 """The club as one request sees it: its settings, its clock and its officers.
 
-Settings and whether the person asking is on the officer list are read together, once per
-request, in one statement (`load`, in the listener's own session, or on first use). Nothing is
-cached across requests, so every process sees every change at once."""
+Settings and whether the person asking is on the officer list are read together, in one
+statement: `load` reads them in the listener's own transaction; otherwise they are what the store
+remembers (slackapp.cache), read again in every process once a write changes them."""
 
 from __future__ import annotations
 
@@ -36,12 +36,18 @@ class Club:
             self._snapshot = service.snapshot(session, team_id=self.team_id, user_id=self.user_id)
         return self._snapshot
 
+    def _current(self) -> service.Snapshot:
+        if self._snapshot is not None:
+            return self._snapshot
+        return self.store.remember(("club.snapshot", self.team_id, self.user_id), self._read)
+
+    def _read(self) -> service.Snapshot:
+        with self.store.read() as session:
+            return service.snapshot(session, team_id=self.team_id, user_id=self.user_id)
+
     @property
     def settings(self) -> Workspace:
-        if self._snapshot is None:
-            with self.store.read() as session:
-                self.load(session)
-        return self._snapshot.settings
+        return self._current().settings
 
     @property
     def timezone(self) -> str:
@@ -56,8 +62,8 @@ class Club:
 
     def looks_like_officer(self, user_id: str) -> bool:
         """Only for choosing which buttons to show; see Officers.probably."""
-        if user_id == self.user_id and self._snapshot is not None:
-            return self.officers.probably(self.team_id, user_id, listed=self._snapshot.listed)
+        if user_id == self.user_id:
+            return self.officers.probably(self.team_id, user_id, listed=self._current().listed)
         return self.officers.probably(self.team_id, user_id)
 
     def require_officer(self, user_id: str, refusal: str) -> None:

@@ -30,7 +30,13 @@ def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: st
 
 
 def lead_list(club: Club, store: Store, user_id: str, query: service.Query, page: int = 1) -> dict:
-    """The list as the ack itself: one short read (settings, the page, what this member saved)."""
+    """The list as the ack itself: one short read (settings, the page, what this member saved),
+    or what the store remembers of it while none of that has changed (slackapp.cache)."""
+    key = ("leads.list", club.team_id, user_id, query, page, club.timezone, club.today(), club.looks_like_officer(user_id))
+    return store.remember(key, lambda: _read_list(club, store, user_id, query, page))
+
+
+def _read_list(club: Club, store: Store, user_id: str, query: service.Query, page: int) -> dict:
     with store.read() as session:
         club.load(session)
         found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query, page=page, member=user_id)

@@ -45,7 +45,7 @@ from slackapp.slack.facade import Slack
 from slackapp.slack import installations
 from slackapp.slack.identity import Identity
 from slackapp.slack.listeners import Registry, apologise
-from slackapp.slack.middleware import for_every_request, refuse_strangers
+from slackapp.slack.middleware import ForEveryRequest, refuse_strangers
 from slackapp.slack.people import Directory
 from slackapp.slack.secrets import Sealer
 from slackapp.slack.tenants import InstalledAuthorize, ManyWorkspaces, OneWorkspace
@@ -104,9 +104,19 @@ def serving(settings: Settings, store: Store) -> OneWorkspace | ManyWorkspaces:
 
 def _bolt(settings: Settings, store: Store, tenants, executor: ThreadPoolExecutor, refuse: Callable) -> App:
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    # Every HTTP request is verified before Bolt sees it, by the gate in front of Bolt
+    # (slackapp.slack.server.Routes, slackapp.slack.gate), so Bolt needn't check the signature
+    # again; Socket Mode has no signature.
     if isinstance(tenants, OneWorkspace):
-        # Signature checks stay on in every mode Slack can reach us in; Socket Mode has no signature.
-        return App(client=tenants.client, signing_secret=signing_secret, listener_executor=executor, request_verification_enabled=not settings.socket_mode, name="slackapp")
+        return App(
+            client=tenants.client,
+            signing_secret=signing_secret,
+            listener_executor=executor,
+            request_verification_enabled=False,
+            # The registry hands listeners to the executor itself (slackapp.slack.listeners).
+            process_before_response=True,
+            name="slackapp",
+        )
     oauth = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
@@ -125,6 +135,8 @@ def _bolt(settings: Settings, store: Store, tenants, executor: ThreadPoolExecuto
         authorize=InstalledAuthorize(tenants),
         before_authorize=refuse,
         listener_executor=executor,
+        request_verification_enabled=False,
+        process_before_response=True,
         name="slackapp",
     )
 
@@ -145,8 +157,8 @@ def create_app(settings: Settings, store: Store) -> Assembled:
         context["tenants"] = tenants
         context["purge_after"] = purge_after
 
-    registry = Registry(bolt)
-    bolt.use(for_every_request(tenants=tenants, store=store, registry=registry, provide=provide))
+    registry = Registry(executor)
+    bolt.use(ForEveryRequest(tenants=tenants, store=store, registry=registry, provide=provide))
     bolt.error(apologise)
     for feature in FEATURES:
         feature.register(registry)

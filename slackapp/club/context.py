@@ -29,7 +29,9 @@ class Club:
     directory: Directory
     # The person the request comes from.
     user_id: str | None = None
+    # Read in the listener's transaction (load), or what the store remembered (once per request).
     _snapshot: service.Snapshot | None = field(default=None, repr=False)
+    _remembered: service.Snapshot | None = field(default=None, repr=False)
 
     def load(self, session: Session) -> service.Snapshot:
         if self._snapshot is None:
@@ -39,7 +41,9 @@ class Club:
     def _current(self) -> service.Snapshot:
         if self._snapshot is not None:
             return self._snapshot
-        return self.store.remember(("club.snapshot", self.team_id, self.user_id), self._read)
+        if self._remembered is None:
+            self._remembered = self.store.remember(("club.snapshot", self.team_id, self.user_id), self._read)
+        return self._remembered
 
     def _read(self) -> service.Snapshot:
         with self.store.read() as session:

@@ -41,7 +41,8 @@ def _shape(content_type: str, body: bytes) -> Refusal | None:
         text = body.decode("utf-8")
         if content_type.startswith("application/json"):
             return None if isinstance(json.loads(text), dict) else Refusal(400, "JSON body is not an object")
-        form = parse_qs(text, keep_blank_values=True)
+        # Slack's interactions send one field, payload=<JSON>; a command's fields need no check here.
+        form = parse_qs(text, keep_blank_values=True) if "payload=" in text else {}
         if "payload" in form:
             return None if isinstance(json.loads(form["payload"][0]), dict) else Refusal(400, "payload is not a JSON object")
     except ValueError:

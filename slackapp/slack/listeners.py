@@ -6,40 +6,56 @@ the context middleware provides (`store`, `club`, `slack`). When it raises `User
 asked is told here, in the way that fits the request: the command's own answer, an ephemeral reply,
 or errors next to a modal's inputs.
 
-Bolt checks every registered listener's matcher, one after the other, on every request, and each
-check builds all of Bolt's listener arguments. So the registry puts one Bolt listener per kind of
-request (commands, actions, view submissions, message shortcuts) and routes by name itself, with a
-dict lookup; a listener gets only the arguments it names. Events are kept by the middleware before
-Slack is answered and handled in batches after (slack.inbox).
+Bolt would check every registered listener's matcher on every request (each check building all
+of Bolt's listener arguments), run the one that matches in its pool and poll every 10 ms until it
+acks. Instead the app's middleware asks the registry (`answer`), which finds the listener by kind
+and name with a dict lookup, hands it to the listener pool with only the arguments it names, and
+waits until it acks: Slack is answered the moment the ack is given, and the listener goes on after
+it (opening a modal, say). Events are kept by the middleware before Slack is answered and handled
+in batches after (slack.inbox).
 """
 
 from __future__ import annotations
 
 import logging
-import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
-from slack_bolt import App, BoltContext
-from slack_bolt.request.payload_utils import to_action, to_command, to_event, to_message, to_shortcut, to_view
+from slack_bolt import BoltContext, BoltResponse
+from slack_bolt.request.payload_utils import (
+    is_action,
+    is_message_shortcut,
+    is_slash_command,
+    is_view_submission,
+    to_action,
+    to_command,
+    to_event,
+    to_message,
+    to_shortcut,
+    to_view,
+)
 from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk.webhook import WebhookClient
 
 from slackapp import logs
 from slackapp.errors import UserError
 from slackapp.scheduler import outbox
-from slackapp.slack.blocks import ephemeral
+from slackapp.slack.blocks import Answer, ephemeral
 
 log = logging.getLogger(__name__)
 
 APOLOGY = ":warning: Sorry, something went wrong on our side. Please try again in a moment."
 # Slack shows at most this much of a modal's error message.
 MODAL_ERROR_LIMIT = 150
+# Slack gives up on an answer after 3 s (and so does Bolt's own wait).
+ACK_WAIT_SECONDS = 3.0
+JSON = "application/json;charset=utf-8"
 
 
 _PAYLOAD_PARTS = {"command": to_command, "action": to_action, "view": to_view, "event": to_event, "shortcut": to_shortcut, "message": to_message}
 _CONTEXT_VERBS = ("ack", "respond", "say", "client", "logger")
-ANYTHING = re.compile(r".+")
 
 
 def _arguments(names: list[str], body: dict, context: BoltContext) -> dict:
@@ -75,6 +91,33 @@ class _Listener:
                 self.run(**_arguments(self.names, body, context))
             except UserError as error:
                 tell_user(error, body, context)
+
+
+class _Acknowledgement:
+    """Bolt's ack for one request, which also wakes the request's thread once it is given."""
+
+    def __init__(self, ack):
+        self._ack = ack
+        self.given = threading.Event()
+
+    def __call__(self, *args, **kwargs):
+        try:
+            if len(args) == 1 and not kwargs and isinstance(args[0], Answer):
+                # Bolt would write the JSON again; an Answer has it.
+                self._ack.response = BoltResponse(status=200, body=args[0].json(), headers={"content-type": JSON})
+                return self._ack.response
+            return self._ack(*args, **kwargs)
+        finally:
+            self.given.set()
+
+    @property
+    def response(self):
+        return self._ack.response
+
+    def failed(self) -> None:
+        """Answer 500 (as Bolt does) if the listener failed before acknowledging."""
+        if self._ack.response is None:
+            self._ack.response = BoltResponse(status=500, body="")
 
 
 def tell_user(error: UserError, body: dict, context: BoltContext) -> None:
@@ -129,7 +172,8 @@ class Registry:
     """Registers listeners by name and remembers what was registered, so the manifest can be
     checked against the code."""
 
-    app: App
+    # Where listeners run; None runs them in the request's thread (until they return).
+    executor: Executor | None = None
     commands: set[str] = field(default_factory=set)
     message_shortcuts: set[str] = field(default_factory=set)
     global_shortcuts: set[str] = field(default_factory=set)
@@ -138,13 +182,6 @@ class Registry:
     views: set[str] = field(default_factory=set)
     subcommands: set[tuple[str, str]] = field(default_factory=set)
     _routes: dict[tuple[str, str], _Listener] = field(default_factory=dict)
-
-    def __post_init__(self):
-        # Events never reach Bolt's listeners: see handle_event. Bolt tries these in this order.
-        self.app.command(ANYTHING)(self._route_command)
-        self.app.action(ANYTHING)(self._route("action", lambda body: to_action(body).get("action_id")))
-        self.app.view_submission(ANYTHING)(self._route("view", lambda body: to_view(body).get("callback_id")))
-        self.app.message_shortcut(ANYTHING)(self._route("message_shortcut", lambda body: body.get("callback_id")))
 
     def command(self, name: str, listener: Callable) -> None:
         self.commands.add(name)
@@ -174,27 +211,43 @@ class Registry:
         self.events.add(name)
         self._routes[("event", name)] = _Listener.of(listener)
 
-    def _route_command(self, body: dict, context: BoltContext) -> None:
-        name = body.get("command", "")
-        listener = self._routes.get(("command", f"{name} {_first_word(body)}")) or self._routes.get(("command", name))
-        self._run(listener, "command", name, body, context)
+    def answer(self, body: dict, context: BoltContext) -> BoltResponse | None:
+        """Run this request's listener and give its ack as Slack's answer. None for a kind of
+        request we don't route (or no ack within Slack's 3 s): Bolt's own handling goes on."""
+        found = self._listener_for(body)
+        if found is None:
+            return None
+        kind, name, listener = found
+        self._run(listener, kind, name, body, context)
+        return context.ack.response
 
-    def _route(self, kind: str, name_of: Callable[[dict], str | None]) -> Callable:
-        def route(body: dict, context: BoltContext) -> None:
-            name = name_of(body) or ""
-            self._run(self._routes.get((kind, name)), kind, name, body, context)
+    def _listener_for(self, body: dict) -> tuple[str, str, _Listener | None] | None:
+        if is_slash_command(body):
+            name = body.get("command", "")
+            return "command", name, self._routes.get(("command", f"{name} {_first_word(body)}")) or self._routes.get(("command", name))
+        if is_action(body):
+            kind, name = "action", to_action(body).get("action_id") or ""
+        elif is_view_submission(body):
+            kind, name = "view", to_view(body).get("callback_id") or ""
+        elif is_message_shortcut(body):
+            kind, name = "message_shortcut", body.get("callback_id") or ""
+        else:
+            return None
+        return kind, name, self._routes.get((kind, name))
 
-        route.__name__ = f"route_{kind}"
-        return route
-
-    @staticmethod
-    def _run(listener: _Listener | None, kind: str, name: str, body: dict, context: BoltContext) -> None:
+    def _run(self, listener: _Listener | None, kind: str, name: str, body: dict, context: BoltContext) -> None:
         if listener is None:
             # Slack is answered so it doesn't show an error; an unknown id is our deploy, not the person.
             log.warning("no listener for %s %r", kind, name)
             context.ack()
             return
-        listener(body, context)
+        if self.executor is None:
+            listener(body, context)
+            return
+        acknowledgement = _Acknowledgement(context.ack)
+        context["ack"] = acknowledgement
+        self.executor.submit(_after_handoff, listener, body, context, acknowledgement)
+        acknowledgement.given.wait(ACK_WAIT_SECONDS)
 
     def handles(self, body: dict) -> bool:
         return ("event", (body.get("event") or {}).get("type")) in self._routes
@@ -203,6 +256,16 @@ class Registry:
         listener = self._routes.get(("event", (body.get("event") or {}).get("type")))
         if listener is not None:
             listener(body, context)
+
+
+def _after_handoff(listener: _Listener, body: dict, context: BoltContext, acknowledgement: _Acknowledgement) -> None:
+    try:
+        listener(body, context)
+    except Exception as error:  # what Bolt's error handler would have been given
+        acknowledgement.failed()
+        apologise(error, body, log)
+    finally:
+        acknowledgement.given.set()
 
 
 def apologise(error: Exception, body: dict, logger: logging.Logger) -> None:

@@ -7,6 +7,8 @@ import logging
 from collections.abc import Callable
 
 from slack_bolt import BoltContext, BoltResponse
+from slack_bolt.middleware import Middleware
+from slack_bolt.request import BoltRequest
 
 from slackapp import logs
 from slackapp.db import Store
@@ -18,27 +20,33 @@ log = logging.getLogger(__name__)
 NOT_INSTALLED = "slackapp isn't installed for your workspace, so it can't answer here."
 
 
-def for_every_request(*, tenants, store: Store, registry: Registry, provide: Callable[[BoltContext], None]) -> Callable:
-    """One middleware (Bolt builds its arguments for each one, on every request): refuse what isn't
-    ours, keep events before they are answered, and give listeners what they ask for.
+class ForEveryRequest(Middleware):
+    """The one middleware (a Middleware, so Bolt doesn't build listener arguments for it): refuse
+    what isn't ours, keep events before they are answered, and give listeners what they ask for.
 
     Bolt would answer an event before its listener runs, and Slack never sends an acknowledged event
     again: a process killed in between would lose it. So an event we handle is kept in the inbox
     (one INSERT) and answered here; the clock's sender handles kept events in batches (slack.inbox)."""
 
-    def prepare(body: dict, context: BoltContext, next):
+    def __init__(self, *, tenants, store: Store, registry: Registry, provide: Callable[[BoltContext], None]):
+        self._tenants = tenants
+        self._store = store
+        self._registry = registry
+        self._provide = provide
+
+    def process(self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        body, context = req.body, req.context
         logs.for_team(context.team_id)
-        refusal = refuse_strangers(tenants, body, context)
+        refusal = refuse_strangers(self._tenants, body, context)
         if refusal is not None:
             return refusal
         if body.get("type") == "event_callback":
-            if registry.handles(body) and body.get("event_id"):
-                inbox.keep(store, team_id=context.team_id, event_id=str(body["event_id"]), body=body)
+            if self._registry.handles(body) and body.get("event_id"):
+                inbox.keep(self._store, team_id=context.team_id, event_id=str(body["event_id"]), body=body)
             return BoltResponse(status=200, body="")
-        provide(context)
-        return next()
-
-    return prepare
+        self._provide(context)
+        answer = self._registry.answer(body, context)
+        return answer if answer is not None else next()
 
 
 def refuse_strangers(tenants, body: dict, context: BoltContext) -> BoltResponse | None:

@@ -26,7 +26,7 @@ def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: st
     elif first == "mine" and len(text.split()) == 1:
         ack(**my_leads(club, store, user_id))
     else:
-        ack(**lead_list(club, store, user_id, service.parse_query(text)))
+        ack(lead_list(club, store, user_id, service.parse_query(text)))
 
 
 def lead_list(club: Club, store: Store, user_id: str, query: service.Query, page: int = 1) -> dict:

@@ -30,6 +30,7 @@ import os
 import re
 import struct
 import threading
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -272,6 +273,20 @@ class Listening(Generations):
             thread.join(timeout=5)
 
 
+_of_engine: weakref.WeakKeyDictionary[Engine, Generations] = weakref.WeakKeyDictionary()
+_of_engine_lock = threading.Lock()
+
+
+def of(engine: Engine) -> Generations:
+    """The engine's generations, watching its statements from the first call on."""
+    with _of_engine_lock:
+        generations = _of_engine.get(engine)
+        if generations is None:
+            generations = _of_engine[engine] = for_engine(engine)
+            _track(engine, generations)
+        return generations
+
+
 def for_engine(engine: Engine) -> Generations:
     if engine.dialect.name == "postgresql":
         return Listening(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
@@ -281,7 +296,7 @@ def for_engine(engine: Engine) -> Generations:
     return SharedFile(f"{database}-changes")
 
 
-def track(engine: Engine, generations: Generations) -> None:
+def _track(engine: Engine, generations: Generations) -> None:
     """Note the tables each statement reads (for `reading()`) and writes (for the commit)."""
 
     @event.listens_for(engine, "before_cursor_execute")

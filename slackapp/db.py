@@ -139,8 +139,7 @@ class Store:
         self.engine = engine
         # What committed writes changed, for every process of this store; and what was read
         # before them, remembered until they change it (slackapp.changes, slackapp.cache).
-        self.generations = changes.for_engine(engine)
-        changes.track(engine, self.generations)
+        self.generations = changes.of(engine)
         self.remembered = cache.Remembered(self.generations)
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self._writer = sessionmaker(bind=engine.execution_options(write=True), expire_on_commit=False)

@@ -1,12 +1,12 @@
 """The club as one request sees it: its settings, its clock and its officers.
 
-Settings and whether the person asking is on the officer list are read together, in one
-statement: `load` reads them in the listener's own transaction; otherwise they are what the store
-remembers (slackapp.cache), read again in every process once a write changes them."""
+Settings and whether the person asking is on the officer list are read together, once per
+request, in one statement (`load`, in the listener's own session, or on first use). An answer the
+store remembers (slackapp.cache) asks `remembered()` instead: the same, as the store remembers it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 
 from sqlalchemy.orm import Session
@@ -29,25 +29,28 @@ class Club:
     directory: Directory
     # The person the request comes from.
     user_id: str | None = None
-    # Read in the listener's transaction (load), or what the store remembered (once per request).
     _snapshot: service.Snapshot | None = field(default=None, repr=False)
-    _remembered: service.Snapshot | None = field(default=None, repr=False)
 
     def load(self, session: Session) -> service.Snapshot:
         if self._snapshot is None:
             self._snapshot = service.snapshot(session, team_id=self.team_id, user_id=self.user_id)
         return self._snapshot
 
-    def _current(self) -> service.Snapshot:
-        if self._snapshot is not None:
-            return self._snapshot
-        if self._remembered is None:
-            self._remembered = self.store.remember(("club.snapshot", self.team_id, self.user_id), self._read)
-        return self._remembered
+    def remembered(self) -> "Club":
+        """This club with its settings as the store remembers them: for choosing a remembered answer,
+        so that choosing costs no query while nothing has changed."""
+        snapshot = self.store.remember(("club.snapshot", self.team_id, self.user_id), self._read)
+        return replace(self, _snapshot=snapshot)
 
     def _read(self) -> service.Snapshot:
         with self.store.read() as session:
             return service.snapshot(session, team_id=self.team_id, user_id=self.user_id)
+
+    def _current(self) -> service.Snapshot:
+        if self._snapshot is None:
+            with self.store.read() as session:
+                self.load(session)
+        return self._snapshot
 
     @property
     def settings(self) -> Workspace:

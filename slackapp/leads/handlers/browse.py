@@ -32,7 +32,8 @@ def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: st
 def lead_list(club: Club, store: Store, user_id: str, query: service.Query, page: int = 1) -> dict:
     """The list as the ack itself: one short read (settings, the page, what this member saved),
     or what the store remembers of it while none of that has changed (slackapp.cache)."""
-    key = ("leads.list", club.team_id, user_id, query, page, club.timezone, club.today(), club.looks_like_officer(user_id))
+    seen = club.remembered()
+    key = ("leads.list", club.team_id, user_id, query, page, seen.timezone, seen.today(), seen.looks_like_officer(user_id))
     return store.remember(key, lambda: _read_list(club, store, user_id, query, page))
 
 

@@ -1,8 +1,10 @@
 """Events kept before Slack is told we have them, and handled in batches after.
 
-Slack never sends an acknowledged event again, so each event we handle is one INSERT before its
-"200" (cheap: Slack's reaction storms are answered almost as fast as by a bare Bolt app). The
-process's sender thread then takes kept events in batches and runs their listeners: one
+Slack never sends an acknowledged event again, so each event we handle is stored before its "200".
+Under a storm (50 reactions in flight) the requests share their transactions: the first to arrive
+writes every event waiting at that moment in one INSERT and one commit, the next waiting one
+writes those that arrived meanwhile, and each request is answered once its own commit is done
+(group commit). The process's sender thread then takes kept events in batches and runs their listeners: one
 transaction a batch, a savepoint an event, each event marked done in the same transaction as what
 it changed. A batch claimed by a process that died is taken over when its lease (30 s) runs out.
 Listeners are idempotent per event id, so Slack's own retries change nothing twice.
@@ -11,6 +13,8 @@ Listeners are idempotent per event id, so Slack's own retries change nothing twi
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -52,15 +56,83 @@ class InboxEvent(Base):
 _KEEP: dict[str, object] = {}
 
 
+class _Waiting:
+    __slots__ = ("values", "done", "leads", "error")
+
+    def __init__(self, values: dict):
+        self.values = values
+        self.done = threading.Event()
+        # Woken to write the next batch rather than because its own event is kept.
+        self.leads = False
+        self.error: BaseException | None = None
+
+
+class _Keeper:
+    """One store's events waiting to be written, and whether a batch is being written."""
+
+    def __init__(self, store: Store):
+        self._store = store
+        self._lock = threading.Lock()
+        self._waiting: list[_Waiting] = []
+        self._writing = False
+
+    def keep(self, values: dict) -> None:
+        mine = _Waiting(values)
+        with self._lock:
+            self._waiting.append(mine)
+            leads = not self._writing
+            self._writing = True
+        if not leads:
+            mine.done.wait()
+            if not mine.leads:
+                if mine.error is not None:
+                    raise mine.error
+                return
+        self._write_waiting()
+        if mine.error is not None:
+            raise mine.error
+
+    def _write_waiting(self) -> None:
+        with self._lock:
+            batch, self._waiting = self._waiting, []
+        try:
+            _insert(self._store, [waiting.values for waiting in batch])
+        except Exception as error:  # every request of the batch fails (and Slack sends it again)
+            for waiting in batch:
+                waiting.error = error
+        with self._lock:
+            if self._waiting:
+                # Those that arrived meanwhile: the first of them writes them.
+                self._waiting[0].leads = True
+                self._waiting[0].done.set()
+            else:
+                self._writing = False
+        for waiting in batch:
+            if not waiting.leads:
+                waiting.done.set()
+
+
+_keepers: weakref.WeakKeyDictionary[Store, _Keeper] = weakref.WeakKeyDictionary()
+_keepers_lock = threading.Lock()
+
+
 def keep(store: Store, *, team_id: str, event_id: str, body: dict) -> None:
-    """Before the answer: Slack's retry of an event we kept already changes nothing. (On the
-    connection, with a statement built once: it runs for every reaction of a storm.)"""
+    """Before the answer: returns once the event is committed. Slack's retry of an event we kept
+    already changes nothing."""
+    with _keepers_lock:
+        keeper = _keepers.get(store)
+        if keeper is None:
+            keeper = _keepers[store] = _Keeper(store)
+    keeper.keep({"team_id": team_id, "event_id": event_id, "body": body, "received_at": utcnow(), "attempts": 0})
+
+
+def _insert(store: Store, rows: list[dict]) -> None:
+    # On the connection, with a statement built once: it runs for every reaction of a storm.
     with store.write() as session:
         dialect = session.get_bind().dialect.name
         if dialect not in _KEEP:
             _KEEP[dialect] = insert_for(session)(InboxEvent.__table__).on_conflict_do_nothing()
-        values = {"team_id": team_id, "event_id": event_id, "body": body, "received_at": utcnow(), "attempts": 0}
-        session.connection().execute(_KEEP[dialect], values)
+        session.connection().execute(_KEEP[dialect], rows)
         session.info[KEPT] = True
 
 

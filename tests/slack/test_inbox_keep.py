@@ -1,0 +1,101 @@
+"""Kept events share their transactions under a storm, and each request returns only once its own
+event is committed (slackapp.slack.inbox.keep)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from slackapp.db import Store, upgrade
+from slackapp.slack import inbox
+from tests.conftest import STORES, fresh_database, new_id
+
+
+@pytest.fixture(scope="module", params=STORES)
+def database(request, tmp_path_factory) -> str:
+    url = fresh_database(request.param, request, tmp_path_factory)
+    store = Store.from_url(url)
+    upgrade(store.engine)
+    store.dispose()
+    return url
+
+
+@pytest.fixture
+def stores(database):
+    keeping, checking = Store.from_url(database), Store.from_url(database)
+    yield keeping, checking
+    keeping.dispose()
+    checking.dispose()
+
+
+def stored(store: Store, team: str, event_id: str | None = None) -> int:
+    with store.read() as session:
+        query = select(func.count()).select_from(inbox.InboxEvent).where(inbox.InboxEvent.team_id == team)
+        if event_id is not None:
+            query = query.where(inbox.InboxEvent.event_id == event_id)
+        return session.scalar(query)
+
+
+def test_a_storm_of_events_is_kept_each_before_its_answer(stores):
+    keeping, checking = stores
+    team = new_id("T")
+    seen_at_return: list[int] = []
+    failures: list[BaseException] = []
+
+    def request(index: int) -> None:
+        try:
+            event_id = f"Ev{index:04d}"
+            # A retry of the same event, in flight at the same time, is kept once.
+            inbox.keep(keeping, team_id=team, event_id=event_id, body={"event_id": event_id, "n": index})
+            seen_at_return.append(stored(checking, team, event_id))
+        except BaseException as error:  # reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=request, args=(index % 150,)) for index in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    assert seen_at_return == [1] * 200
+    assert stored(checking, team) == 150
+
+
+def test_when_the_store_fails_every_waiting_request_fails(stores, monkeypatch):
+    keeping, checking = stores
+    team = new_id("T")
+    gate = threading.Event()
+    calls = []
+    real_insert = inbox._insert
+
+    def failing(store, rows):
+        calls.append(len(rows))
+        gate.wait(10)  # hold the first batch so that the others queue up behind it
+        raise OSError("disk full")
+
+    monkeypatch.setattr(inbox, "_insert", failing)
+    outcomes: list[str] = []
+
+    def request(index: int) -> None:
+        try:
+            inbox.keep(keeping, team_id=team, event_id=f"Ev{index}", body={})
+            outcomes.append("kept")
+        except OSError:
+            outcomes.append("failed")
+
+    threads = [threading.Thread(target=request, args=(index,)) for index in range(10)]
+    threads[0].start()
+    while not calls:
+        threading.Event().wait(0.001)
+    for thread in threads[1:]:
+        thread.start()
+    gate.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == ["failed"] * 10
+    assert sum(calls) == 10 and len(calls) >= 2  # the ones queued behind the first went in later batches
+    monkeypatch.setattr(inbox, "_insert", real_insert)
+    inbox.keep(keeping, team_id=team, event_id="EvAfter", body={})
+    assert stored(checking, team) == 1

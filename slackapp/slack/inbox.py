@@ -4,7 +4,11 @@ Slack never sends an acknowledged event again, so each event we handle is stored
 Under a storm (50 reactions in flight) the requests share their transactions: the first to arrive
 writes every event waiting at that moment in one INSERT and one commit, the next waiting one
 writes those that arrived meanwhile, and each request is answered once its own commit is done
-(group commit). The process's sender thread then takes kept events in batches and runs their listeners: one
+(group commit). Acks come first: while events keep arriving (a storm: each arriving while another is
+being kept, with no pause longer than STORM_GAP), the sender leaves them waiting, up to
+STORM_DEFERS_AT_MOST, so that answering Slack has the process to itself; events that arrive one
+at a time are handled at once. The process's
+sender thread then takes kept events in batches and runs their listeners: one
 transaction a batch, a savepoint an event, each event marked done in the same transaction as what
 it changed. A batch claimed by a process that died is taken over when its lease (30 s) runs out.
 Listeners are idempotent per event id, so Slack's own retries change nothing twice.
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -32,6 +37,10 @@ LEASE = timedelta(seconds=30)
 # SQLite holds its one write lock for the whole batch, so batches stay short.
 BATCH = 25
 MAX_ATTEMPTS = 5
+# A storm ends after a pause this long; its events wait until then, or at most STORM_DEFERS_AT_MOST
+# (the clock's tick then finds them).
+STORM_GAP = 0.25
+STORM_DEFERS_AT_MOST = 5.0
 
 
 class InboxEvent(Base):
@@ -75,9 +84,30 @@ class _Keeper:
         self._lock = threading.Lock()
         self._waiting: list[_Waiting] = []
         self._writing = False
+        self._last_kept = float("-inf")
+        self._storm_began: float | None = None
+        self._in_flight = 0
+
+    def storm_underway(self) -> bool:
+        now = time.monotonic()
+        return self._storm_began is not None and now - self._last_kept < STORM_GAP and now - self._storm_began < STORM_DEFERS_AT_MOST
 
     def keep(self, values: dict) -> None:
-        mine = _Waiting(values)
+        now = time.monotonic()
+        with self._lock:
+            if self._in_flight and now - self._last_kept < STORM_GAP:
+                self._storm_began = self._storm_began if self._storm_began is not None else now
+            else:
+                self._storm_began = None
+            self._last_kept = now
+            self._in_flight += 1
+        try:
+            self._keep(_Waiting(values))
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _keep(self, mine: _Waiting) -> None:
         with self._lock:
             self._waiting.append(mine)
             leads = not self._writing
@@ -96,7 +126,8 @@ class _Keeper:
         with self._lock:
             batch, self._waiting = self._waiting, []
         try:
-            _insert(self._store, [waiting.values for waiting in batch])
+            # The sender is told at once, unless a storm is underway (it looks again at its tick).
+            _insert(self._store, [waiting.values for waiting in batch], tell_sender=not self.storm_underway())
         except Exception as error:  # every request of the batch fails (and Slack sends it again)
             for waiting in batch:
                 waiting.error = error
@@ -116,24 +147,28 @@ _keepers: weakref.WeakKeyDictionary[Store, _Keeper] = weakref.WeakKeyDictionary(
 _keepers_lock = threading.Lock()
 
 
-def keep(store: Store, *, team_id: str, event_id: str, body: dict) -> None:
-    """Before the answer: returns once the event is committed. Slack's retry of an event we kept
-    already changes nothing."""
+def _keeper(store: Store) -> _Keeper:
     with _keepers_lock:
         keeper = _keepers.get(store)
         if keeper is None:
             keeper = _keepers[store] = _Keeper(store)
-    keeper.keep({"team_id": team_id, "event_id": event_id, "body": body, "received_at": utcnow(), "attempts": 0})
+        return keeper
 
 
-def _insert(store: Store, rows: list[dict]) -> None:
+def keep(store: Store, *, team_id: str, event_id: str, body: dict) -> None:
+    """Before the answer: returns once the event is committed. Slack's retry of an event we kept
+    already changes nothing."""
+    _keeper(store).keep({"team_id": team_id, "event_id": event_id, "body": body, "received_at": utcnow(), "attempts": 0})
+
+
+def _insert(store: Store, rows: list[dict], *, tell_sender: bool = True) -> None:
     # On the connection, with a statement built once: it runs for every reaction of a storm.
     with store.write() as session:
         dialect = session.get_bind().dialect.name
         if dialect not in _KEEP:
             _KEEP[dialect] = insert_for(session)(InboxEvent.__table__).on_conflict_do_nothing()
         session.connection().execute(_KEEP[dialect], rows)
-        session.info[KEPT] = True
+        session.info[KEPT] = tell_sender
 
 
 def _claim(store: Store, *, worker: str, now: datetime, limit: int) -> list[InboxEvent]:
@@ -155,7 +190,9 @@ def _claim(store: Store, *, worker: str, now: datetime, limit: int) -> list[Inbo
 def handle_waiting(store: Store, handle: Callable[[Session, dict], None], *, worker: str, limit: int = BATCH) -> int:
     """Run `handle(session, body)` for a batch of kept events, in one transaction; how many were
     taken. An event whose handling fails is rolled back alone and tried again later (given up, with
-    the reason recorded, after MAX_ATTEMPTS)."""
+    the reason recorded, after MAX_ATTEMPTS). None taken while this process is answering a storm."""
+    if _keeper(store).storm_underway():
+        return 0
     rows = _claim(store, worker=worker, now=utcnow(), limit=limit)
     if not rows:
         return 0

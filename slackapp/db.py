@@ -156,6 +156,11 @@ class Store:
         (e.g. "work was planned", so a sender can look at the queue at once)."""
         self._committed_hooks.append(hook)
 
+    def tell(self, flag: str) -> None:
+        """Call the on_commit hooks with `flag` without a commit (what was committed earlier waits)."""
+        for hook in self._committed_hooks:
+            hook({flag})
+
     def _after_commit(self, session: Session) -> None:
         if session.in_nested_transaction():
             return  # a savepoint was released; the transaction goes on

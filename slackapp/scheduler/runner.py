@@ -11,6 +11,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 # Planners add the upcoming rows for recurring work (weekly digests, habit check-ins).
 Planner = Callable[[Session, datetime], int]
 TICK_SECONDS = 10
+# How long the sender takes kept events before it looks at what else is due.
+DRAIN_SECONDS = 1.0
 
 
 def plan_all(store: Store, planners: list[Planner], now: datetime) -> int:
@@ -92,9 +95,14 @@ class Clock:
             self._poked.clear()
             wait = self._every
             try:
-                if sum(consume() for consume in self.consumers):
-                    # More may be waiting: come straight back after sending what is due.
-                    self._poked.set()
+                # Kept events first, batch after batch, for a while: sending what is due may wait
+                # on Slack's pace, and a storm's events wait for nobody but this thread.
+                until = time.monotonic() + DRAIN_SECONDS
+                while sum(consume() for consume in self.consumers):
+                    if time.monotonic() > until:
+                        # More may be waiting: come straight back after sending what is due.
+                        self._poked.set()
+                        break
                 outcome = self.dispatcher.run_due()
                 if outcome.handled:
                     log.info("scheduler: %s", outcome)

@@ -37,8 +37,8 @@ LEASE = timedelta(seconds=30)
 # SQLite holds its one write lock for the whole batch, so batches stay short.
 BATCH = 25
 MAX_ATTEMPTS = 5
-# A storm ends after a pause this long; its events wait until then, or at most STORM_DEFERS_AT_MOST
-# (the clock's tick then finds them).
+# A storm ends after a pause this long (the sender is then told); its events wait until then, or
+# at most STORM_DEFERS_AT_MOST.
 STORM_GAP = 0.25
 STORM_DEFERS_AT_MOST = 5.0
 
@@ -87,6 +87,8 @@ class _Keeper:
         self._last_kept = float("-inf")
         self._storm_began: float | None = None
         self._in_flight = 0
+        # Whether a timer looks, every STORM_GAP, for the storm's end.
+        self._watching = False
 
     def storm_underway(self) -> bool:
         now = time.monotonic()
@@ -101,11 +103,30 @@ class _Keeper:
                 self._storm_began = None
             self._last_kept = now
             self._in_flight += 1
+            watch = self._storm_began is not None and not self._watching
+            self._watching = self._watching or watch
+        if watch:
+            self._watch_later()
         try:
             self._keep(_Waiting(values))
         finally:
             with self._lock:
                 self._in_flight -= 1
+
+    def _watch_later(self) -> None:
+        timer = threading.Timer(STORM_GAP, self._watch)
+        timer.daemon = True
+        timer.start()
+
+    def _watch(self) -> None:
+        with self._lock:
+            over = not self.storm_underway()
+            self._watching = not over
+        if over:
+            # The storm's events were kept without telling the sender: tell it now.
+            self._store.tell(KEPT)
+        else:
+            self._watch_later()
 
     def _keep(self, mine: _Waiting) -> None:
         with self._lock:

@@ -141,3 +141,38 @@ def test_a_storm_is_handled_once_it_pauses(stores, monkeypatch):
             break
         assert inbox.handle_waiting(keeping, handle, worker="w1", limit=500)
     assert {1, 2} <= set(handled)
+
+
+def test_the_sender_is_told_when_a_storm_ends(stores, monkeypatch):
+    keeping, _ = stores
+    team = new_id("T")
+    told = threading.Event()
+
+    def hook(flags):
+        # Commits during the storm may tell too (the first began before it); the storm's end must.
+        if inbox.KEPT in flags and not inbox._keeper(keeping).storm_underway():
+            told.set()
+
+    first_in, release = threading.Event(), threading.Event()
+    real_insert = inbox._insert
+
+    def slow_first(store, rows, **options):
+        first_in.set()
+        release.wait(10)
+        real_insert(store, rows, **options)
+
+    monkeypatch.setattr(inbox, "_insert", slow_first)
+    monkeypatch.setattr(inbox, "STORM_GAP", 0.5)
+    threads = [threading.Thread(target=inbox.keep, args=(keeping,), kwargs={"team_id": team, "event_id": f"Ev{n}", "body": {}}) for n in (1, 2)]
+    threads[0].start()
+    assert first_in.wait(10)
+    threads[1].start()
+    while inbox._keeper(keeping)._in_flight < 2:
+        threading.Event().wait(0.001)
+    assert inbox._keeper(keeping).storm_underway()
+    keeping.on_commit(hook)
+    release.set()
+    for thread in threads:
+        thread.join(10)
+    assert told.wait(5), "the sender was never told the storm had ended"
+    assert not inbox._keeper(keeping).storm_underway()

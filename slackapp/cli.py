@@ -135,7 +135,13 @@ def worker_app():
     assembled = _build(settings, worker_store)
     # Every worker runs a clock; claiming in the store keeps each item to one sender.
     _start_clock(settings, worker_store, assembled)
-    return Routes(assembled.bolt, worker_store, settings=settings)
+    routes = Routes(assembled.bolt, worker_store, settings=settings)
+    import gc
+
+    # What start-up built lives as long as the worker: out of the collector's way, a full
+    # collection under load no longer walks all of Bolt, SQLAlchemy and the features.
+    gc.freeze()
+    return routes
 
 
 def _metrics_folder() -> None:

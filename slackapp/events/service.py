@@ -120,9 +120,9 @@ def event_answered_by(session: Session, *, team_id: str, channel: str, ts: str) 
     known = session.info.setdefault("events_by_message", {})
     key = (team_id, channel, ts)
     if key not in known:
-        found = event_for_message(session, team_id=team_id, channel=channel, ts=ts)
-        known[key] = found.id if found is not None else None
-    return session.get(Event, known[key]) if known[key] is not None else None
+        # The event itself, not its id: the session only holds it weakly, and would read it again.
+        known[key] = event_for_message(session, team_id=team_id, channel=channel, ts=ts)
+    return known[key]
 
 
 def ensure_message_free(session: Session, *, team_id: str, channel: str, ts: str) -> None:

@@ -285,6 +285,13 @@ def migrated(request, tmp_path_factory):
 
 
 @pytest.fixture
+def migrated_url(migrated) -> str:
+    """The URL of `migrated`'s database, for tests that open stores of their own on it (as other
+    processes would). Tests share it: each uses its own team id."""
+    return migrated.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture
 def session(migrated):
     """A session whose work is rolled back after the test, so tests never see each other's rows.
 

@@ -17,24 +17,15 @@ from slackapp.db import Store, upgrade
 from slackapp.habit.models import HabitMember
 from slackapp.leads import service as leads
 from slackapp.leads.models import Lead, LeadType
-from tests.conftest import STORES, fresh_database, new_id
+from tests.conftest import new_id
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture(scope="module", params=STORES)
-def database(request, tmp_path_factory) -> str:
-    url = fresh_database(request.param, request, tmp_path_factory)
-    store = Store.from_url(url)
-    upgrade(store.engine)
-    store.dispose()
-    return url
-
-
 @pytest.fixture
-def stores(database):
+def stores(migrated_url):
     """Two stores on one database, each with its own engine and connections, as two processes have."""
-    first, second = Store.from_url(database), Store.from_url(database)
+    first, second = Store.from_url(migrated_url), Store.from_url(migrated_url)
     for store in (first, second):
         if isinstance(store.generations, changes.Listening):
             assert store.generations.wait_listening(10), "not listening to the store's notifications"
@@ -145,9 +136,9 @@ def test_a_delete_that_cascades_changes_the_rows_it_takes_along(stores):
     assert reader.remember(("test.saved", team), saved) == 0
 
 
-def test_a_write_by_another_process_is_seen(database, tmp_path):
+def test_a_write_by_another_process_is_seen(migrated_url, tmp_path):
     """A real second process (a subprocess with its own Store) writes; this one sees it."""
-    reader = Store.from_url(database)
+    reader = Store.from_url(migrated_url)
     try:
         if isinstance(reader.generations, changes.Listening):
             assert reader.generations.wait_listening(10)
@@ -159,7 +150,7 @@ def test_a_write_by_another_process_is_seen(database, tmp_path):
             f"""
             from slackapp.db import Store
             from tests.test_remembered import add_lead
-            store = Store.from_url({database!r})
+            store = Store.from_url({migrated_url!r})
             add_lead(store, {team!r}, "From elsewhere")
             store.dispose()
             """
@@ -171,8 +162,8 @@ def test_a_write_by_another_process_is_seen(database, tmp_path):
         reader.dispose()
 
 
-def test_nothing_is_remembered_while_postgresql_is_not_listening(database):
-    store = Store.from_url(database)
+def test_nothing_is_remembered_while_postgresql_is_not_listening(migrated_url):
+    store = Store.from_url(migrated_url)
     try:
         if not isinstance(store.generations, changes.Listening):
             pytest.skip("SQLite needs no listener")

@@ -8,23 +8,14 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from slackapp.db import Store, upgrade
+from slackapp.db import Store
 from slackapp.slack import inbox
-from tests.conftest import STORES, fresh_database, new_id
-
-
-@pytest.fixture(scope="module", params=STORES)
-def database(request, tmp_path_factory) -> str:
-    url = fresh_database(request.param, request, tmp_path_factory)
-    store = Store.from_url(url)
-    upgrade(store.engine)
-    store.dispose()
-    return url
+from tests.conftest import new_id
 
 
 @pytest.fixture
-def stores(database):
-    keeping, checking = Store.from_url(database), Store.from_url(database)
+def stores(migrated_url):
+    keeping, checking = Store.from_url(migrated_url), Store.from_url(migrated_url)
     yield keeping, checking
     keeping.dispose()
     checking.dispose()
@@ -101,12 +92,10 @@ def test_when_the_store_fails_every_waiting_request_fails(stores, monkeypatch):
     assert stored(checking, team) == 1
 
 
-def test_a_storm_is_handled_once_it_pauses(stores, monkeypatch):
-    """Events arriving while others are being kept wait; when the storm pauses they are handled."""
-    keeping, _ = stores
-    team = new_id("T")
-    first_in = threading.Event()
-    release = threading.Event()
+def storm_of_two(keeping: Store, monkeypatch, team: str, *, gap: float) -> tuple[list[threading.Thread], threading.Event]:
+    """Two events, the second arriving while the first is being kept (held until `release` is set):
+    a storm, whose pause is `gap` long. Returns the two requests' threads and `release`."""
+    first_in, release = threading.Event(), threading.Event()
     real_insert = inbox._insert
 
     def slow_first(store, rows, **options):
@@ -115,18 +104,25 @@ def test_a_storm_is_handled_once_it_pauses(stores, monkeypatch):
         real_insert(store, rows, **options)
 
     monkeypatch.setattr(inbox, "_insert", slow_first)
-    # A pause as long as the test: the storm can't end before the test says so.
-    monkeypatch.setattr(inbox, "STORM_GAP", 60.0)
-    first = threading.Thread(target=inbox.keep, args=(keeping,), kwargs={"team_id": team, "event_id": "Ev1", "body": {"n": 1}})
-    first.start()
+    monkeypatch.setattr(inbox, "STORM_GAP", gap)
+    threads = [threading.Thread(target=inbox.keep, args=(keeping,), kwargs={"team_id": team, "event_id": f"Ev{n}", "body": {"n": n}}) for n in (1, 2)]
+    threads[0].start()
     assert first_in.wait(10)
-    second = threading.Thread(target=inbox.keep, args=(keeping,), kwargs={"team_id": team, "event_id": "Ev2", "body": {"n": 2}})
-    second.start()
+    threads[1].start()
     while inbox._keeper(keeping)._in_flight < 2:
         threading.Event().wait(0.001)
+    assert inbox._keeper(keeping).storm_underway()
+    return threads, release
+
+
+def test_a_storm_is_handled_once_it_pauses(stores, monkeypatch):
+    """Events arriving while others are being kept wait; when the storm pauses they are handled."""
+    keeping, _ = stores
+    # A pause as long as the test: the storm can't end before the test says so.
+    threads, release = storm_of_two(keeping, monkeypatch, new_id("T"), gap=60.0)
     release.set()
-    first.join(10)
-    second.join(10)
+    for thread in threads:
+        thread.join(10)
     handled = []
 
     def handle(session, body):
@@ -153,23 +149,7 @@ def test_the_sender_is_told_when_a_storm_ends(stores, monkeypatch):
         if inbox.KEPT in flags and not inbox._keeper(keeping).storm_underway():
             told.set()
 
-    first_in, release = threading.Event(), threading.Event()
-    real_insert = inbox._insert
-
-    def slow_first(store, rows, **options):
-        first_in.set()
-        release.wait(10)
-        real_insert(store, rows, **options)
-
-    monkeypatch.setattr(inbox, "_insert", slow_first)
-    monkeypatch.setattr(inbox, "STORM_GAP", 0.5)
-    threads = [threading.Thread(target=inbox.keep, args=(keeping,), kwargs={"team_id": team, "event_id": f"Ev{n}", "body": {}}) for n in (1, 2)]
-    threads[0].start()
-    assert first_in.wait(10)
-    threads[1].start()
-    while inbox._keeper(keeping)._in_flight < 2:
-        threading.Event().wait(0.001)
-    assert inbox._keeper(keeping).storm_underway()
+    threads, release = storm_of_two(keeping, monkeypatch, team, gap=0.5)
     keeping.on_commit(hook)
     release.set()
     for thread in threads:

@@ -17,6 +17,7 @@ in batches after (slack.inbox).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable
@@ -246,7 +247,8 @@ class Registry:
             return
         acknowledgement = _Acknowledgement(context.ack)
         context["ack"] = acknowledgement
-        self.executor.submit(_after_handoff, listener, body, context, acknowledgement)
+        # In the request's context: the listener's log lines carry the request's id and team.
+        self.executor.submit(contextvars.copy_context().run, _after_handoff, listener, body, context, acknowledgement)
         acknowledgement.given.wait(ACK_WAIT_SECONDS)
 
     def handles(self, body: dict) -> bool:

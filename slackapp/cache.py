@@ -85,6 +85,3 @@ class Remembered:
             while len(self._entries) > self._size:
                 self._entries.popitem(last=False)
         return value
-
-    def __len__(self) -> int:
-        return len(self._entries)

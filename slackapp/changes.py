@@ -71,6 +71,7 @@ def statement_tables(statement: str) -> tuple[frozenset[str], bool]:
     return frozenset(name.lower() for name in _NAMED.findall(statement)), bool(_WRITES.search(statement))
 
 
+@lru_cache(maxsize=1)
 def _dependents() -> dict[str, set[str]]:
     """Table -> tables whose rows the database changes when its rows change."""
     from slackapp import models
@@ -86,15 +87,10 @@ def _dependents() -> dict[str, set[str]]:
     return found
 
 
-@lru_cache(maxsize=1)
-def _dependents_once() -> dict[str, set[str]]:
-    return _dependents()
-
-
 def affected(written: Iterable[str]) -> set[str]:
     """The written tables and every table the database changes along with them."""
     result, todo = set(), list(written)
-    dependents = _dependents_once()
+    dependents = _dependents()
     while todo:
         table = todo.pop()
         if table not in result:
@@ -134,8 +130,8 @@ def also_read(slots: Iterable[int]) -> None:
 class Generations:
     """SLOTS counters in a buffer; the base for the ways processes share them."""
 
-    def __init__(self, buffer):
-        self._buffer = buffer
+    def __init__(self, buffer=None):
+        self._buffer = buffer if buffer is not None else bytearray(SLOTS * _SLOT.size)
         self._lock = threading.Lock()
 
     def trusted(self) -> bool:
@@ -179,9 +175,6 @@ class Generations:
 class InProcess(Generations):
     """An in-memory SQLite database: only this process can see it."""
 
-    def __init__(self):
-        super().__init__(bytearray(SLOTS * _SLOT.size))
-
 
 class SharedFile(Generations):
     """A SQLite file: the counters are a memory-mapped file beside it, shared by its processes."""
@@ -218,7 +211,7 @@ class Listening(Generations):
     RETRY_SECONDS = 1.0
 
     def __init__(self, conninfo: str):
-        super().__init__(bytearray(SLOTS * _SLOT.size))
+        super().__init__()
         self._conninfo = conninfo
         self._listening = threading.Event()
         self._stopping = threading.Event()
@@ -337,9 +330,4 @@ def everything_changed(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:
             connection.exec_driver_sql("SELECT pg_notify(%(channel)s, %(payload)s)", {"channel": CHANNEL, "payload": EVERYTHING})
-        return
-    generations = for_engine(engine)
-    try:
-        generations.committed([EVERYTHING])
-    finally:
-        generations.close()
+    of(engine).committed([EVERYTHING])

@@ -13,6 +13,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from slackapp import cache, changes
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -134,8 +136,6 @@ class Store:
     """Hands out short-lived sessions. The caller that opens a session owns its transaction."""
 
     def __init__(self, engine: Engine):
-        from slackapp import cache, changes
-
         self.engine = engine
         # What committed writes changed, for every process of this store; and what was read
         # before them, remembered until they change it (slackapp.changes, slackapp.cache).
@@ -164,8 +164,6 @@ class Store:
     def _after_commit(self, session: Session) -> None:
         if session.in_nested_transaction():
             return  # a savepoint was released; the transaction goes on
-        from slackapp import changes
-
         written = changes.committed_in_this_thread()
         if written:
             self.generations.committed(written)
@@ -241,7 +239,5 @@ def upgrade(engine: Engine) -> None:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK})
                 connection.commit()
-    from slackapp import changes
-
     # A migration writes outside the Store's sessions: whatever a running process remembers goes.
     changes.everything_changed(engine)

@@ -4,11 +4,11 @@ Slack never sends an acknowledged event again, so each event we handle is stored
 Under a storm (50 reactions in flight) the requests share their transactions: the first to arrive
 writes every event waiting at that moment in one INSERT and one commit, the next waiting one
 writes those that arrived meanwhile, and each request is answered once its own commit is done
-(group commit). Acks come first: while events keep arriving (a storm: each arriving while another is
-being kept, with no pause longer than STORM_GAP), the sender leaves them waiting, up to
+(group commit). Acks come first: while events keep arriving (a storm: each arriving while another
+is being kept, with no pause longer than STORM_GAP), the sender leaves them waiting, up to
 STORM_DEFERS_AT_MOST, so that answering Slack has the process to itself; events that arrive one
-at a time are handled at once. The process's
-sender thread then takes kept events in batches and runs their listeners: one
+at a time are handled at once. The process's sender thread then takes kept events in batches and
+runs their listeners: one
 transaction a batch, a savepoint an event, each event marked done in the same transaction as what
 it changed. A batch claimed by a process that died is taken over when its lease (30 s) runs out.
 Listeners are idempotent per event id, so Slack's own retries change nothing twice.
@@ -147,7 +147,7 @@ class _Keeper:
         with self._lock:
             batch, self._waiting = self._waiting, []
         try:
-            # The sender is told at once, unless a storm is underway (it looks again at its tick).
+            # The sender is told at once, unless a storm is underway (then when it ends: _watch).
             _insert(self._store, [waiting.values for waiting in batch], tell_sender=not self.storm_underway())
         except Exception as error:  # every request of the batch fails (and Slack sends it again)
             for waiting in batch:

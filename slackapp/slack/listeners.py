@@ -173,8 +173,8 @@ class Registry:
     """Registers listeners by name and remembers what was registered, so the manifest can be
     checked against the code."""
 
-    # Where listeners run; None runs them in the request's thread (until they return).
-    executor: Executor | None = None
+    # Where listeners run, handed over by the request's thread.
+    executor: Executor
     commands: set[str] = field(default_factory=set)
     message_shortcuts: set[str] = field(default_factory=set)
     global_shortcuts: set[str] = field(default_factory=set)
@@ -241,9 +241,6 @@ class Registry:
             # Slack is answered so it doesn't show an error; an unknown id is our deploy, not the person.
             log.warning("no listener for %s %r", kind, name)
             context.ack()
-            return
-        if self.executor is None:
-            listener(body, context)
             return
         acknowledgement = _Acknowledgement(context.ack)
         context["ack"] = acknowledgement

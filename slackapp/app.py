@@ -3,16 +3,12 @@ feature and every kind of timed work. The only module that knows all the feature
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
 from slack_bolt import App, BoltContext
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from sqlalchemy.orm import Session
 
-from slackapp import logs
 from slackapp.club import handlers as club_handlers
 from slackapp.club.context import Club
 from slackapp.club.officers import Officers
@@ -27,41 +23,43 @@ from slackapp.habit import handlers as habit_handlers
 from slackapp.habit import jobs as habit_jobs
 from slackapp.home import handlers as home_handlers
 from slackapp.home import jobs as home_jobs
+from slackapp.installs import handlers as installs_handlers
+from slackapp.installs import jobs as installs_jobs
 from slackapp.leads import handlers as leads_handlers
 from slackapp.leads import jobs as leads_jobs
 from slackapp.micro import handlers as micro_handlers
 from slackapp.micro import jobs as micro_jobs
-from slackapp.installs import handlers as installs_handlers
-from slackapp.installs import jobs as installs_jobs
 from slackapp.passport import handlers as passport_handlers
 from slackapp.privacy import handlers as privacy_handlers
 from slackapp.profiles import handlers as profiles_handlers
 from slackapp.scheduler import outbox
 from slackapp.scheduler.dispatch import Dispatcher, Renderer, Work
 from slackapp.scheduler.runner import Clock, Planner, worker_name
-from slackapp.slack import inbox
+from slackapp.slack import inbox, installations
 from slackapp.slack.client import web_client
+from slackapp.slack.errors import on_error
 from slackapp.slack.facade import Slack
-from slackapp.slack import installations
 from slackapp.slack.identity import Identity
-from slackapp.slack.listeners import Registry, apologise
-from slackapp.slack.middleware import ForEveryRequest, refuse_strangers
+from slackapp.slack.middleware import ListenerPool, for_every_request, refuse_strangers
 from slackapp.slack.people import Directory
 from slackapp.slack.secrets import Sealer
 from slackapp.slack.tenants import InstalledAuthorize, ManyWorkspaces, OneWorkspace
 
+# Bolt runs the first listener that matches a request, in the order they were registered: a
+# feature that answers a word of another's command (`/internships habit`, `/club profile`) comes
+# before the feature that owns the command.
 FEATURES = (
-    installs_handlers,
-    club_handlers,
-    profiles_handlers,
     habit_handlers,
-    leads_handlers,
     micro_handlers,
-    gigs_handlers,
+    leads_handlers,
     events_handlers,
+    privacy_handlers,
+    profiles_handlers,
+    club_handlers,
+    gigs_handlers,
     passport_handlers,
     home_handlers,
-    privacy_handlers,
+    installs_handlers,
 )
 TIMED_WORK = (installs_jobs, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, gigs_jobs, events_jobs, home_jobs)
 
@@ -69,28 +67,8 @@ TIMED_WORK = (installs_jobs, outbox, digest_jobs, habit_jobs, leads_jobs, micro_
 @dataclass
 class Assembled:
     bolt: App
-    registry: Registry
-    executor: ThreadPoolExecutor
     # The workspaces served, and the token of each.
     tenants: OneWorkspace | ManyWorkspaces
-    # Fills a Bolt context with what listeners may ask for (for kept events too, outside a request).
-    provide: Callable[[BoltContext], None]
-
-    def handle_kept_event(self, session: Session, body: dict) -> None:
-        """A kept event's listener, run by the sender thread in the batch's `session`."""
-        event = body.get("event") or {}
-        authorization = (body.get("authorizations") or [{}])[0]
-        team_id = authorization.get("team_id") or body.get("team_id")
-        context = BoltContext(
-            team_id=team_id,
-            enterprise_id=authorization.get("enterprise_id") or body.get("enterprise_id"),
-            user_id=event.get("user"),
-            bot_user_id=self.tenants.bot_user_id(team_id),
-            session=session,
-        )
-        self.provide(context)
-        with logs.team(team_id):
-            self.registry.handle_event(body, context)
 
 
 def serving(settings: Settings, store: Store) -> OneWorkspace | ManyWorkspaces:
@@ -102,21 +80,12 @@ def serving(settings: Settings, store: Store) -> OneWorkspace | ManyWorkspaces:
     return OneWorkspace(Identity.of(client), client)
 
 
-def _bolt(settings: Settings, store: Store, tenants, executor: ThreadPoolExecutor, refuse: Callable) -> App:
+def _bolt(settings: Settings, store: Store, tenants, executor: ListenerPool) -> App:
+    # No signing secret in Socket Mode, where requests come over the app's own connection.
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    # Every HTTP request is verified before Bolt sees it, by the gate in front of Bolt
-    # (slackapp.slack.server.Routes, slackapp.slack.gate), so Bolt needn't check the signature
-    # again; Socket Mode has no signature.
+    checks = {"request_verification_enabled": signing_secret is not None}
     if isinstance(tenants, OneWorkspace):
-        return App(
-            client=tenants.client,
-            signing_secret=signing_secret,
-            listener_executor=executor,
-            request_verification_enabled=False,
-            # The registry hands listeners to the executor itself (slackapp.slack.listeners).
-            process_before_response=True,
-            name="slackapp",
-        )
+        return App(client=tenants.client, signing_secret=signing_secret, listener_executor=executor, name="slackapp", **checks)
     oauth = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
@@ -133,36 +102,58 @@ def _bolt(settings: Settings, store: Store, tenants, executor: ThreadPoolExecuto
         signing_secret=signing_secret,
         oauth_settings=oauth,
         authorize=InstalledAuthorize(tenants),
-        before_authorize=refuse,
+        before_authorize=lambda body, context, next: refuse_strangers(tenants, body, context) or next(),
         listener_executor=executor,
-        request_verification_enabled=False,
-        process_before_response=True,
         name="slackapp",
+        **checks,
     )
 
 
 def create_app(settings: Settings, store: Store) -> Assembled:
     tenants = serving(settings, store)
-    executor = ThreadPoolExecutor(max_workers=settings.slackapp_listener_threads, thread_name_prefix="listener")
-    bolt = _bolt(settings, store, tenants, executor, refuse=lambda body, context, next: refuse_strangers(tenants, body, context) or next())
-    directory = Directory(tenants)
-    officers = Officers(configured=settings.officer_ids, store=store, directory=directory)
+    executor = ListenerPool(max_workers=settings.slackapp_listener_threads, thread_name_prefix="listener")
+    bolt = _bolt(settings, store, tenants, executor)
+    # Who someone is (users.info) is asked before an ack: no waiting out Slack's server errors.
+    directory = Directory(tenants.sending(lambda token: web_client(settings, retries=False, token=token)))
+    officers = Officers(configured=settings.officer_ids, directory=directory)
     purge_after = timedelta(days=settings.slackapp_purge_after_days)
 
     def provide(context: BoltContext) -> None:
-        """What every listener may ask for by name, besides what Bolt gives (team_id, user_id, …)."""
+        """What listeners may ask for by name, besides Bolt's own and the request's `session`."""
         context["store"] = store
-        context["slack"] = Slack(tenants.client_for(context.team_id), directory)
-        context["club"] = Club(team_id=context.team_id, store=store, officers=officers, directory=directory, user_id=context.user_id)
+        context["slack"] = Slack(tenants.client_for(context.team_id), directory, context)
+        context["club"] = Club(team_id=context.team_id, session=context["session"], officers=officers, directory=directory, user_id=context.user_id)
         context["tenants"] = tenants
         context["purge_after"] = purge_after
 
-    registry = Registry(executor)
-    bolt.use(ForEveryRequest(tenants=tenants, store=store, registry=registry, provide=provide))
-    bolt.error(apologise)
+    bolt.use(for_every_request(store=store, tenants=tenants, provide=provide))
+    bolt.error(on_error)
     for feature in FEATURES:
-        feature.register(registry)
-    return Assembled(bolt=bolt, registry=registry, executor=executor, tenants=tenants, provide=provide)
+        feature.register(bolt)
+    return Assembled(bolt=bolt, tenants=tenants)
+
+
+class _Registered:
+    """Stands in for Bolt's App to list what the features register (the manifest and the sandbox
+    are checked against it)."""
+
+    def __init__(self):
+        self.names: dict[str, set[str]] = {}
+
+    def __getattr__(self, kind: str):
+        def register(name, *_, **__):
+            self.names.setdefault(kind, set()).add(name)
+            return lambda listener=None, **___: listener
+
+        return register
+
+
+def registered() -> dict[str, set[str]]:
+    """Every command, action, view, shortcut and event the features listen to, by kind."""
+    recorder = _Registered()
+    for feature in FEATURES:
+        feature.register(recorder)
+    return recorder.names
 
 
 def job_renderers() -> dict[str, Renderer | Work]:
@@ -183,5 +174,4 @@ def build_clock(settings: Settings, store: Store, assembled: Assembled) -> Clock
         per_second=settings.slackapp_dm_per_second,
         update_every=settings.slackapp_post_update_seconds,
     )
-    events = lambda: inbox.handle_waiting(store, assembled.handle_kept_event, worker=dispatcher.worker)  # noqa: E731
-    return Clock(store, dispatcher, planners=job_planners(), consumers=[events])
+    return Clock(store, dispatcher, planners=job_planners(), consumers=[lambda: inbox.redeliver(assembled.bolt, store)])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -12,8 +14,6 @@ from pathlib import Path
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-
-from slackapp import cache, changes
 
 log = logging.getLogger(__name__)
 
@@ -132,41 +132,54 @@ def team_row(session: Session, model, *, team_id: str, row_id: int, lock: bool =
     return row
 
 
+class _Writers:
+    """Queues this machine's writers of one SQLite file: SQLite allows one writer at a time, and a
+    connection that finds the lock taken sleeps and retries (for up to 100 ms a try). Writers of
+    this process wait on a lock, those of other processes on a file lock next to the database
+    (`<db>.lock`, which holds nothing), so each gets in as soon as the one before is done.
+    PostgreSQL locks rows, not the database: nothing to queue."""
+
+    def __init__(self, engine: Engine):
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._path = f"{database}.lock" if database and database != ":memory:" else None
+        self._in_process = threading.RLock()
+        self._file: int | None = None
+        self._depth = 0
+
+    def __enter__(self):
+        self._in_process.acquire()
+        self._depth += 1
+        if self._path and self._depth == 1:
+            if self._file is None:
+                self._file = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+
+    def __exit__(self, *_):
+        self._depth -= 1
+        if self._path and self._depth == 0:
+            fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._in_process.release()
+
+
 class Store:
-    """Hands out short-lived sessions. The caller that opens a session owns its transaction."""
+    """The engine and its sessions, built once per process. Whoever opens a session owns it and its
+    transactions: a request's middleware, a job's wrapper, a command of the CLI."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        # What committed writes changed, for every process of this store; and what was read
-        # before them, remembered until they change it (slackapp.changes, slackapp.cache).
-        self.generations = changes.of(engine)
-        self.remembered = cache.Remembered(self.generations)
-        self._reader = sessionmaker(bind=engine, expire_on_commit=False)
-        self._writer = sessionmaker(bind=engine.execution_options(write=True), expire_on_commit=False)
+        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._committed_hooks: list[Callable[[set[str]], None]] = []
-        event.listen(self._writer, "after_commit", self._after_commit)
-        event.listen(self._reader, "after_commit", self._after_commit)
-        # SQLite has one write lock per file, and a thread waiting for it polls with sleeps of up to
-        # 100 ms: under a burst, waiters in this process queue here instead, and get in as soon as
-        # the writer before them is done. (PostgreSQL locks rows, not the database.)
-        self._one_writer = threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+        event.listen(self._sessions, "after_commit", self._after_commit)
+        self._writers = _Writers(engine)
 
     def on_commit(self, hook: Callable[[set[str]], None]) -> None:
-        """Call `hook(flags)` after a write transaction commits with flags set in `session.info`
+        """Call `hook(flags)` after a transaction commits with flags set in `session.info`
         (e.g. "work was planned", so a sender can look at the queue at once)."""
         self._committed_hooks.append(hook)
-
-    def tell(self, flag: str) -> None:
-        """Call the on_commit hooks with `flag` without a commit (what was committed earlier waits)."""
-        for hook in self._committed_hooks:
-            hook({flag})
 
     def _after_commit(self, session: Session) -> None:
         if session.in_nested_transaction():
             return  # a savepoint was released; the transaction goes on
-        written = changes.committed_in_this_thread()
-        if written:
-            self.generations.committed(written)
         flags = {key for key, value in session.info.items() if value is True}
         session.info.clear()
         if flags:
@@ -181,22 +194,40 @@ class Store:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def session(self) -> Session:
+        """A new session; the caller closes it. Reads run in short deferred transactions; writes go
+        through `writing`."""
+        return self._sessions()
+
+    @contextlib.contextmanager
+    def writing(self, session: Session) -> Iterator[Session]:
+        """The session's next transaction, as a write: it holds the write lock from its first
+        statement and commits at the end of the block (rolls back if the block raises). A read
+        the session had open ends first, and what it loaded is read again when next used: a row
+        read before may have changed before this transaction began."""
+        if session.in_transaction():
+            session.rollback()
+        with self._writers:
+            session.connection(execution_options={"write": True})
+            try:
+                yield session
+            except BaseException:
+                session.rollback()
+                raise
+            session.commit()
+
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
+        """A session of its own, for work outside a request (jobs, the CLI)."""
         # Closing (not rolling back) keeps loaded objects readable after the block, detached.
-        with self._reader() as session:
+        with self._sessions() as session:
             yield session
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """A transaction that holds the write lock from its first statement and commits on success."""
-        with self._one_writer, self._writer() as session:
-            with session.begin():
-                yield session
-
-    def remember(self, key, compute: Callable):
-        """`compute()`, or what it gave before for `key` if nothing it read has changed since."""
-        return self.remembered.get(key, compute)
+        """A session of its own in one write transaction, for work outside a request."""
+        with self._sessions() as session, self.writing(session):
+            yield session
 
     def ping(self) -> bool:
         try:
@@ -208,7 +239,6 @@ class Store:
             return False
 
     def dispose(self) -> None:
-        self.generations.close()
         self.engine.dispose()
 
 
@@ -239,5 +269,3 @@ def upgrade(engine: Engine) -> None:
             if engine.dialect.name == "postgresql":
                 connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": _MIGRATION_LOCK})
                 connection.commit()
-    # A migration writes outside the Store's sessions: whatever a running process remembers goes.
-    changes.everything_changed(engine)

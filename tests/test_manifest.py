@@ -10,9 +10,7 @@ import pytest
 import yaml
 from referencing import Registry, Resource
 
-from slackapp.config import load_settings
-from slackapp.db import Store
-from slackapp.app import create_app
+from slackapp.app import registered
 from tests.specs import specs_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,13 +23,8 @@ def manifest() -> dict:
 
 
 @pytest.fixture(scope="module")
-def wiring(fake_slack, tmp_path_factory):
-    settings = load_settings(
-        slack_bot_token="xoxb-test", slack_signing_secret="secret", slack_api_url=fake_slack.url, database_url=f"sqlite:///{tmp_path_factory.mktemp('s') / 's.db'}"
-    )
-    assembled = create_app(settings, Store.from_url(f"sqlite:///{tmp_path_factory.mktemp('m') / 'm.db'}"))
-    yield assembled.registry
-    assembled.executor.shutdown(wait=False)
+def wiring() -> dict[str, set[str]]:
+    return registered()
 
 
 def test_manifest_passes_slacks_official_schema(manifest):
@@ -51,12 +44,10 @@ def test_manifest_passes_slacks_official_schema(manifest):
 
 def test_manifest_lists_what_the_code_handles(manifest, wiring):
     features = manifest["features"]
-    assert {command["command"] for command in features.get("slash_commands", [])} == wiring.commands
-    shortcuts = features.get("shortcuts", [])
-    assert {s["callback_id"] for s in shortcuts if s["type"] == "message"} == wiring.message_shortcuts
-    assert {s["callback_id"] for s in shortcuts if s["type"] == "global"} == wiring.global_shortcuts
+    assert {command["command"] for command in features.get("slash_commands", [])} == wiring["command"]
+    assert {s["callback_id"] for s in features.get("shortcuts", [])} == wiring["shortcut"]
     events = set(manifest["settings"].get("event_subscriptions", {}).get("bot_events", []))
-    assert events == wiring.events
+    assert events == wiring["event"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
 

@@ -1,12 +1,11 @@
 """The club as one request sees it: its settings, its clock and its officers.
 
 Settings and whether the person asking is on the officer list are read together, once per
-request, in one statement (`load`, in the listener's own session, or on first use). An answer the
-store remembers (slackapp.cache) asks `remembered()` instead: the same, as the store remembers it."""
+request, in one statement, in the request's session, the first time a listener asks."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from sqlalchemy.orm import Session
@@ -14,7 +13,6 @@ from sqlalchemy.orm import Session
 from slackapp.club import service
 from slackapp.club.models import Workspace
 from slackapp.club.officers import Officers
-from slackapp.db import Store
 from slackapp.errors import UserError
 from slackapp.scheduler import queue
 from slackapp.scheduler.clock import local
@@ -24,32 +22,17 @@ from slackapp.slack.people import Directory
 @dataclass
 class Club:
     team_id: str
-    store: Store
+    # The request's session.
+    session: Session
     officers: Officers
     directory: Directory
     # The person the request comes from.
     user_id: str | None = None
     _snapshot: service.Snapshot | None = field(default=None, repr=False)
 
-    def load(self, session: Session) -> service.Snapshot:
-        if self._snapshot is None:
-            self._snapshot = service.snapshot(session, team_id=self.team_id, user_id=self.user_id)
-        return self._snapshot
-
-    def remembered(self) -> "Club":
-        """This club with its settings as the store remembers them: for choosing a remembered answer,
-        so that choosing costs no query while nothing has changed."""
-        snapshot = self.store.remember(("club.snapshot", self.team_id, self.user_id), self._read)
-        return replace(self, _snapshot=snapshot)
-
-    def _read(self) -> service.Snapshot:
-        with self.store.read() as session:
-            return service.snapshot(session, team_id=self.team_id, user_id=self.user_id)
-
     def _current(self) -> service.Snapshot:
         if self._snapshot is None:
-            with self.store.read() as session:
-                self.load(session)
+            self._snapshot = service.snapshot(self.session, team_id=self.team_id, user_id=self.user_id)
         return self._snapshot
 
     @property
@@ -63,15 +46,20 @@ class Club:
     def today(self, now: datetime | None = None) -> date:
         return local(now or datetime.now(timezone.utc), self.timezone).date()
 
+    def _listed(self, user_id: str) -> bool | None:
+        """Whether the person asking is on the officer list, as read with the settings; None for anyone else."""
+        return self._current().listed if user_id == self.user_id else None
+
     def is_officer(self, user_id: str) -> bool:
-        listed = self._snapshot.listed if user_id == self.user_id and self._snapshot is not None else None
-        return self.officers.check(self.team_id, user_id, listed=listed)
+        return self.officers.check(self.session, self.team_id, user_id, listed=self._listed(user_id))
 
     def looks_like_officer(self, user_id: str) -> bool:
         """Only for choosing which buttons to show; see Officers.probably."""
-        if user_id == self.user_id:
-            return self.officers.probably(self.team_id, user_id, listed=self._current().listed)
-        return self.officers.probably(self.team_id, user_id)
+        return self.officers.probably(self.session, self.team_id, user_id, listed=self._listed(user_id))
+
+    def is_known_officer(self, user_id: str) -> bool:
+        """Configured or listed, without asking Slack (see Officers.known)."""
+        return self.officers.known(self.session, self.team_id, user_id)
 
     def require_officer(self, user_id: str, refusal: str) -> None:
         if not self.is_officer(user_id):
@@ -85,12 +73,15 @@ class Club:
         person = self.directory.lookup(self.team_id, user_id)
         return person is None or person.is_guest
 
-    def member_timezone(self, user_id: str) -> str:
-        """A member's own zone from Slack (users.info, cached), remembered for scheduling; the
-        club's zone if unknown."""
+    def slack_timezone(self, user_id: str) -> str | None:
+        """A member's own zone as Slack knows it (users.info, cached), or None."""
         person = self.directory.lookup(self.team_id, user_id)
-        with self.store.write() as session:
-            if person and person.tz:
-                queue.remember_timezone(session, team_id=self.team_id, user_id=user_id, tz=person.tz)
-            known = queue.member_timezone(session, team_id=self.team_id, user_id=user_id)
-            return known or service.workspace(session, team_id=self.team_id).timezone
+        return person.tz if person else None
+
+    def keep_timezone(self, user_id: str) -> None:
+        """In the caller's write: remember the member's zone for scheduling, when Slack told it."""
+        queue.remember_timezone(self.session, team_id=self.team_id, user_id=user_id, tz=self.slack_timezone(user_id))
+
+    def member_timezone(self, user_id: str) -> str:
+        """A member's own zone: Slack's, else the one remembered for scheduling, else the club's."""
+        return self.slack_timezone(user_id) or queue.member_timezone(self.session, team_id=self.team_id, user_id=user_id) or self.timezone

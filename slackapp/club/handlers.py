@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from slack_bolt import App
+from sqlalchemy.orm import Session
+
 from slackapp.club import ids, service, views
 from slackapp.club.context import Club
 from slackapp.db import Store
@@ -14,35 +17,33 @@ from slackapp.scheduler import outbox
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.facade import Slack, is_channel_id
 from slackapp.slack.forms import form_values
-from slackapp.slack.listeners import Registry
 
 # With "escape" on, Slack sends mentions as <@U123|name>; people also paste raw IDs.
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|\b([UW][A-Z0-9]{6,})\b")
 
 
-def on_command(ack, command, respond, club: Club, slack: Slack, store: Store, user_id: str):
+def on_command(ack, command, respond, club: Club, slack: Slack, session: Session, store: Store, user_id: str):
     words = (command.get("text") or "").split()
     first = words[0].lower() if words else "help"
     if first == "help":
         ack(**ephemeral("What I can do", views.help_blocks()))
     elif first == "config":
-        ack()
         club.require_officer(user_id, views.NOT_OFFICER)
+        ack()
         slack.open_modal(command["trigger_id"], views.config_form(club.settings))
     elif first == "officers":
-        answer = manage_officers(club, store, user_id, words[1:], command.get("text") or "")
+        answer = manage_officers(club, session, store, user_id, words[1:], command.get("text") or "")
         ack()
         respond(**ephemeral(answer))
     else:
         ack(**ephemeral(views.unknown_command(first), views.help_blocks()))
 
 
-def manage_officers(club: Club, store: Store, user_id: str, words: list[str], raw_text: str) -> str:
+def manage_officers(club: Club, session: Session, store: Store, user_id: str, words: list[str], raw_text: str) -> str:
     verb = words[0].lower() if words else "list"
     configured = club.officers.configured
     if verb == "list":
-        with store.read() as session:
-            listed = service.listed_officers(session, team_id=club.team_id)
+        listed = service.listed_officers(session, team_id=club.team_id)
         return views.officer_list(listed, configured)
     if verb not in ("add", "remove"):
         return views.OFFICERS_USAGE
@@ -50,7 +51,7 @@ def manage_officers(club: Club, store: Store, user_id: str, words: list[str], ra
     if not targets:
         return views.whom_to(verb)
     club.require_officer(user_id, views.NOT_OFFICER)
-    with store.write() as session:
+    with store.writing(session):
         if verb == "add":
             done = [views.officer_added(target, service.add_officer(session, team_id=club.team_id, user_id=target, added_by=user_id)) for target in targets]
         else:
@@ -61,7 +62,7 @@ def manage_officers(club: Club, store: Store, user_id: str, words: list[str], ra
     return "\n".join(done)
 
 
-def on_config(ack, view, club: Club, slack: Slack, store: Store, user_id: str):
+def on_config(ack, view, club: Club, slack: Slack, session: Session, store: Store, user_id: str):
     values = form_values(view)
     if not club.is_officer(user_id):
         raise UserError(views.NOT_OFFICER, field=ids.TIMEZONE)
@@ -78,7 +79,7 @@ def on_config(ack, view, club: Club, slack: Slack, store: Store, user_id: str):
         events_channel=values.get(ids.EVENTS_CHANNEL),
         officers_channel=values.get(ids.OFFICERS_CHANNEL),
     )
-    with store.write() as session:
+    with store.writing(session):
         service.configure(session, team_id=club.team_id, change=change)
         digest_jobs.replan(session, team_id=club.team_id, now=datetime.now(timezone.utc))
     ack()
@@ -86,11 +87,11 @@ def on_config(ack, view, club: Club, slack: Slack, store: Store, user_id: str):
     chosen = dict.fromkeys(filter(None, (change.leads_channel, change.events_channel, change.gigs_channel, change.officers_channel)))
     unjoinable = [channel for channel in chosen if not slack.join(channel)]
     if unjoinable:
-        with store.write() as session:
+        with store.writing(session):
             for channel in unjoinable:
                 outbox.dm(session, team_id=club.team_id, user_id=user_id, text=views.cannot_join(channel))
 
 
-def register(app: Registry) -> None:
-    app.command(ids.COMMAND, on_command)
-    app.view(ids.CONFIG_FORM, on_config)
+def register(app: App) -> None:
+    app.command(ids.COMMAND)(on_command)
+    app.view(ids.CONFIG_FORM)(on_config)

@@ -9,8 +9,8 @@ from zoneinfo import available_timezones
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from slackapp.club.models import Officer, Workspace
 from slackapp.club import ids
+from slackapp.club.models import Officer, Workspace
 from slackapp.db import insert_for, inserted
 from slackapp.errors import UserError
 from slackapp.slack.text import truncate

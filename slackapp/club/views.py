@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from slack_sdk.models.blocks import (
     ConversationFilter,
     ConversationSelectElement,

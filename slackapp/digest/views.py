@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from slackapp.events.models import Event
 from slackapp.gigs.models import Gig
 from slackapp.gigs.service import Roster

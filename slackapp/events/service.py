@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.errors import UserError
-from slackapp.validation import text_field
 from slackapp.events.models import Answer, Attendance, Category, Event, Rsvp, RsvpAction, Seat
+from slackapp.validation import text_field
 
 LIMITS = {"title": 150, "description": 2000, "location": 200, "online_link": 2000}
 CHECKIN_OPENS = timedelta(minutes=30)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from slack_sdk.models.blocks import (
     ConfirmObject,
     ConversationSelectElement,
@@ -15,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from slackapp.csvfile import csv_text
 from slackapp.events.ids import (
     ATTEND_BLOCK,
     CALENDAR,
@@ -32,7 +32,6 @@ from slackapp.events.ids import (
     ROSTER_CSV,
     VALUE,
 )
-from slackapp.csvfile import csv_text
 from slackapp.events.models import Category, Event, Seat
 from slackapp.events.service import LIMITS, Roster
 from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, divider, header, modal, section, text_input

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import team_row, utcnow
 from slackapp.errors import UserError
-from slackapp.validation import text_field
 from slackapp.gigs.models import Gig, GigRequest, GigStatus, GigVolunteer, RequestStatus, Spot
+from slackapp.validation import text_field
 
 SKILLS = ("web design", "social media", "data analysis", "writing", "graphic design", "event planning", "video")
 LIMITS = {"title": 150, "needed": 2000, "skills": 300, "organization": 150, "reason": 500}

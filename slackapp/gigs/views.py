@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 from slack_sdk.models.blocks import (
     DatePickerElement,
     InputBlock,
-    StaticMultiSelectElement,
     NumberInputElement,
     Option,
     PlainTextInputElement,
+    StaticMultiSelectElement,
     UserSelectElement,
 )
 from slack_sdk.models.views import View

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.errors import UserError
-from slackapp.validation import text_field
 from slackapp.micro import ids
 from slackapp.micro.models import ACCEPTED, DONE, Bid, BidStatus, Evaluation, Milestone, Project, ProjectStatus
 from slackapp.profiles import service as profiles
 from slackapp.profiles.models import Profile
+from slackapp.validation import text_field
 
 FLOOR_CENTS_PER_HOUR = 20_00
 MAX_FEE_CENTS = 50_000_00

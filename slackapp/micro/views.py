@@ -16,9 +16,9 @@ from slackapp.micro.service import (
     MAX_POSITIONS,
     MIN_HOURS,
     Filters,
-    filter_key,
     Mine,
     Review,
+    filter_key,
     per_hour_cents,
 )
 from slackapp.profiles.models import Profile

@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, team_row, utcnow
 from slackapp.errors import UserError
-from slackapp.validation import text_field
 from slackapp.passport import ids
 from slackapp.passport.models import Claim, ClaimStatus, PassportMember, ProgramSettings
 from slackapp.passport.program import DEFAULT, Period, PeriodKind, Program, Record, period_of, score
 from slackapp.passport.sources import stamps
+from slackapp.validation import text_field
 
 LIMITS = {ids.TITLE: 150, ids.EVIDENCE: 1000, ids.COMMENT: 500}
 # Officers' views of the club never show a figure that stands for fewer members than this.

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, utcnow
 from slackapp.errors import UserError
-from slackapp.validation import text_field
 from slackapp.profiles import ids
 from slackapp.profiles.models import Profile
+from slackapp.validation import text_field
 
 LIMITS = {ids.SCHOOL: 100, ids.MAJOR: 100, ids.SKILLS: 300, ids.LINK: 2000}
 FIRST_YEAR = 1950

@@ -107,7 +107,7 @@ class Sandbox:
 
 def start(*, port: int, folder: Path, reset: bool = False, seed: bool = True) -> Sandbox:
     """Start the sandbox on 127.0.0.1:`port` (0: any free port)."""
-    from slackapp.app import build_clock, create_app, job_planners
+    from slackapp.app import build_clock, create_app, job_planners, registered
     from slackapp.config import load_settings
     from slackapp.sandbox import demo
     from slackapp.sandbox.fake import FakeSlack
@@ -149,10 +149,11 @@ def start(*, port: int, folder: Path, reset: bool = False, seed: bool = True) ->
         plan_all(store, job_planners(), utcnow())
         clock.poke()
 
-    player = Player(fake, SlackClient(f"http://{address}", secret), team_id=demo.TEAM_ID, commands=set(assembled.registry.commands), escaped_commands=demo.ESCAPED_COMMANDS)
+    listened = registered()
+    player = Player(fake, SlackClient(f"http://{address}", secret), team_id=demo.TEAM_ID, commands=listened["command"], escaped_commands=demo.ESCAPED_COMMANDS)
     page = Page(
         player, app=Routes(assembled.bolt, store, settings=settings), channels=demo.CHANNELS, default_user=demo.YOU,
-        shortcuts={cid: demo.SHORTCUT_NAMES.get(cid, cid.replace("_", " ").capitalize()) for cid in sorted(assembled.registry.message_shortcuts)},
+        shortcuts={cid: demo.SHORTCUT_NAMES.get(cid, cid.replace("_", " ").capitalize()) for cid in sorted(listened["shortcut"])},
         now=utcnow, skip_day=skip_day, address=address,
     )
     sandbox = Sandbox(server=server, fake=fake, clock=clock, store=store, files=files, url=f"http://{address}/")

@@ -11,7 +11,6 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -28,8 +27,6 @@ log = logging.getLogger(__name__)
 # Planners add the upcoming rows for recurring work (weekly digests, habit check-ins).
 Planner = Callable[[Session, datetime], int]
 TICK_SECONDS = 10
-# How long the sender takes kept events before it looks at what else is due.
-DRAIN_SECONDS = 1.0
 
 
 def plan_all(store: Store, planners: list[Planner], now: datetime) -> int:
@@ -65,7 +62,7 @@ class Clock:
         self.store = store
         self.dispatcher = dispatcher
         self.planners = planners
-        # Other queues the sender thread drains (kept events): each call takes a batch, says how many.
+        # Other work looked at on every tick (kept events whose listener never finished).
         self.consumers = list(consumers)
         self._every = every_seconds
         self._scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
@@ -76,7 +73,7 @@ class Clock:
         store.on_commit(self._on_commit)
 
     def _on_commit(self, flags: set[str]) -> None:
-        # Work was planned or an event kept: either way, something waits for the sender thread.
+        # Work was planned: the sender thread looks at it now.
         self.poke()
 
     def poke(self) -> None:
@@ -86,6 +83,8 @@ class Clock:
     def _tick(self) -> None:
         try:
             plan_all(self.store, self.planners, self.dispatcher.clock())
+            for consume in self.consumers:
+                consume()
         except Exception:  # the clock must keep ticking; the next turn retries
             log.exception("scheduler tick failed")
         self.poke()
@@ -95,14 +94,6 @@ class Clock:
             self._poked.clear()
             wait = self._every
             try:
-                # Kept events first, batch after batch, for a while: sending what is due may wait
-                # on Slack's pace, and a storm's events wait for nobody but this thread.
-                until = time.monotonic() + DRAIN_SECONDS
-                while sum(consume() for consume in self.consumers):
-                    if time.monotonic() > until:
-                        # More may be waiting: come straight back after sending what is due.
-                        self._poked.set()
-                        break
                 outcome = self.dispatcher.run_due()
                 if outcome.handled:
                     log.info("scheduler: %s", outcome)

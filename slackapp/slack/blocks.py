@@ -80,23 +80,9 @@ def to_dicts(blocks) -> list[dict]:
     return [_element(block) for block in blocks or ()]
 
 
-class Answer(dict):
-    """A message as ack() and respond() take it, which keeps its JSON once written: an answer the
-    store remembers (slackapp.cache) is sent many times and written once. Read-only once sent."""
-
-    __slots__ = ("_json",)
-
-    def json(self) -> str:
-        try:
-            return self._json
-        except AttributeError:
-            self._json = json.dumps(self)
-            return self._json
-
-
-def ephemeral(text: str, blocks=None) -> Answer:
-    """What ack()/respond() take (as keywords, or ack(answer) whole) to show something to one person only."""
-    message = Answer(response_type="ephemeral", text=text)
+def ephemeral(text: str, blocks=None) -> dict:
+    """What ack()/respond() take as keywords to show something to one person only."""
+    message = {"response_type": "ephemeral", "text": text}
     if blocks is not None:
         message["blocks"] = to_dicts(blocks)
     return message

@@ -10,7 +10,6 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, S
 
 from slackapp.config import Settings
 
-
 _SETTINGS_TOKEN = object()
 
 

@@ -3,7 +3,7 @@ join a channel, look up a name. Messages the app owes someone (DMs, announcement
 are not sent from here but kept in the store and sent by the scheduler: see scheduler.outbox.
 
 Each verb knows how Slack fails and what a person should hear about it: a modal that can't open
-becomes "please try again" (a UserError).
+becomes "please try again".
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import re
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from slackapp.errors import UserError
 from slackapp.slack.people import Directory
 
 log = logging.getLogger(__name__)
@@ -46,17 +46,35 @@ def why_not_posted(error: str, channel: str) -> str:
     return known.get(error, f"Slack refused the post ({error}). Please try again in a minute.")
 
 
+def tell(context: BoltContext, text: str) -> None:
+    """Tell the person a request came from something only they see: at the request's response_url,
+    or by DM where there is none (App Home, a submitted modal)."""
+    try:
+        if context.response_url:
+            context.respond(text=text, response_type="ephemeral", replace_original=False)
+        else:
+            context.client.chat_postMessage(channel=context.user_id, text=text)
+    except (SlackApiError, OSError):
+        log.warning("could not tell %s: %s", context.user_id, text, exc_info=True)
+
+
 class Slack:
-    def __init__(self, client: WebClient, directory: Directory):
+    """One request's verbs. They run after the listener has acknowledged the request, so a verb
+    that fails tells the person itself (`tell`) and returns False, instead of raising."""
+
+    def __init__(self, client: WebClient, directory: Directory, context: BoltContext):
         self.client = client
         self.directory = directory
+        self._context = context
 
-    def open_modal(self, trigger_id: str, view) -> None:
+    def open_modal(self, trigger_id: str, view) -> bool:
         try:
             self.client.views_open(trigger_id=trigger_id, view=view)
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            raise UserError(SLOW_MODAL) from None
+            return True
+        except (SlackApiError, OSError) as exc:
+            log.warning("views.open failed: %s", exc.response.get("error") if isinstance(exc, SlackApiError) else exc)
+            tell(self._context, SLOW_MODAL)
+            return False
 
     def join(self, channel: str) -> bool:
         try:
@@ -66,14 +84,16 @@ class Slack:
             log.info("could not join %s: %s", channel, exc.response.get("error"))
             return False
 
-    def send_file(self, user_id: str, *, filename: str, title: str, content: str | bytes, comment: str | None = None) -> None:
+    def send_file(self, user_id: str, *, filename: str, title: str, content: str | bytes, comment: str | None = None) -> bool:
         """A file in the person's DM with the bot."""
         try:
             channel = self.client.conversations_open(users=user_id)["channel"]["id"]
             self.client.files_upload_v2(channel=channel, filename=filename, title=title, content=content, initial_comment=comment)
-        except SlackApiError as exc:
-            log.warning("upload of %s failed: %s", filename, exc.response.get("error"))
-            raise UserError(FILE_REFUSED) from None
+            return True
+        except (SlackApiError, OSError) as exc:
+            log.warning("upload of %s failed: %s", filename, exc.response.get("error") if isinstance(exc, SlackApiError) else exc)
+            tell(self._context, FILE_REFUSED)
+            return False
 
     def name_of(self, team_id: str, user_id: str) -> str:
         """A person's display name, or "" when Slack can't say."""

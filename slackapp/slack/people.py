@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from slack_sdk.errors import SlackApiError
 
-
 log = logging.getLogger(__name__)
 
 

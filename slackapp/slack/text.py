@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 

@@ -18,6 +18,7 @@ from tests.helpers import (
     EVIL,
     LIVE,
     all_text,
+    answer_to,
     buttons,
     configure_club,
     dms,
@@ -153,8 +154,7 @@ def test_plain_member_cannot_post(workspace):
     member = workspace.member()
     url = workspace.response_url()
     reply = workspace.command("/gigs", "post", user=member, response_url=url)
-    assert reply.status == 200
-    answer = workspace.responses(url)[-1].args
+    answer = answer_to(workspace, reply, url)
     assert answer["response_type"] == "ephemeral"
     assert "Only club officers can post gigs" in answer["text"]
     assert not [c for c in workspace.fake.calls_to("views.open") if c.args.get("view", {}).get("callback_id") == "gig_form"

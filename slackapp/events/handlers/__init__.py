@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+from slack_bolt import App
+
 from slackapp.events import ids
 from slackapp.events.handlers import checkin, commands, forms, roster, rsvp
-from slackapp.slack.listeners import Registry
 
 
-def register(app: Registry) -> None:
-    app.command(ids.COMMAND, commands.on_command)
-    app.action(ids.NEW, forms.on_new)
-    app.action(ids.EDIT, forms.on_edit)
-    app.message_shortcut(ids.SHORTCUT, forms.on_shortcut)
-    app.view(ids.FORM, forms.on_form)
-    app.event("reaction_added", rsvp.on_reaction)
-    app.event("reaction_removed", rsvp.on_reaction)
+def register(app: App) -> None:
+    app.command(ids.COMMAND)(commands.on_command)
+    app.action(ids.NEW)(forms.on_new)
+    app.action(ids.EDIT)(forms.on_edit)
+    app.shortcut(ids.SHORTCUT)(forms.on_shortcut)
+    app.view(ids.FORM)(forms.on_form)
+    app.event("reaction_added")(rsvp.on_reaction)
+    app.event("reaction_removed")(rsvp.on_reaction)
     for action_id in rsvp.BUTTON_ANSWERS:
-        app.action(action_id, rsvp.on_button)
-    app.action(ids.CANCEL, roster.on_cancel)
-    app.action(ids.DELETE, roster.on_delete)
-    app.action(ids.ROSTER_CSV, roster.on_csv)
-    app.action(ids.ROSTER_DM, roster.on_roster_dm)
-    app.action(ids.CALENDAR, roster.on_calendar)
-    app.action(ids.OPEN_CHECKIN, checkin.on_open_checkin)
-    app.action(ids.HERE, checkin.on_here)
-    app.action(ids.MARK_ATTENDED, checkin.on_mark)
+        app.action(action_id)(rsvp.on_button)
+    app.action(ids.CANCEL)(roster.on_cancel)
+    app.action(ids.DELETE)(roster.on_delete)
+    app.action(ids.ROSTER_CSV)(roster.on_csv)
+    app.action(ids.ROSTER_DM)(roster.on_roster_dm)
+    app.action(ids.CALENDAR)(roster.on_calendar)
+    app.action(ids.OPEN_CHECKIN)(checkin.on_open_checkin)
+    app.action(ids.HERE)(checkin.on_here)
+    app.action(ids.MARK_ATTENDED)(checkin.on_mark)

@@ -16,45 +16,47 @@ from slackapp.slack.forms import form_values, metadata, number_in
 from slackapp.slack.text import unescape
 
 
-def open_form(slack: Slack, club: Club, trigger_id: str, user_id: str, *, channel=None, values=None, event_id=None, rsvp_ts=None) -> None:
+def event_form(club: Club, user_id: str, *, channel=None, values=None, event_id=None, rsvp_ts=None) -> dict:
+    """The form, for an officer (a new event) or whoever manages the event (editing it)."""
     if event_id is None:
         club.require_officer(user_id, views.ONLY_OFFICERS_CREATE)
-    form = views.event_form(values, event_id=event_id, channel=channel, rsvp_ts=rsvp_ts, events_channel=club.settings.events_channel)
-    slack.open_modal(trigger_id, form)
+    return views.event_form(values, event_id=event_id, channel=channel, rsvp_ts=rsvp_ts, events_channel=club.settings.events_channel)
 
 
 def on_new(ack, body, club: Club, slack: Slack, user_id: str):
+    form = event_form(club, user_id, channel=(body.get("channel") or {}).get("id"))
     ack()
-    open_form(slack, club, body["trigger_id"], user_id, channel=(body.get("channel") or {}).get("id"))
+    slack.open_modal(body["trigger_id"], form)
 
 
-def on_edit(ack, body, action, club: Club, slack: Slack, store: Store, user_id: str):
+def on_edit(ack, body, action, club: Club, slack: Slack, session: Session, user_id: str):
+    event, _ = managed(club, session, user_id, action)
+    form = event_form(club, user_id, values=views.draft_values(event), event_id=event.id)
     ack()
-    event, _ = managed(club, store, user_id, action)
-    open_form(slack, club, body["trigger_id"], user_id, values=views.draft_values(event), event_id=event.id)
+    slack.open_modal(body["trigger_id"], form)
 
 
-def on_shortcut(ack, shortcut, club: Club, slack: Slack, store: Store, user_id: str):
+def on_shortcut(ack, shortcut, club: Club, slack: Slack, session: Session, user_id: str):
     """Message menu → Make RSVP post: an officer's own announcement becomes the event's RSVP post."""
-    ack()
     message = shortcut.get("message") or {}
     if message.get("user") != user_id:
         raise UserError(views.NOT_YOUR_MESSAGE)
     channel = (shortcut.get("channel") or {}).get("id") or ""
-    with store.read() as session:
-        service.ensure_message_free(session, team_id=club.team_id, channel=channel, ts=message.get("ts") or "")
+    service.ensure_message_free(session, team_id=club.team_id, channel=channel, ts=message.get("ts") or "")
     title, _, description = unescape(message.get("text") or "").strip().partition("\n")
     values = {"title": title[:150], "description": description.strip()[:2000] or None}
-    open_form(slack, club, shortcut["trigger_id"], user_id, channel=channel, values=values, rsvp_ts=message.get("ts") or shortcut.get("message_ts"))
+    form = event_form(club, user_id, channel=channel, values=values, rsvp_ts=message.get("ts") or shortcut.get("message_ts"))
+    ack()
+    slack.open_modal(shortcut["trigger_id"], form)
 
 
-def on_form(ack, view, club: Club, store: Store, user_id: str):
+def on_form(ack, view, club: Club, session: Session, store: Store, user_id: str):
     """New or edited event: stored, with the posts and DMs it owes, before the form closes."""
     meta = metadata(view)
     editing = meta.get("event_id")
     draft = service.validate(form_values(view), now=utcnow(), editing=bool(editing))
     is_officer = club.is_officer(user_id)
-    with store.write() as session:
+    with store.writing(session):
         if editing:
             _edit(session, club, user_id, event_id=number_in(editing), is_officer=is_officer, draft=draft)
         else:

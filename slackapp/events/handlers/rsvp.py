@@ -10,6 +10,7 @@ from slackapp.db import Store, utcnow
 from slackapp.events import ids, jobs, service, views
 from slackapp.events.models import EMOJI, Answer, Event, Seat
 from slackapp.scheduler import outbox
+from slackapp.slack import inbox
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.forms import number_in
 
@@ -18,9 +19,14 @@ log = logging.getLogger(__name__)
 BUTTON_ANSWERS = {ids.GOING: Answer.going, ids.MAYBE: Answer.maybe, ids.CANT: Answer.no}
 
 
-def on_reaction(body, event, context, session: Session):
-    """reaction_added / reaction_removed on an RSVP message; kept before Slack was answered and
-    handled in the inbox's batch `session`."""
+def on_reaction(body, event, context, session: Session, store: Store):
+    """reaction_added / reaction_removed on an RSVP message (kept before Slack was answered)."""
+    with store.writing(session):
+        if inbox.done(session, body, team_id=body.get("team_id") or context.team_id):
+            _react(body, event, context, session)
+
+
+def _react(body: dict, event: dict, context, session: Session) -> None:
     wanted = EMOJI.get(event.get("reaction", "").split("::")[0])
     item = event.get("item") or {}
     user_id = event.get("user")
@@ -36,13 +42,13 @@ def on_reaction(body, event, context, session: Session):
     answer(session, team_id, found.id, user_id, delivery_id=delivery_id, action=f"{verb}:{wanted.value}", at=event.get("event_ts") or "0", message=message)
 
 
-def on_button(ack, action, respond, store: Store, team_id: str, user_id: str):
+def on_button(ack, action, respond, session: Session, store: Store, team_id: str, user_id: str):
     wanted = BUTTON_ANSWERS[action["action_id"]]
     at = action.get("action_ts") or f"{utcnow().timestamp():.6f}"
-    with store.write() as session:
+    with store.writing(session):
         event, change = answer(session, team_id, number_in(action.get("value")), user_id, delivery_id=f"button:{at}:{user_id}", action=f"set:{wanted.value}", at=at)
-    ack()
     seat = change.after if change else Seat(wanted.value)
+    ack()
     respond(**ephemeral(views.answered(event, seat)), replace_original=False)
 
 

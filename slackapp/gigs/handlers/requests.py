@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from slackapp.club import service as club_service
 from slackapp.club.context import Club
 from slackapp.db import Store
@@ -20,9 +22,9 @@ def on_request_open(ack, body, slack: Slack):
     slack.open_modal(body["trigger_id"], views.request_form())
 
 
-def on_request_form(ack, view, club: Club, store: Store, user_id: str):
+def on_request_form(ack, view, club: Club, session: Session, store: Store, user_id: str):
     draft = service.validate_request(form_values(view), today=club.today())
-    with store.write() as session:
+    with store.writing(session):
         club_service.ensure_workspace(session, team_id=club.team_id)
         request = service.create_request(session, team_id=club.team_id, user_id=user_id, draft=draft)
         listed = [officer.user_id for officer in club_service.listed_officers(session, team_id=club.team_id)]
@@ -31,35 +33,34 @@ def on_request_form(ack, view, club: Club, store: Store, user_id: str):
     ack()
 
 
-def on_approve(ack, action, respond, club: Club, store: Store, user_id: str):
+def on_approve(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
     is_officer = club.is_officer(user_id)
-    with store.write() as session:
+    with store.writing(session):
         request, gig = service.decide(
             session, team_id=club.team_id, request_id=number_in(action.get("value")), officer_id=user_id, is_officer=is_officer, approve=True
         )
         jobs.announce(session, gig=gig, channel=None, poster=user_id)
         outbox.dm(session, team_id=club.team_id, user_id=request.requester, text=views.request_approved(request))
-    ack()
     text, blocks = views.request_review(request)
+    ack()
     respond(text=text, blocks=blocks, replace_original=True)
 
 
-def on_decline(ack, body, action, club: Club, slack: Slack, store: Store, user_id: str):
+def on_decline(ack, body, action, club: Club, slack: Slack, session: Session, user_id: str):
     """Declining asks for a reason first, in a modal."""
-    ack()
     club.require_officer(user_id, ONLY_OFFICERS_DECIDE)
-    with store.read() as session:
-        request = service.get_request(session, team_id=club.team_id, request_id=number_in(action.get("value")))
+    request = service.get_request(session, team_id=club.team_id, request_id=number_in(action.get("value")))
     if request.status != RequestStatus.pending.value:
         raise service.already_decided(request)
     container = body.get("container") or {}
+    ack()
     slack.open_modal(body["trigger_id"], views.decline_form(request, channel=container.get("channel_id"), ts=container.get("message_ts")))
 
 
-def on_decline_form(ack, view, club: Club, store: Store, user_id: str):
+def on_decline_form(ack, view, club: Club, session: Session, store: Store, user_id: str):
     meta = metadata(view)
     is_officer = club.is_officer(user_id)
-    with store.write() as session:
+    with store.writing(session):
         request, _ = service.decide(
             session,
             team_id=club.team_id,

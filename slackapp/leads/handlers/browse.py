@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy.orm import Session
+
 from slackapp.club.context import Club
-from slackapp.db import Store
 from slackapp.errors import UserError
-from slackapp.leads import ids, service, views
+from slackapp.leads import ids, sections, service, views
 from slackapp.leads.models import LeadType
-from slackapp.micro.handlers import browse as micro
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.facade import Slack
 from slackapp.slack.forms import form_values, metadata
 
 
-def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: str):
+def on_command(ack, command, club: Club, slack: Slack, session: Session, user_id: str):
     text = (command.get("text") or "").strip()
     first = text.split(maxsplit=1)[0].lower() if text else ""
     if first == "help":
@@ -24,27 +24,19 @@ def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: st
         ack()
         slack.open_modal(command["trigger_id"], views.lead_form(channel=command.get("channel_id")))
     elif first == "mine" and len(text.split()) == 1:
-        ack(**my_leads(club, store, user_id))
+        ack(**my_leads(club, session, user_id))
     else:
-        ack(lead_list(club, store, user_id, service.parse_query(text)))
+        ack(**lead_list(club, session, user_id, service.parse_query(text)))
 
 
-def lead_list(club: Club, store: Store, user_id: str, query: service.Query, page: int = 1) -> dict:
-    """The list as the ack itself: one short read (settings, the page, what this member saved),
-    or what the store remembers of it while none of that has changed (slackapp.cache)."""
-    seen = club.remembered()
-    key = ("leads.list", club.team_id, user_id, query, page, seen.timezone, seen.today(), seen.looks_like_officer(user_id))
-    return store.remember(key, lambda: _read_list(club, store, user_id, query, page))
-
-
-def _read_list(club: Club, store: Store, user_id: str, query: service.Query, page: int) -> dict:
-    with store.read() as session:
-        club.load(session)
-        found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query, page=page, member=user_id)
-        projects = micro.search_section(session, club, user_id, words=query.words, remote=query.remote) if _finds_projects(query, page) else []
+def lead_list(club: Club, session: Session, user_id: str, query: service.Query, page: int = 1) -> dict:
+    """The list: the club's settings and whether the member is listed as an officer, the page with
+    what this member saved, and, heading a search's first page, what other features add to it."""
+    found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query, page=page, member=user_id)
+    above = sections.above_search(session, club, user_id, query.words, query.remote) if _finds_projects(query, page) else []
     officer = club.looks_like_officer(user_id)
     manageable = {lead.id for lead in found.leads if service.may_manage(lead, user_id=user_id, is_officer=officer)}
-    blocks = views.lead_list(found, tz=club.timezone, saved=found.saved, manageable=manageable, above=projects)
+    blocks = views.lead_list(found, tz=club.timezone, saved=found.saved, manageable=manageable, above=above)
     return ephemeral(f"{len(found.leads)} internship leads", blocks)
 
 
@@ -53,22 +45,22 @@ def _finds_projects(query: service.Query, page: int) -> bool:
     return query.is_search and page == 1 and query.kind in (None, LeadType.micro)
 
 
-def my_leads(club: Club, store: Store, user_id: str) -> dict:
-    with store.read() as session:
-        saved = service.my_leads(session, team_id=club.team_id, user_id=user_id)
-        projects = micro.mine_section(session, club, user_id, limit=views.MINE_EXTRA)
-    return ephemeral("Your saved leads", views.my_leads(saved, tz=club.timezone, today=club.today(), below=projects))
+def my_leads(club: Club, session: Session, user_id: str) -> dict:
+    saved = service.my_leads(session, team_id=club.team_id, user_id=user_id)
+    below = sections.below_mine(session, club, user_id, views.MINE_EXTRA)
+    return ephemeral("Your saved leads", views.my_leads(saved, tz=club.timezone, today=club.today(), below=below))
 
 
-def on_page(ack, action, respond, club: Club, store: Store, user_id: str):
-    ack()
+def on_page(ack, action, respond, club: Club, session: Session, user_id: str):
     try:
         wanted = json.loads(action.get("value") or "{}")
         query = service.parse_query(str(wanted.get("q", "")))
         page = int(wanted.get("p", 1))
     except (ValueError, TypeError, AttributeError):
         raise UserError(views.BROKEN_PAGE) from None
-    respond(**lead_list(club, store, user_id, query, page), replace_original=True)
+    answer = lead_list(club, session, user_id, query, page)
+    ack()
+    respond(**answer, replace_original=True)
 
 
 def on_find(ack, body, slack: Slack):
@@ -76,15 +68,13 @@ def on_find(ack, body, slack: Slack):
     slack.open_modal(body["trigger_id"], views.find_form())
 
 
-def on_find_form(ack, view, club: Club, store: Store):
+def on_find_form(ack, view, club: Club, session: Session):
     """The search from App Home: the results replace the form; "Search again" goes back to it."""
     if metadata(view).get("shown"):
         ack(response_action="update", view=views.find_form())
         return
     query = service.parse_query(str(form_values(view).get(ids.FIND_WORDS) or ""))
-    with store.read() as session:
-        club.load(session)
-        found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query)
+    found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query)
     ack(response_action="update", view=views.find_results(found, tz=club.timezone))
 
 

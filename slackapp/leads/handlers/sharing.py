@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+from sqlalchemy.orm import Session
+
 from slackapp.club import service as club_service
 from slackapp.club.context import Club
 from slackapp.db import Store
@@ -26,11 +28,11 @@ def on_share(ack, body, slack: Slack):
 
 def on_save_message(ack, shortcut, slack: Slack):
     """Message menu → Save as internship lead: the form, prefilled from the message."""
-    ack()
     raw_text = (shortcut.get("message") or {}).get("text") or ""
     link = _LINK.search(raw_text)
     description = _LINK.sub(lambda match: match.group(2) or match.group(1), raw_text)
     values = {"url": link.group(1) if link else None, "description": unescape(description).strip() or None}
+    ack()
     slack.open_modal(shortcut["trigger_id"], views.lead_form(values, channel=(shortcut.get("channel") or {}).get("id")))
 
 
@@ -39,27 +41,25 @@ def _is_officer_acting_on(lead: Lead, club: Club, user_id: str) -> bool:
     return lead.posted_by != user_id and club.is_officer(user_id)
 
 
-def _officer_acting_on(club: Club, store: Store, user_id: str, lead_id: int) -> bool:
+def _officer_acting_on(club: Club, session: Session, user_id: str, lead_id: int) -> bool:
     """Asked before a write transaction opens: the officer check may wait on Slack."""
-    with store.read() as session:
-        lead = service.get_lead(session, team_id=club.team_id, lead_id=lead_id)
+    lead = service.get_lead(session, team_id=club.team_id, lead_id=lead_id)
     return _is_officer_acting_on(lead, club, user_id)
 
 
-def on_edit(ack, body, action, club: Club, slack: Slack, store: Store, user_id: str):
-    ack()
-    with store.read() as session:
-        lead = service.get_lead(session, team_id=club.team_id, lead_id=number_in(action.get("value")))
+def on_edit(ack, body, action, club: Club, slack: Slack, session: Session, user_id: str):
+    lead = service.get_lead(session, team_id=club.team_id, lead_id=number_in(action.get("value")))
     if not service.may_manage(lead, user_id=user_id, is_officer=_is_officer_acting_on(lead, club, user_id)):
         raise UserError(views.ONLY_MANAGERS_EDIT)
     form = views.lead_form(views.draft_values(lead), lead_id=lead.id, channel=(body.get("channel") or {}).get("id"))
+    ack()
     slack.open_modal(body["trigger_id"], form)
 
 
-def on_close(ack, action, respond, club: Club, store: Store, user_id: str):
+def on_close(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
     lead_id = number_in(action.get("value"))
-    is_officer = _officer_acting_on(club, store, user_id, lead_id)
-    with store.write() as session:
+    is_officer = _officer_acting_on(club, session, user_id, lead_id)
+    with store.writing(session):
         lead = service.close_lead(session, team_id=club.team_id, lead_id=lead_id, user_id=user_id, is_officer=is_officer)
         jobs.cancel_for(session, team_id=club.team_id, lead_id=lead.id, now=datetime.now(timezone.utc), reason="the lead was closed")
         jobs.refresh(session, lead=lead)
@@ -67,15 +67,15 @@ def on_close(ack, action, respond, club: Club, store: Store, user_id: str):
     respond(**ephemeral(views.closed(lead)), replace_original=False)
 
 
-def on_form(ack, view, club: Club, store: Store, user_id: str):
+def on_form(ack, view, club: Club, session: Session, store: Store, user_id: str):
     """The share or edit form: stored (with the announcement it owes) before the form closes."""
     meta = metadata(view)
     raw = form_values(view)
     raw["remote"] = "remote" in (raw.get("remote") or [])
     draft = service.validate(raw, today=club.today())
     editing = number_in(meta.get("lead_id")) if meta.get("lead_id") else None
-    is_officer = editing is not None and _officer_acting_on(club, store, user_id, editing)
-    with store.write() as session:
+    is_officer = editing is not None and _officer_acting_on(club, session, user_id, editing)
+    with store.writing(session):
         club_service.ensure_workspace(session, team_id=club.team_id)
         if editing is not None:
             lead = _edit(session, club, user_id, lead_id=editing, is_officer=is_officer, draft=draft)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from sqlalchemy.orm import Session
+
 from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.leads import jobs, service, views
@@ -16,10 +18,11 @@ from slackapp.slack.blocks import ephemeral
 from slackapp.slack.forms import number_in
 
 
-def on_save(ack, action, respond, club: Club, store: Store, user_id: str):
+def on_save(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
     lead_id = number_in(action.get("value"))
     tz = club.member_timezone(user_id)
-    with store.write() as session:
+    with store.writing(session):
+        club.keep_timezone(user_id)
         fresh = service.save_lead(session, team_id=club.team_id, user_id=user_id, lead_id=lead_id)
         lead = service.get_lead(session, team_id=club.team_id, lead_id=lead_id)
         if fresh:
@@ -28,11 +31,12 @@ def on_save(ack, action, respond, club: Club, store: Store, user_id: str):
     respond(**ephemeral(views.saved(lead, fresh=fresh)), replace_original=False)
 
 
-def move(club: Club, store: Store, user_id: str, lead_id: int, stage: str) -> None:
+def move(club: Club, session: Session, store: Store, user_id: str, lead_id: int, stage: str) -> None:
     """Move a saved lead along; nudges only go to members who haven't applied yet."""
     tz = club.member_timezone(user_id) if stage == Stage.saved.value else None
     now = datetime.now(timezone.utc)
-    with store.write() as session:
+    with store.writing(session):
+        club.keep_timezone(user_id)
         saved = service.move_stage(session, team_id=club.team_id, user_id=user_id, lead_id=lead_id, stage=stage)
         if saved.stage == Stage.saved.value:
             jobs.plan_for(session, team_id=club.team_id, user_id=user_id, lead=saved.lead, tz=tz, now=now)
@@ -40,23 +44,23 @@ def move(club: Club, store: Store, user_id: str, lead_id: int, stage: str) -> No
             jobs.cancel_for(session, team_id=club.team_id, lead_id=lead_id, user_id=user_id, now=now, reason=f"moved to {saved.stage}")
 
 
-def on_stage(ack, action, respond, club: Club, store: Store, user_id: str):
+def on_stage(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
     lead_id, _, stage = ((action.get("selected_option") or {}).get("value") or "").partition(":")
-    move(club, store, user_id, number_in(lead_id), stage)
+    move(club, session, store, user_id, number_in(lead_id), stage)
     ack()
-    respond(**my_leads(club, store, user_id), replace_original=True)
+    respond(**my_leads(club, session, user_id), replace_original=True)
 
 
-def on_nudge_applied(ack, action, respond, club: Club, store: Store, user_id: str):
-    move(club, store, user_id, number_in(action.get("value")), Stage.applied.value)
+def on_nudge_applied(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    move(club, session, store, user_id, number_in(action.get("value")), Stage.applied.value)
     ack()
     respond(text=views.APPLIED, replace_original=True)
 
 
-def on_unsave(ack, action, respond, club: Club, store: Store, user_id: str):
+def on_unsave(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
     lead_id = number_in(action.get("value"))
-    with store.write() as session:
+    with store.writing(session):
         service.unsave(session, team_id=club.team_id, user_id=user_id, lead_id=lead_id)
         jobs.cancel_for(session, team_id=club.team_id, lead_id=lead_id, user_id=user_id, now=datetime.now(timezone.utc), reason="no longer saved")
     ack()
-    respond(**my_leads(club, store, user_id), replace_original=True)
+    respond(**my_leads(club, session, user_id), replace_original=True)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from slackapp.club.context import Club
-from slackapp.db import Store
 from slackapp.micro import service, views
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.facade import Slack
 
 
-def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: str):
+def on_command(ack, command, club: Club, slack: Slack, session: Session, user_id: str):
     words = (command.get("text") or "").split()[1:]
     verb = words[0].lower() if words else ""
     if verb == "help":
@@ -20,12 +19,10 @@ def on_command(ack, command, club: Club, slack: Slack, store: Store, user_id: st
         ack()
         slack.open_modal(command["trigger_id"], views.project_form(poster=user_id))
     elif verb == "mine":
-        with store.read() as session:
-            mine = service.mine(session, team_id=club.team_id, user_id=user_id)
+        mine = service.mine(session, team_id=club.team_id, user_id=user_id)
         ack(**ephemeral("Your micro-internships", views.mine_page(mine, user_id=user_id)))
     elif verb == "":
-        with store.read() as session:
-            blocks = listing(session, club, user_id)
+        blocks = listing(session, club, user_id)
         ack(**ephemeral("Micro-internships", blocks))
     else:
         ack(**ephemeral(views.unknown(verb)))
@@ -39,19 +36,18 @@ def _shown(session: Session, club: Club, user_id: str, projects: list) -> tuple[
 
 
 def listing(session: Session, club: Club, user_id: str) -> list:
-    club.load(session)
     projects = service.open_projects(session, team_id=club.team_id, today=club.today())
     statuses, manageable = _shown(session, club, user_id, projects)
     return views.project_list(projects, my_bids=statuses, manageable=manageable)
 
 
-def search_section(session: Session, club: Club, user_id: str, *, words: tuple[str, ...], remote: bool) -> list:
-    """Projects matching an `/internships` search, for the leads' list (in the list's own read)."""
+def search_section(session: Session, club: Club, user_id: str, words: tuple[str, ...], remote: bool) -> list:
+    """Projects matching an `/internships` search, heading the leads' list (slackapp.leads.sections)."""
     projects = service.open_projects(session, team_id=club.team_id, today=club.today(), words=words, remote=remote, limit=views.SEARCH_SHOWN + 1)
     statuses, manageable = _shown(session, club, user_id, projects)
     return views.search_section(projects, my_bids=statuses, manageable=manageable)
 
 
-def mine_section(session: Session, club: Club, user_id: str, *, limit: int) -> list:
-    """A member's micro-internships, for `/internships mine` (in its own read)."""
+def mine_section(session: Session, club: Club, user_id: str, limit: int) -> list:
+    """A member's micro-internships, under `/internships mine` (slackapp.leads.sections)."""
     return views.mine_blocks(service.mine(session, team_id=club.team_id, user_id=user_id), user_id=user_id, limit=limit)

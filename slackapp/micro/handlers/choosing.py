@@ -21,17 +21,16 @@ from slackapp.slack.forms import number_in
 BROKEN_FILTER = "That filter is broken. Press Review bids again."
 
 
-def review_message(club: Club, store: Store, user_id: str, project_id: int, filters: service.Filters = service.Filters(), note: str | None = None) -> dict:
+def review_message(club: Club, session: Session, user_id: str, project_id: int, filters: service.Filters = service.Filters(), note: str | None = None) -> dict:
     """The review of a project's bids; `note` (what was just done) heads it."""
-    is_officer = as_officer(club, store, user_id, project_id=project_id)
-    with store.read() as session:
-        found = service.review(session, team_id=club.team_id, project_id=project_id, user_id=user_id, is_officer=is_officer, filters=filters)
+    is_officer = as_officer(club, session, user_id, project_id=project_id)
+    found = service.review(session, team_id=club.team_id, project_id=project_id, user_id=user_id, is_officer=is_officer, filters=filters)
     blocks = views.review_blocks(found)
     return ephemeral(note or f"Bids on {found.project.title}", [section(note), *blocks] if note else blocks)
 
 
-def on_review(ack, action, respond, club: Club, store: Store, user_id: str):
-    message = review_message(club, store, user_id, number_in(action.get("value")))
+def on_review(ack, action, respond, club: Club, session: Session, user_id: str):
+    message = review_message(club, session, user_id, number_in(action.get("value")))
     ack()
     respond(**message, replace_original=False)
 
@@ -47,10 +46,10 @@ def filters_in(value: str) -> tuple[int, service.Filters]:
         raise UserError(BROKEN_FILTER) from None
 
 
-def on_filter(ack, action, respond, club: Club, store: Store, user_id: str):
-    ack()
+def on_filter(ack, action, respond, club: Club, session: Session, user_id: str):
     project_id, filters = filters_in((action.get("selected_option") or {}).get("value") or "")
-    respond(**review_message(club, store, user_id, project_id, filters), replace_original=True)
+    ack()
+    respond(**review_message(club, session, user_id, project_id, filters), replace_original=True)
 
 
 def thank_the_others(session: Session, project: Project, bidders: list[str]) -> None:
@@ -58,11 +57,11 @@ def thank_the_others(session: Session, project: Project, bidders: list[str]) -> 
         outbox.dm(session, team_id=project.team_id, user_id=bidder, text=views.not_selected(project))
 
 
-def on_accept(ack, action, respond, club: Club, store: Store, user_id: str):
+def on_accept(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
     bid_id = number_in(action.get("value"))
-    is_officer = as_officer(club, store, user_id, bid_id=bid_id)
+    is_officer = as_officer(club, session, user_id, bid_id=bid_id)
     tz = club.timezone
-    with store.write() as session:
+    with store.writing(session):
         accepted = service.accept_bid(session, team_id=club.team_id, bid_id=bid_id, user_id=user_id, is_officer=is_officer)
         bid, project = accepted.bid, accepted.project
         text, blocks = views.kickoff(project, service.milestones_of(session, project=project), bid)
@@ -70,14 +69,14 @@ def on_accept(ack, action, respond, club: Club, store: Store, user_id: str):
         jobs.plan_reminders(session, bid=bid, project=project, tz=tz, now=datetime.now(timezone.utc))
         thank_the_others(session, project, accepted.not_selected)
     ack()
-    respond(**review_message(club, store, user_id, project.id, note=views.accepted(project, bid.user_id)), replace_original=True)
+    respond(**review_message(club, session, user_id, project.id, note=views.accepted(project, bid.user_id)), replace_original=True)
 
 
-def on_close(ack, action, respond, club: Club, store: Store, user_id: str):
+def on_close(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
     project_id = number_in(action.get("value"))
-    is_officer = as_officer(club, store, user_id, project_id=project_id)
-    with store.write() as session:
+    is_officer = as_officer(club, session, user_id, project_id=project_id)
+    with store.writing(session):
         project, told = service.close_bidding(session, team_id=club.team_id, project_id=project_id, user_id=user_id, is_officer=is_officer)
         thank_the_others(session, project, told)
     ack()
-    respond(**review_message(club, store, user_id, project_id, note=views.closed(project, len(told))), replace_original=True)
+    respond(**review_message(club, session, user_id, project_id, note=views.closed(project, len(told))), replace_original=True)

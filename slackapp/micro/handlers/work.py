@@ -3,6 +3,8 @@ records the payment and evaluates it, and the student rates the project in turn.
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.errors import UserError
@@ -15,21 +17,20 @@ from slackapp.slack.facade import Slack
 from slackapp.slack.forms import form_values, metadata, number_in
 
 
-def on_submit(ack, body, action, club: Club, slack: Slack, store: Store, user_id: str):
-    ack()
-    with store.read() as session:
-        bid = service.get_bid(session, team_id=club.team_id, bid_id=number_in(action.get("value")))
-        project = service.get_project(session, team_id=club.team_id, project_id=bid.project_id)
+def on_submit(ack, body, action, club: Club, slack: Slack, session: Session, user_id: str):
+    bid = service.get_bid(session, team_id=club.team_id, bid_id=number_in(action.get("value")))
+    project = service.get_project(session, team_id=club.team_id, project_id=bid.project_id)
     if bid.user_id != user_id:
         raise UserError("Only the student doing this project can submit its work.")
     if bid.status != BidStatus.in_progress.value:
         raise UserError(f"This work is {BidStatus(bid.status).label}, so there is nothing to submit.")
+    ack()
     slack.open_modal(body["trigger_id"], views.submit_form(bid, project))
 
 
-def on_submit_form(ack, view, club: Club, store: Store, user_id: str):
+def on_submit_form(ack, view, club: Club, session: Session, store: Store, user_id: str):
     bid_id = number_in(metadata(view).get("bid_id"))
-    with store.write() as session:
+    with store.writing(session):
         bid, project = service.submit_work(session, team_id=club.team_id, bid_id=bid_id, user_id=user_id, link=form_values(view).get("link"))
         text, blocks = views.submitted(project, bid)
         for reviewer in dict.fromkeys((project.supervisor, project.posted_by)):
@@ -38,10 +39,10 @@ def on_submit_form(ack, view, club: Club, store: Store, user_id: str):
     ack()
 
 
-def on_confirm(ack, action, respond, club: Club, store: Store, user_id: str):
+def on_confirm(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
     bid_id = number_in(action.get("value"))
-    is_officer = as_officer(club, store, user_id, bid_id=bid_id)
-    with store.write() as session:
+    is_officer = as_officer(club, session, user_id, bid_id=bid_id)
+    with store.writing(session):
         bid, project = service.confirm_completed(session, team_id=club.team_id, bid_id=bid_id, user_id=user_id, is_officer=is_officer)
         text, blocks = views.completed(project, bid)
         outbox.dm(session, team_id=club.team_id, user_id=project.posted_by, text=text, blocks=blocks)
@@ -50,35 +51,34 @@ def on_confirm(ack, action, respond, club: Club, store: Store, user_id: str):
     respond(**ephemeral(views.confirmed(project, bid)), replace_original=False)
 
 
-def on_paid(ack, action, respond, club: Club, store: Store, user_id: str):
+def on_paid(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
     bid_id = number_in(action.get("value"))
-    is_officer = as_officer(club, store, user_id, bid_id=bid_id)
-    with store.write() as session:
+    is_officer = as_officer(club, session, user_id, bid_id=bid_id)
+    with store.writing(session):
         bid, project = service.record_payment(session, team_id=club.team_id, bid_id=bid_id, user_id=user_id, is_officer=is_officer)
         outbox.dm(session, team_id=club.team_id, user_id=bid.user_id, text=views.paid(project, bid))
     ack()
     respond(**ephemeral(views.paid(project, bid)), replace_original=False)
 
 
-def on_evaluate(ack, body, action, club: Club, slack: Slack, store: Store, user_id: str):
-    ack()
+def on_evaluate(ack, body, action, club: Club, slack: Slack, session: Session, user_id: str):
     bid_id = number_in(action.get("value"))
-    is_officer = as_officer(club, store, user_id, bid_id=bid_id)
-    with store.read() as session:
-        bid = service.get_bid(session, team_id=club.team_id, bid_id=bid_id)
-        project = service.get_project(session, team_id=club.team_id, project_id=bid.project_id)
-        evaluated = service.evaluation_of(session, team_id=club.team_id, bid_id=bid.id) is not None
+    is_officer = as_officer(club, session, user_id, bid_id=bid_id)
+    bid = service.get_bid(session, team_id=club.team_id, bid_id=bid_id)
+    project = service.get_project(session, team_id=club.team_id, project_id=bid.project_id)
+    evaluated = service.evaluation_of(session, team_id=club.team_id, bid_id=bid.id) is not None
     if not service.may_confirm(project, user_id=user_id, is_officer=is_officer):
         raise UserError("Only the project's poster, its supervisor or an officer can evaluate the work.")
     if bid.status not in DONE or evaluated:
         raise UserError("This work has already been evaluated." if evaluated else "Work is evaluated once it is confirmed done.")
+    ack()
     slack.open_modal(body["trigger_id"], views.evaluation_form(bid, project))
 
 
-def on_evaluation_form(ack, view, club: Club, store: Store, user_id: str):
+def on_evaluation_form(ack, view, club: Club, session: Session, store: Store, user_id: str):
     bid_id = number_in(metadata(view).get("bid_id"))
-    is_officer = as_officer(club, store, user_id, bid_id=bid_id)
-    with store.write() as session:
+    is_officer = as_officer(club, session, user_id, bid_id=bid_id)
+    with store.writing(session):
         evaluation, bid, project = service.evaluate(
             session, team_id=club.team_id, bid_id=bid_id, user_id=user_id, is_officer=is_officer, raw=form_values(view)
         )
@@ -88,21 +88,20 @@ def on_evaluation_form(ack, view, club: Club, store: Store, user_id: str):
     ack()
 
 
-def on_rate(ack, body, action, club: Club, slack: Slack, store: Store, user_id: str):
-    ack()
-    with store.read() as session:
-        bid = service.get_bid(session, team_id=club.team_id, bid_id=number_in(action.get("value")))
-        project = service.get_project(session, team_id=club.team_id, project_id=bid.project_id)
-        evaluation = service.evaluation_of(session, team_id=club.team_id, bid_id=bid.id)
+def on_rate(ack, body, action, club: Club, slack: Slack, session: Session, user_id: str):
+    bid = service.get_bid(session, team_id=club.team_id, bid_id=number_in(action.get("value")))
+    project = service.get_project(session, team_id=club.team_id, project_id=bid.project_id)
+    evaluation = service.evaluation_of(session, team_id=club.team_id, bid_id=bid.id)
     if bid.user_id != user_id:
         raise UserError("Only the student who did this project can rate it.")
     if evaluation is None or evaluation.project_rating is not None:
         raise UserError("You have already rated this project." if evaluation else "You can rate the project once your work is evaluated.")
+    ack()
     slack.open_modal(body["trigger_id"], views.rating_form(bid, project))
 
 
-def on_rating_form(ack, view, club: Club, store: Store, user_id: str):
-    with store.write() as session:
+def on_rating_form(ack, view, club: Club, session: Session, store: Store, user_id: str):
+    with store.writing(session):
         evaluation, project = service.rate_project(
             session, team_id=club.team_id, bid_id=number_in(metadata(view).get("bid_id")), user_id=user_id, raw=form_values(view)
         )

@@ -1,0 +1,34 @@
+"""What other features add to `/internships` answers (micro-internship projects head a search's
+first page and follow "mine"). A feature registers its section here from its own `register(app)`;
+leads never imports it. A section reads in the answer's session and returns finished blocks, which
+the leads' views keep room for within Slack's 50 blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from slackapp.club.context import Club
+
+# (session, club, user_id, words, remote) -> blocks
+SearchSection = Callable[[Session, Club, str, tuple[str, ...], bool], list]
+# (session, club, user_id, limit) -> blocks
+MineSection = Callable[[Session, Club, str, int], list]
+
+_above_search: dict[str, SearchSection] = {}
+_below_mine: dict[str, MineSection] = {}
+
+
+def add(name: str, *, above_search: SearchSection, below_mine: MineSection) -> None:
+    """Registered again under the same name, a section replaces itself."""
+    _above_search[name] = above_search
+    _below_mine[name] = below_mine
+
+
+def above_search(session: Session, club: Club, user_id: str, words: tuple[str, ...], remote: bool) -> list:
+    return [block for section in _above_search.values() for block in section(session, club, user_id, words, remote)]
+
+
+def below_mine(session: Session, club: Club, user_id: str, limit: int) -> list:
+    return [block for section in _below_mine.values() for block in section(session, club, user_id, limit)]

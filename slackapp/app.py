@@ -3,16 +3,25 @@ feature and every kind of timed work. The only module that knows all the feature
 
 from __future__ import annotations
 
+import atexit
+import gc
+import logging
+import os
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from slack_bolt import App, BoltContext
+from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.errors import SlackApiError
 
+from slackapp import logs
 from slackapp.club import handlers as club_handlers
 from slackapp.club.context import Club
 from slackapp.club.officers import Officers
-from slackapp.config import Settings
+from slackapp.config import Settings, load_settings
 from slackapp.db import Store
 from slackapp.digest import jobs as digest_jobs
 from slackapp.events import handlers as events_handlers
@@ -24,26 +33,29 @@ from slackapp.habit import jobs as habit_jobs
 from slackapp.home import handlers as home_handlers
 from slackapp.home import jobs as home_jobs
 from slackapp.installs import handlers as installs_handlers
-from slackapp.installs import jobs as installs_jobs
+from slackapp.installs import installations
+from slackapp.installs.identity import Identity
+from slackapp.installs.secrets import Sealer
+from slackapp.installs.tenants import InstalledAuthorize, ManyWorkspaces, OneWorkspace
 from slackapp.leads import handlers as leads_handlers
 from slackapp.leads import jobs as leads_jobs
+from slackapp.metrics import OutboxCollector, exposition
 from slackapp.micro import handlers as micro_handlers
 from slackapp.micro import jobs as micro_jobs
 from slackapp.passport import handlers as passport_handlers
 from slackapp.privacy import handlers as privacy_handlers
+from slackapp.privacy import purge
 from slackapp.profiles import handlers as profiles_handlers
-from slackapp.scheduler import outbox
+from slackapp.scheduler import outbox, queue
 from slackapp.scheduler.dispatch import Dispatcher, Renderer, Work
 from slackapp.scheduler.runner import Clock, Planner, worker_name
-from slackapp.slack import inbox, installations
+from slackapp.slack import inbox
 from slackapp.slack.client import web_client
 from slackapp.slack.errors import on_error
 from slackapp.slack.facade import Slack
-from slackapp.slack.identity import Identity
 from slackapp.slack.middleware import ListenerPool, for_every_request, refuse_strangers
 from slackapp.slack.people import Directory
-from slackapp.slack.secrets import Sealer
-from slackapp.slack.tenants import InstalledAuthorize, ManyWorkspaces, OneWorkspace
+from slackapp.slack.server import Routes
 
 # Bolt runs the first listener that matches a request, in the order they were registered: a
 # feature that answers a word of another's command (`/internships habit`, `/club profile`) comes
@@ -61,7 +73,9 @@ FEATURES = (
     home_handlers,
     installs_handlers,
 )
-TIMED_WORK = (installs_jobs, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, gigs_jobs, events_jobs, home_jobs)
+log = logging.getLogger(__name__)
+
+TIMED_WORK = (purge, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, gigs_jobs, events_jobs, home_jobs)
 
 
 @dataclass
@@ -175,3 +189,42 @@ def build_clock(settings: Settings, store: Store, assembled: Assembled) -> Clock
         update_every=settings.slackapp_post_update_seconds,
     )
     return Clock(store, dispatcher, planners=job_planners(), consumers=[lambda: inbox.redeliver(assembled.bolt, store)])
+
+
+def routes(settings: Settings, store: Store, assembled: Assembled) -> Routes:
+    """The HTTP entry point: Slack's requests, /healthz and /metrics."""
+    return Routes(assembled.bolt, store, settings=settings, metrics=lambda: exposition(OutboxCollector(partial(queue.due_now, store))))
+
+
+# gunicorn stops (instead of starting new workers forever) when a worker exits with this status.
+WORKER_BOOT_ERROR = 3
+
+
+def start(settings: Settings, store: Store) -> Assembled:
+    """The app, with its clock running (unless SLACKAPP_SCHEDULER is off in this process)."""
+    try:
+        assembled = create_app(settings, store)
+    except (BoltError, SlackApiError, OSError) as exc:
+        # Slack answered auth.test a moment ago in the parent; say what changed, once, and stop.
+        print(f"slackapp: could not start: Slack did not answer as expected ({exc})", file=sys.stderr)
+        raise SystemExit(WORKER_BOOT_ERROR) from None
+    if not settings.slackapp_scheduler:
+        log.info("scheduler is off in this process (SLACKAPP_SCHEDULER=false)")
+        return assembled
+    clock = build_clock(settings, store, assembled)
+    clock.start()
+    # gunicorn workers leave through sys.exit, so a stop lets the batch in hand finish and be recorded.
+    atexit.register(clock.stop)
+    return assembled
+
+
+def worker_app():
+    """One gunicorn worker's app, built after the fork: the store, Bolt, the features, the clock."""
+    logs.setup(os.environ.get("LOG_LEVEL", "INFO").upper())
+    settings = load_settings()
+    store = Store.from_url(settings.database_url)
+    served = routes(settings, store, start(settings, store))
+    # What start-up built lives as long as the worker: out of the collector's way, a full
+    # collection under load no longer walks all of Bolt, SQLAlchemy and the features.
+    gc.freeze()
+    return served

@@ -115,33 +115,12 @@ def _run(args: argparse.Namespace) -> int:
     log.info("starting HTTP on port %s (%s worker(s) x %s threads)", port, workers, settings.slackapp_http_threads)
     # The settings are checked: the master starts afresh without them (this process becomes it,
     # keeping its pid), so it never holds pydantic or the app; each worker reads them again.
-    from slackapp.slack.master import MASTER_PLAN
+    from slackapp.master import MASTER_PLAN
 
     os.environ[MASTER_PLAN] = json.dumps({"port": port, "workers": workers, "threads": settings.slackapp_http_threads})
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execv(sys.executable, [sys.executable, "-m", "slackapp.slack.master"])
-
-
-def worker_app():
-    """One gunicorn worker's app, built after the fork: the store, Bolt, the features, the clock."""
-    from slackapp import logs
-    from slackapp.db import Store
-    from slackapp.slack.server import Routes
-
-    logs.setup(os.environ.get("LOG_LEVEL", "INFO").upper())
-    settings = load_settings()
-    worker_store = Store.from_url(settings.database_url)
-    assembled = _build(settings, worker_store)
-    # Every worker runs a clock; claiming in the store keeps each item to one sender.
-    _start_clock(settings, worker_store, assembled)
-    routes = Routes(assembled.bolt, worker_store, settings=settings)
-    import gc
-
-    # What start-up built lives as long as the worker: out of the collector's way, a full
-    # collection under load no longer walks all of Bolt, SQLAlchemy and the features.
-    gc.freeze()
-    return routes
+    os.execv(sys.executable, [sys.executable, "-m", "slackapp.master"])
 
 
 def _metrics_folder() -> None:
@@ -160,7 +139,7 @@ def _metrics_folder() -> None:
     folder = tempfile.mkdtemp(prefix="slackapp-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
     # The master removes it when it stops (it is this process after exec, so it is told to).
-    from slackapp.slack.master import METRICS_TEMPORARY
+    from slackapp.master import METRICS_TEMPORARY
 
     os.environ[METRICS_TEMPORARY] = folder
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
@@ -169,12 +148,12 @@ def _metrics_folder() -> None:
 def _serve_socket_mode(settings: Settings) -> int:
     import signal
 
+    from slackapp.app import start
     from slackapp.db import Store
     from slackapp.slack.server import serve_socket_mode
 
     store = Store.from_url(settings.database_url)
-    assembled = _build(settings, store)
-    _start_clock(settings, store, assembled)
+    assembled = start(settings, store)
     # A plain SIGTERM would skip the clean shutdown of the clock; turn it into a normal exit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     log.info("starting in Socket Mode")
@@ -195,38 +174,6 @@ def _serve_sandbox(*, port: int, reset: bool) -> int:
         raise Refused(f"the sandbox could not listen on 127.0.0.1:{port} ({_first_line(exc)}); give another with --port or PORT") from None
 
 
-def _start_clock(settings: Settings, store, assembled) -> None:
-    if not settings.slackapp_scheduler:
-        log.info("scheduler is off in this process (SLACKAPP_SCHEDULER=false)")
-        return
-    import atexit
-
-    from slackapp.app import build_clock
-
-    clock = build_clock(settings, store, assembled)
-    clock.start()
-    # gunicorn workers leave through sys.exit, so a stop lets the batch in hand finish and be recorded.
-    atexit.register(clock.stop)
-
-
-# gunicorn stops (instead of starting new workers forever) when a worker exits with this status.
-WORKER_BOOT_ERROR = 3
-
-
-def _build(settings, store):
-    from slack_bolt.error import BoltError
-    from slack_sdk.errors import SlackApiError
-
-    from slackapp.app import create_app
-
-    try:
-        return create_app(settings, store)
-    except (BoltError, SlackApiError, OSError) as exc:
-        # Slack answered auth.test a moment ago in the parent; say what changed, once, and stop.
-        print(f"slackapp: could not start: Slack did not answer as expected ({_first_line(exc)})", file=sys.stderr)
-        raise SystemExit(WORKER_BOOT_ERROR) from None
-
-
 def _migrate(_args: argparse.Namespace) -> int:
     _prepared_store(load_settings()).dispose()
     print("database is up to date")
@@ -243,11 +190,11 @@ def _prepare(_args: argparse.Namespace) -> int:
 
 def _purge(_args: argparse.Namespace) -> int:
     from slackapp.db import utcnow
-    from slackapp.installs import service
+    from slackapp.privacy import purge
 
     store = _prepared_store(load_settings())
     with store.write() as session:
-        purged = service.purge_due(session, now=utcnow())
+        purged = purge.purge_due(session, now=utcnow())
     print(f"purged {len(purged)} workspace(s) uninstalled more than SLACKAPP_PURGE_AFTER_DAYS ago" + (f": {', '.join(purged)}" if purged else ""))
     return 0
 
@@ -271,8 +218,8 @@ def _jobs(args: argparse.Namespace) -> int:
 
 
 def _reseal(_args: argparse.Namespace) -> int:
-    from slackapp.slack import installations
-    from slackapp.slack.secrets import Sealer
+    from slackapp.installs import installations
+    from slackapp.installs.secrets import Sealer
 
     settings = load_settings()
     if settings.slackapp_encryption_key is None:

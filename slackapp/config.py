@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     @field_validator("slackapp_encryption_key")
     @classmethod
     def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
-        from slackapp.slack.secrets import check_keys
+        from slackapp.installs.secrets import check_keys
 
         if value is None or not value.get_secret_value().strip():
             return None

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import func, select
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 LAG_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600)
@@ -41,20 +41,17 @@ def observe_sent(kind: str, due_at: datetime, sent_at: datetime) -> None:
 
 
 class OutboxCollector:
-    """Work waiting in the jobs table: how many are due now, and how long the oldest has waited."""
+    """Work waiting in the jobs table: how many are due now, and how long the oldest has waited.
+    `waiting(now)` reads them from the store (slackapp.scheduler.queue.due_now)."""
 
-    def __init__(self, store):
-        self._store = store
+    def __init__(self, waiting: Callable[[datetime], tuple[int, datetime | None]]):
+        self._waiting = waiting
 
     def collect(self):
         from slackapp.db import utcnow
-        from slackapp.scheduler.models import Job, JobStatus
 
         now = utcnow()
-        with self._store.read() as session:
-            count, oldest = session.execute(
-                select(func.count(), func.min(Job.next_attempt_at)).where(Job.status == JobStatus.pending.value, Job.next_attempt_at <= now)
-            ).one()
+        count, oldest = self._waiting(now)
         depth = GaugeMetricFamily("slackapp_outbox_depth", "Jobs due and not sent yet")
         depth.add_metric([], count)
         age = GaugeMetricFamily("slackapp_outbox_oldest_seconds", "How long the oldest due job has waited")
@@ -77,7 +74,7 @@ class _ThisProcess:
         return REGISTRY.collect()
 
 
-def exposition(store) -> tuple[bytes, str]:
+def exposition(*collectors) -> tuple[bytes, str]:
     """The text /metrics answers, and its content type."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -86,7 +83,8 @@ def exposition(store) -> tuple[bytes, str]:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(_ThisProcess())
-    registry.register(OutboxCollector(store))
+    for collector in collectors:
+        registry.register(collector)
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 

@@ -6,12 +6,12 @@ from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction  # noqa: 
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer  # noqa: F401
 from slackapp.habit.models import HabitCheck, HabitMember  # noqa: F401
 from slackapp.home.models import HomeViewer  # noqa: F401
+from slackapp.installs.installations import Departure, Installed, OAuthState  # noqa: F401
 from slackapp.leads.models import Lead, SavedLead  # noqa: F401
 from slackapp.micro.models import Bid, Evaluation, Milestone, Project  # noqa: F401
 from slackapp.passport.models import Claim, PassportMember, ProgramSettings  # noqa: F401
 from slackapp.profiles.models import Profile  # noqa: F401
 from slackapp.scheduler.models import Job, Member  # noqa: F401
 from slackapp.slack.inbox import InboxEvent  # noqa: F401
-from slackapp.slack.installations import Departure, Installed, OAuthState  # noqa: F401
 
 metadata = Base.metadata

@@ -77,6 +77,6 @@ def test_bot_scopes_are_only_what_the_code_uses(manifest):
 
 
 def test_the_oauth_flow_asks_for_the_manifests_scopes(manifest):
-    from slackapp.slack.installations import BOT_SCOPES
+    from slackapp.installs.installations import BOT_SCOPES
 
     assert sorted(BOT_SCOPES) == sorted(manifest["oauth_config"]["scopes"]["bot"])

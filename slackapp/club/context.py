@@ -14,8 +14,8 @@ from slackapp.club import service
 from slackapp.club.models import Workspace
 from slackapp.club.officers import Officers
 from slackapp.errors import UserError
+from slackapp.localtime import local
 from slackapp.scheduler import queue
-from slackapp.scheduler.clock import local
 from slackapp.slack.people import Directory
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 
 from slack_bolt import App
 from sqlalchemy.orm import Session
@@ -11,7 +10,6 @@ from sqlalchemy.orm import Session
 from slackapp.club import ids, service, views
 from slackapp.club.context import Club
 from slackapp.db import Store
-from slackapp.digest import jobs as digest_jobs
 from slackapp.errors import UserError
 from slackapp.scheduler import outbox
 from slackapp.slack.blocks import ephemeral
@@ -81,7 +79,6 @@ def on_config(ack, view, club: Club, slack: Slack, session: Session, store: Stor
     )
     with store.writing(session):
         service.configure(session, team_id=club.team_id, change=change)
-        digest_jobs.replan(session, team_id=club.team_id, now=datetime.now(timezone.utc))
     ack()
     # Joining now means the first announcement doesn't fail; a private channel needs an invitation.
     chosen = dict.fromkeys(filter(None, (change.leads_channel, change.events_channel, change.gigs_channel, change.officers_channel)))

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from slackapp.club import service as club
 from slackapp.club.models import Workspace
 from slackapp.digest import service, views
+from slackapp.localtime import local, next_weekly, parse_time
 from slackapp.scheduler import queue
-from slackapp.scheduler.clock import local, next_weekly, parse_time
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job, JobStatus
 from slackapp.slack.blocks import to_dicts
@@ -23,14 +23,20 @@ USEFUL_FOR = timedelta(hours=12)
 
 
 def plan(session: Session, now: datetime) -> int:
+    """The next digest of every workspace with a leads channel. One planned for another time or
+    channel than the settings now say (officers changed the day, time, zone or channel) is
+    cancelled and planned again."""
     # FOR SHARE: see habit.service.enabled_members; a settings change waits for the planner.
     workspaces = session.scalars(select(Workspace).where(Workspace.leads_channel.is_not(None)).with_for_update(read=True))
-    upcoming = set(session.scalars(select(Job.team_id).where(Job.kind == KIND, Job.due_at > now, Job.status == JobStatus.pending.value)))
+    pending = select(Job.team_id, Job.due_at, Job.target).where(Job.kind == KIND, Job.due_at > now, Job.status == JobStatus.pending.value)
+    upcoming = {team_id: (due_at, target) for team_id, due_at, target in session.execute(pending)}
     planned = 0
     for workspace in workspaces:
-        if workspace.team_id in upcoming:
-            continue
         due = next_weekly(now, weekday=workspace.digest_weekday, at=parse_time(workspace.digest_time), tz=workspace.timezone)
+        if upcoming.get(workspace.team_id) == (due, workspace.leads_channel):
+            continue
+        if workspace.team_id in upcoming:
+            queue.cancel(session, team_id=workspace.team_id, kind=KIND, key_prefix=KEY_PREFIX, reason="digest settings changed", now=now)
         planned += queue.plan(
             session,
             team_id=workspace.team_id,
@@ -41,11 +47,6 @@ def plan(session: Session, now: datetime) -> int:
             expires_at=due + USEFUL_FOR,
         )
     return planned
-
-
-def replan(session: Session, *, team_id: str, now: datetime) -> None:
-    """After officers change the day, time, zone or channel: the old plan goes, the planner makes a new one."""
-    queue.cancel(session, team_id=team_id, kind=KIND, key_prefix=KEY_PREFIX, reason="digest settings changed", now=now)
 
 
 def render(session: Session, job: Job, now: datetime) -> Outgoing:

@@ -13,7 +13,7 @@ from slackapp.gigs import service as gigs
 from slackapp.gigs.models import Gig
 from slackapp.leads import service as leads
 from slackapp.leads.models import Lead
-from slackapp.scheduler.clock import local
+from slackapp.localtime import local
 
 WEEK = timedelta(days=7)
 

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackapp.club import posts
 from slackapp.club import service as club
 from slackapp.db import team_row
 from slackapp.gigs import service, views
 from slackapp.gigs.models import Gig, GigRequest, GigStatus
-from slackapp.scheduler import outbox, queue
-from slackapp.scheduler.clock import local
+from slackapp.localtime import local
+from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
 from slackapp.slack.blocks import to_dicts
@@ -60,7 +61,7 @@ def _post(session: Session, gig: Gig) -> tuple[str, list]:
     return views.announcement(gig, service.roster(session, gig=gig))
 
 
-ANNOUNCEMENT = outbox.AnnouncedPost(
+ANNOUNCEMENT = posts.AnnouncedPost(
     model=Gig,
     announce_kind=ANNOUNCE,
     update_kind=POST,
@@ -80,7 +81,7 @@ def refresh(session: Session, *, gig: Gig) -> None:
     ANNOUNCEMENT.refresh(session, row=gig)
 
 
-REQUEST_REVIEW = outbox.OfficersAsked(
+REQUEST_REVIEW = posts.OfficersAsked(
     model=GigRequest,
     kind=REVIEW,
     id_key="request_id",

@@ -11,7 +11,7 @@ from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.errors import UserError
 from slackapp.habit import ids, jobs, service, views
-from slackapp.scheduler.clock import local, week_start
+from slackapp.localtime import local, week_start
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.commands import starting_with
 

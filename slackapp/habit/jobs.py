@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from slackapp.club.models import Workspace
 from slackapp.habit import service, views
+from slackapp.localtime import local, next_weekly, parse_time, week_start
 from slackapp.scheduler import queue
-from slackapp.scheduler.clock import local, next_weekly, parse_time, week_start
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job, JobStatus, Member
 from slackapp.slack.blocks import to_dicts

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from slackapp.db import insert_for
 from slackapp.errors import UserError
 from slackapp.habit.models import HabitCheck, HabitMember
-from slackapp.scheduler.clock import WEEKDAYS, parse_time, parse_weekday, week_start
+from slackapp.localtime import WEEKDAYS, parse_time, parse_weekday, week_start
 
 ITEMS: dict[str, str] = {
     "resume": "Worked on my resume",

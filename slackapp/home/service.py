@@ -22,12 +22,12 @@ from slackapp.habit import service as habit
 from slackapp.home.models import HomeViewer
 from slackapp.leads import service as leads
 from slackapp.leads.models import Lead
+from slackapp.localtime import week_start
 from slackapp.micro import service as micro
 from slackapp.micro.models import Bid, Project
 from slackapp.passport import service as passport
 from slackapp.passport.models import Claim
 from slackapp.passport.program import Record
-from slackapp.scheduler.clock import week_start
 
 SHOWN = 5  # items per list before "see all"
 

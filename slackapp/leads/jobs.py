@@ -8,11 +8,12 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackapp.club import posts
 from slackapp.club import service as club
 from slackapp.leads import views
 from slackapp.leads.models import Lead, SavedLead, Stage
-from slackapp.scheduler import outbox, queue
-from slackapp.scheduler.clock import at_local, end_of_day
+from slackapp.localtime import at_local, end_of_day
+from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
 from slackapp.slack.blocks import to_dicts
@@ -91,7 +92,7 @@ def _post(session: Session, lead: Lead) -> tuple[str, list]:
     return views.announcement(lead, club.workspace(session, team_id=lead.team_id).timezone)
 
 
-ANNOUNCEMENT = outbox.AnnouncedPost(
+ANNOUNCEMENT = posts.AnnouncedPost(
     model=Lead,
     announce_kind=ANNOUNCE,
     update_kind=POST,

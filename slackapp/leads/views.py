@@ -19,7 +19,7 @@ from slackapp.cache import VersionedCache
 from slackapp.leads import ids
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
 from slackapp.leads.service import LIMITS, Page, due_soon
-from slackapp.scheduler.clock import end_of_day
+from slackapp.localtime import end_of_day
 from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, divider, header, modal, section, text_input
 from slackapp.slack.phrases import date_token, deadline, plural
 from slackapp.slack.text import escape, truncate

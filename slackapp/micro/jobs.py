@@ -10,12 +10,13 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackapp.club import posts
 from slackapp.club import service as club
 from slackapp.db import team_row
+from slackapp.localtime import at_local, end_of_day, local
 from slackapp.micro import service, views
 from slackapp.micro.models import Bid, BidStatus, Milestone, Project
-from slackapp.scheduler import outbox, queue
-from slackapp.scheduler.clock import at_local, end_of_day, local
+from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
 from slackapp.slack.blocks import to_dicts
@@ -97,7 +98,7 @@ def render_overdue(session: Session, job: Job, now: datetime) -> Outgoing:
 # --- asking the officers to approve a project ----------------------------------------------------
 
 
-PROJECT_APPROVAL = outbox.OfficersAsked(
+PROJECT_APPROVAL = posts.OfficersAsked(
     model=Project,
     kind=APPROVAL,
     id_key="project_id",

@@ -107,7 +107,7 @@ class Sandbox:
 
 def start(*, port: int, folder: Path, reset: bool = False, seed: bool = True) -> Sandbox:
     """Start the sandbox on 127.0.0.1:`port` (0: any free port)."""
-    from slackapp.app import build_clock, create_app, job_planners, registered
+    from slackapp.app import build_clock, create_app, job_planners, registered, routes
     from slackapp.config import load_settings
     from slackapp.sandbox import demo
     from slackapp.sandbox.fake import FakeSlack
@@ -115,7 +115,6 @@ def start(*, port: int, folder: Path, reset: bool = False, seed: bool = True) ->
     from slackapp.sandbox.slackhttp import SlackClient
     from slackapp.sandbox.web import Page
     from slackapp.scheduler.runner import plan_all
-    from slackapp.slack.server import Routes
 
     for name in PROXY_VARIABLES:
         os.environ.pop(name, None)
@@ -152,7 +151,7 @@ def start(*, port: int, folder: Path, reset: bool = False, seed: bool = True) ->
     listened = registered()
     player = Player(fake, SlackClient(f"http://{address}", secret), team_id=demo.TEAM_ID, commands=listened["command"], escaped_commands=demo.ESCAPED_COMMANDS)
     page = Page(
-        player, app=Routes(assembled.bolt, store, settings=settings), channels=demo.CHANNELS, default_user=demo.YOU,
+        player, app=routes(settings, store, assembled), channels=demo.CHANNELS, default_user=demo.YOU,
         shortcuts={cid: demo.SHORTCUT_NAMES.get(cid, cid.replace("_", " ").capitalize()) for cid in sorted(listened["shortcut"])},
         now=utcnow, skip_day=skip_day, address=address,
     )

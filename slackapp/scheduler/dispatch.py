@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,7 +21,6 @@ from slackapp.metrics import observe_sent
 from slackapp.scheduler import queue
 from slackapp.scheduler.models import Job, JobStatus
 from slackapp.slack.client import retry_after
-from slackapp.slack.tenants import ManyWorkspaces, OneWorkspace
 
 log = logging.getLogger(__name__)
 
@@ -144,13 +144,28 @@ class UpdateSpacing:
             self._last[message] = time.monotonic()
 
 
+@runtime_checkable
+class Workspaces(Protocol):
+    """The Web API client of each workspace (slackapp.installs.tenants)."""
+
+    def client_for(self, team_id: str | None) -> WebClient | None: ...
+
+
+class _OneClient:
+    def __init__(self, client: WebClient):
+        self._client = client
+
+    def client_for(self, team_id: str | None) -> WebClient:
+        return self._client
+
+
 class Dispatcher:
     """Claims due jobs and delivers them. Safe to run in many processes over one store."""
 
     def __init__(
         self,
         store: Store,
-        client: WebClient | OneWorkspace | ManyWorkspaces,
+        client: WebClient | Workspaces,
         *,
         renderers: dict[str, Renderer | Work],
         worker: str,
@@ -161,7 +176,7 @@ class Dispatcher:
     ):
         self.store = store
         # Each job is sent with the token of its own workspace (one token in single-workspace mode).
-        self.tenants = client if hasattr(client, "client_for") else OneWorkspace(None, client)
+        self.tenants = client if isinstance(client, Workspaces) else _OneClient(client)
         self.kinds = {kind: work if isinstance(work, Work) else Work(render=work) for kind, work in renderers.items()}
         self.worker = worker
         self.clock = clock

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from slackapp.db import insert_for, inserted
+from slackapp.db import Store, insert_for, inserted
 from slackapp.scheduler.models import Job, JobStatus, Member
 
 # A claim older than this belongs to a process that died mid-send; the work goes back in the queue.
@@ -174,3 +174,12 @@ def is_waiting(session: Session, *, team_id: str, key: str) -> bool:
     """Whether the work under `key` is still to be sent (pending, or being sent right now)."""
     status = session.scalar(select(Job.status).where(Job.team_id == team_id, Job.key == key))
     return status in (JobStatus.pending.value, JobStatus.claimed.value)
+
+
+def due_now(store: Store, now: datetime) -> tuple[int, datetime | None]:
+    """How many jobs are due and not sent yet, and since when the oldest of them is (for /metrics)."""
+    with store.read() as session:
+        count, oldest = session.execute(
+            select(func.count(), func.min(Job.next_attempt_at)).where(Job.status == JobStatus.pending.value, Job.next_attempt_at <= now)
+        ).one()
+    return count, oldest

@@ -26,7 +26,7 @@ class Directory:
     """A short-lived cache in front of users.info: admin status can change, so entries expire."""
 
     def __init__(self, tenants, *, ttl_seconds: float = 300.0):
-        # Asks each workspace's users.info with that workspace's token (slackapp.slack.tenants).
+        # Asks each workspace's users.info with that workspace's token (slackapp.installs.tenants).
         self._tenants = tenants
         self._ttl = ttl_seconds
         self._entries: dict[tuple[str, str], tuple[float, Person]] = {}

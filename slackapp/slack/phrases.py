@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from slackapp.scheduler.clock import end_of_day
+from slackapp.localtime import end_of_day
 
 
 def date_token(moment: datetime, style: str = "{date_short_pretty} at {time}") -> str:

@@ -39,11 +39,12 @@ class Routes:
     isn't Slack's shape (Bolt would fail on it, in its error handler, with the body in the log).
     Bolt checks the signature again, as it always does."""
 
-    def __init__(self, app: App, store: Store, *, settings: Settings):
+    def __init__(self, app: App, store: Store, *, settings: Settings, metrics: Callable[[], tuple[bytes, str]]):
         from slack_bolt.adapter.wsgi import SlackRequestHandler
 
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self._store = store
+        self._metrics = metrics
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         self._verifier = SignatureVerifier(secret) if secret else None
 
@@ -53,9 +54,7 @@ class Routes:
             healthy = self._store.ping()
             return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", {"ok": healthy, "store": "up" if healthy else "down"})
         if path == "/metrics" and method == "GET":
-            from slackapp.metrics import exposition
-
-            body, content_type = exposition(self._store)
+            body, content_type = self._metrics()
             start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
             return [body]
         if path == EVENTS_PATH and method == "POST":

@@ -168,10 +168,9 @@ def test_changing_the_digest_day_replans(workspace, dispatcher, fake_slack):
 
     new_day = local_today(TZ) + timedelta(days=3)
     configure(workspace, officer, channel=channel, day=new_day.weekday())
+    plan_all(workspace.server.store, datetime.now(UTC))
     jobs = {job.id: job for job in digest_jobs(workspace)}
     assert jobs[old.id].status == "cancelled" and jobs[old.id].reason
-
-    plan_all(workspace.server.store, datetime.now(UTC))
     [new] = pending_digests(workspace)
     assert new.due_at == at_local(new_day, time(9))
     assert new.key == f"digest:{new_day.isoformat()}"

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from slackapp import models
 from slackapp.installs import service
+from slackapp.privacy import purge
 from slackapp.profiles.models import Profile
 from slackapp.scheduler import queue
 from tests.conftest import new_id
@@ -31,7 +32,7 @@ def with_data(session, team: str) -> None:
 
 
 def rows_of(session, team: str) -> dict[str, int]:
-    counts = {table.name: session.scalar(select(func.count()).select_from(table).where(table.c.team_id == team)) for table in service.workspace_tables()}
+    counts = {table.name: session.scalar(select(func.count()).select_from(table).where(table.c.team_id == team)) for table in purge.workspace_tables()}
     return {name: count for name, count in counts.items() if count}
 
 
@@ -51,7 +52,7 @@ def test_a_second_departure_keeps_the_first_grace(session, later):
 
     assert tuple(departure_of(session, team)) == (T0, T0 + GRACE)
     # (Other tests' workspaces may share the database: only this one's fate is looked at.)
-    assert team not in service.purge_due(session, now=T0 + GRACE - timedelta(seconds=1))
+    assert team not in purge.purge_due(session, now=T0 + GRACE - timedelta(seconds=1))
     assert {"profiles", "jobs", "departures"} <= set(rows_of(session, team))
-    assert team in service.purge_due(session, now=T0 + GRACE)
+    assert team in purge.purge_due(session, now=T0 + GRACE)
     assert rows_of(session, team) == {}

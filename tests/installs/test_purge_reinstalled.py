@@ -13,6 +13,7 @@ from sqlalchemy import func, insert, select
 
 from slackapp import models
 from slackapp.installs import service
+from slackapp.privacy import purge
 from slackapp.profiles.models import Profile
 from tests.conftest import new_id
 
@@ -28,7 +29,7 @@ def with_data(session, team: str) -> None:
 
 
 def rows_of(session, team: str) -> dict[str, int]:
-    counts = {table.name: session.scalar(select(func.count()).select_from(table).where(table.c.team_id == team)) for table in service.workspace_tables()}
+    counts = {table.name: session.scalar(select(func.count()).select_from(table).where(table.c.team_id == team)) for table in purge.workspace_tables()}
     return {name: count for name, count in counts.items() if count}
 
 
@@ -45,12 +46,12 @@ def test_a_workspace_installed_again_is_not_purged_and_its_departure_goes(sessio
         service.departed(session, team_id=team, now=T0, grace=GRACE)
     installed_again(session, back, T0 + timedelta(days=3))
 
-    purged = service.purge_due(session, now=T0 + GRACE + timedelta(days=1))
+    purged = purge.purge_due(session, now=T0 + GRACE + timedelta(days=1))
 
     # The one that stayed away is purged in the same run (other tests' workspaces may share the database).
     assert [team for team in purged if team in (back, gone)] == [gone]
     assert rows_of(session, gone) == {}
     assert set(rows_of(session, back)) == {"profiles", "installations"}  # data kept, departure dropped
     # Nothing left to purge for it later either.
-    assert back not in service.purge_due(session, now=T0 + GRACE * 10)
+    assert back not in purge.purge_due(session, now=T0 + GRACE * 10)
     assert set(rows_of(session, back)) == {"profiles", "installations"}

@@ -6,7 +6,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from slackapp.config import ConfigError, load_settings
-from slackapp.slack.secrets import SealError, Sealer
+from slackapp.installs.secrets import Sealer, SealError
 
 pytestmark = pytest.mark.fast
 

@@ -14,10 +14,11 @@ from sqlalchemy import func, select, update
 
 from slackapp.db import utcnow
 from slackapp.installs import service
+from slackapp.installs.installations import Departure, Installed
+from slackapp.privacy import purge
+from slackapp.sandbox import payloads
 from slackapp.scheduler import queue
 from slackapp.scheduler.models import Job, JobStatus
-from slackapp.slack.installations import Departure, Installed
-from slackapp.sandbox import payloads
 from tests.conftest import new_id
 from tests.helpers import eventually, install, leads_of, share_lead
 from tests.installs.conftest import installed_workspace
@@ -41,7 +42,7 @@ def _with_data(workspace) -> None:
 
 def _rows_of(store, team_id: str) -> dict[str, int]:
     with store.read() as session:
-        counts = {table.name: session.scalar(select(func.count()).select_from(table).where(table.c.team_id == team_id)) for table in service.workspace_tables()}
+        counts = {table.name: session.scalar(select(func.count()).select_from(table).where(table.c.team_id == team_id)) for table in purge.workspace_tables()}
     return {name: count for name, count in counts.items() if count}
 
 
@@ -74,7 +75,7 @@ def test_leaving_deletes_tokens_stops_work_and_purges_after_the_grace(distribute
 
     # Not yet: the grace period (30 days by default) has not run out.
     with store.write() as session:
-        assert workspace.team_id not in service.purge_due(session, now=utcnow())
+        assert workspace.team_id not in purge.purge_due(session, now=utcnow())
     with store.write() as session:
         session.execute(update(Departure).where(Departure.team_id == workspace.team_id).values(purge_after=utcnow() - timedelta(seconds=1)))
     printed = _purge_command(distributed)
@@ -92,7 +93,7 @@ def test_a_workspace_back_within_the_grace_keeps_its_data(distributed, fake_slac
 
     assert not _departed(distributed.store, workspace.team_id)
     with distributed.store.write() as session:
-        assert workspace.team_id not in service.purge_due(session, now=utcnow() + timedelta(days=365))
+        assert workspace.team_id not in purge.purge_due(session, now=utcnow() + timedelta(days=365))
     assert [lead.role for lead in leads_of(workspace)] == ["Kept or purged"]
 
 
@@ -100,8 +101,8 @@ def test_every_table_holds_a_team_id_so_the_purge_reaches_it():
     from slackapp import models
 
     tables = {table.name for table in models.metadata.sorted_tables}
-    assert {table.name for table in service.workspace_tables()} == tables - service.NOT_WORKSPACE_DATA
-    assert [table.name for table in service.workspace_tables() if "team_id" not in table.c] == []
+    assert {table.name for table in purge.workspace_tables()} == tables - purge.NOT_WORKSPACE_DATA
+    assert [table.name for table in purge.workspace_tables() if "team_id" not in table.c] == []
 
 
 def _purge_command(app) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime, time, timezone
 
 import pytest
 
-from slackapp.scheduler.clock import next_weekly, parse_time, parse_weekday
+from slackapp.localtime import next_weekly, parse_time, parse_weekday
 
 
 def test_weekly_nine_oclock_keeps_its_local_time_across_the_autumn_change():

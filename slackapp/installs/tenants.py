@@ -18,9 +18,9 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot
 
 from slackapp.db import Store
-from slackapp.slack import installations
-from slackapp.slack.identity import Identity
-from slackapp.slack.secrets import Sealer
+from slackapp.installs import installations
+from slackapp.installs.identity import Identity
+from slackapp.installs.secrets import Sealer
 
 log = logging.getLogger(__name__)
 

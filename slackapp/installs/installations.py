@@ -18,7 +18,7 @@ from sqlalchemy import Boolean, Index, String, Text, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from slackapp.db import Base, Store, UTCDateTime, utcnow
-from slackapp.slack.secrets import Sealer
+from slackapp.installs.secrets import Sealer
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ METRICS_TEMPORARY = "SLACKAPP_METRICS_TEMPORARY"
 
 
 def _worker_app():
-    from slackapp.cli import worker_app
+    from slackapp.app import worker_app
 
     return worker_app()
 

@@ -54,8 +54,13 @@ def load():
     return routes
 
 
-def serve(port: int, workers: int, threads: int) -> None:
+def serve(port: int, workers: int, threads: int, loader=None) -> None:
+    """gunicorn gthread on `port`; each worker builds its WSGI app with `loader` (default: this
+    module's `load`). bench.plain_peer serves itself through here too, so both run with the same
+    options."""
     from gunicorn.app.base import BaseApplication
+
+    loader = loader or load
 
     # The options of slackapp.slack.server.serve_http.
     options = {
@@ -80,7 +85,7 @@ def serve(port: int, workers: int, threads: int) -> None:
                     self.cfg.set(key, value)
 
         def load(self):
-            return load()
+            return loader()
 
     Bare().run()
 

@@ -6,6 +6,7 @@ Everything listens on and talks to 127.0.0.1 only. Every loop is bounded in coun
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import json
@@ -152,6 +153,29 @@ def start_bare_app(fake: FakeSlack, workdir: Path, *, workers: int | None = None
     env = _server_env(fake)
     args = ["--port", str(port), "--workers", str(workers or default_workers), "--threads", str(threads or default_threads)]
     return _start("bare", [sys.executable, "-m", "bench.bare_app", *args], env, port, workdir)
+
+
+def start_plain_peer(database_url: str, fake: FakeSlack, workdir: Path, *, workers: int = 1, threads: int = 32) -> Server:
+    """bench.plain_peer (what a club developer would write: Bolt's WSGI adapter, SQLAlchemy, no
+    cache) over `database_url`, behind bare_app's gunicorn configuration."""
+    port = free_port()
+    env = _server_env(fake, PEER_DATABASE_URL=database_url)
+    args = ["--port", str(port), "--workers", str(workers), "--threads", str(threads)]
+    return _start("peer", [sys.executable, "-m", "bench.plain_peer", *args], env, port, workdir)
+
+
+def app_revision() -> str:
+    """Where the app is loaded from: the commit, and how many files of slackapp/ differ from it
+    (read-only git), or the folder when it is not a git checkout (e.g. a `git archive` snapshot)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10)
+        changed = subprocess.run(["git", "status", "--porcelain", "--", "slackapp"], cwd=REPO, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        head = changed = None
+    if head is None or head.returncode or changed.returncode:
+        return f"{REPO} (not a git checkout)"
+    lines = [line for line in changed.stdout.splitlines() if line.strip()]
+    return head.stdout.strip() + (f" + {len(lines)} uncommitted file(s) in slackapp/" if lines else "")
 
 
 def app_server_defaults() -> tuple[int, int]:
@@ -408,6 +432,11 @@ class LoadResult:
     def throughput(self) -> float:
         return len(self.samples) / self.wall if self.wall else 0.0
 
+    @property
+    def ok_throughput(self) -> float:
+        """Right answers per second (a server answering 500s fast doesn't gain by it)."""
+        return len(self.ok) / self.wall if self.wall else 0.0
+
 
 def drive(
     server_url: str,
@@ -419,12 +448,15 @@ def drive(
     check: Callable[[int, bytes], str | None] | None = None,
     timeout: float = 10.0,
     secret: str = SECRET,
+    check_labelled: Callable[[str, int, bytes], str | None] | None = None,
 ) -> LoadResult:
     """Closed loop: `clients` threads, each with its own keep-alive connection, send signed POSTs to
     /slack/events until `total` requests were sent or `time_limit` seconds passed.
 
     `make_request(i)` gives (label, body); building and signing happen before the clock starts.
-    `check(status, body)` returns an error string for a bad answer (default: anything but 200).
+    `check(status, body)` returns an error string for a bad answer (default: anything but 200);
+    `check_labelled(label, status, body)`, when given, is used instead (answers that depend on the
+    kind of request).
     """
     parts = urlsplit(server_url)
     counter = itertools.count()
@@ -433,6 +465,8 @@ def drive(
     start_gate = threading.Barrier(clients + 1)
     stop_at: list[float] = [0.0]
     check = check or (lambda status, _body: None if status == 200 else f"HTTP {status}")
+    if check_labelled is None:
+        check_labelled = lambda _label, status, data: check(status, data)  # noqa: E731
 
     def worker() -> None:
         connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
@@ -455,7 +489,7 @@ def drive(
                     response = connection.getresponse()
                     data = response.read()
                     latency = time.perf_counter() - started
-                    local.append(Sample(label, latency, response.status, check(response.status, data), started))
+                    local.append(Sample(label, latency, response.status, check_labelled(label, response.status, data), started))
                     if response.will_close:
                         connection.close()
                 except (OSError, http.client.HTTPException) as exc:
@@ -542,6 +576,24 @@ def redact(url: str) -> str:
     return url
 
 
+def log_problems(server: Server) -> tuple[int, list[str]]:
+    """How many error lines and tracebacks the server's log holds, and a few to show: the first
+    error lines and each distinct exception a traceback ended in."""
+    lines = server.log().splitlines()
+    errors = [line for line in lines if "Traceback" in line or " ERROR " in line or "[ERROR]" in line]
+    shown: list[str] = []
+    for number, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            end = number + 1
+            while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
+                end += 1
+            if end < len(lines) and lines[end] not in shown:
+                shown.append(lines[end])
+        if len(shown) >= 3:
+            break
+    return len(errors), [line[:200] for line in errors[:2]] + [f"exception: {line[:200]}" for line in shown]
+
+
 # ---- process trees ------------------------------------------------------------------------
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -610,6 +662,9 @@ class Contender:
     make_request: Callable[[int], tuple[str, bytes]]
     check: Callable[[int, bytes], str | None] | None = None
     after_round: Callable[[LoadResult], str] | None = None  # returns a note for the round line
+    # Kept open around each turn (warm-up included): e.g. a thread writing while the turn runs.
+    during: Callable[[], contextlib.AbstractContextManager] | None = None
+    check_labelled: Callable[[str, int, bytes], str | None] | None = None  # instead of `check`
     rounds: list[LoadResult] = field(default_factory=list)
     sent: int = 0
 
@@ -631,17 +686,28 @@ def round_line(label: str, name: str, run: LoadResult) -> str:
             f"{ms(s['p50'])} {ms(s['p95'])} {ms(s['p99'])} {ms(s['max'])}")
 
 
+def load_average() -> float:
+    """The 1-minute load average (nan where the system doesn't tell)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
 def interleave(contenders: list[Contender], *, rounds: int, seconds: float, clients: int,
-               warmup_seconds: float = 1.0, quiet_timeout: float = 30.0) -> None:
+               warmup_seconds: float = 1.0, quiet_timeout: float = 30.0, show_load: bool = False) -> None:
     """Drive the contenders one at a time, in turn (A, B, A, B, …) for `rounds` rounds of `seconds`
     each, with `clients` closed-loop clients; the others stay up but idle. Before each turn every
     server's process tree must be quiet, so leftover work of one never lands in another's turn.
-    Each contender first gets an unmeasured warm-up of `warmup_seconds`. Prints a line per turn."""
+    Each contender first gets an unmeasured warm-up of `warmup_seconds`. Prints a line per turn
+    (with `show_load`, ending in the 1-minute load average read just before the turn)."""
 
     def run(contender: Contender, limit: float) -> LoadResult:
         offset = contender.sent
-        result = drive(contender.server.url, lambda i: contender.make_request(offset + i), total=10**9,
-                       clients=clients, time_limit=limit, check=contender.check)
+        with contender.during() if contender.during else contextlib.nullcontext():
+            result = drive(contender.server.url, lambda i: contender.make_request(offset + i), total=10**9,
+                           clients=clients, time_limit=limit, check=contender.check,
+                           check_labelled=contender.check_labelled)
         contender.sent += len(result.samples)
         return result
 
@@ -654,14 +720,15 @@ def interleave(contenders: list[Contender], *, rounds: int, seconds: float, clie
         if warm.errors:
             print(f"    errors: {describe_errors(warm.errors)}")
     print()
-    print(ROUND_HEADER + "  waited for quiet")
+    print(ROUND_HEADER + "  waited for quiet" + ("  load" if show_load else ""))
     for number in range(1, rounds + 1):
         for contender in contenders:
             waited = wait_quiet(servers, timeout=quiet_timeout)
+            load = f" {load_average():5.2f}" if show_load else ""
             result = run(contender, seconds)
             contender.rounds.append(result)
             note = contender.after_round(result) if contender.after_round else ""
-            print(f"{round_line(str(number), contender.name, result)}  {waited:5.1f}s {note}".rstrip(), flush=True)
+            print(f"{round_line(str(number), contender.name, result)}  {waited:5.1f}s{load} {note}".rstrip(), flush=True)
             if result.errors:
                 print(f"      errors: {describe_errors(result.errors)}")
 
@@ -673,17 +740,19 @@ def print_overall(contenders: list[Contender]) -> dict[str, dict[str, float]]:
     for contender in contenders:
         pooled = contender.pooled()
         print(round_line("all", contender.name, pooled))
-        figures[contender.name] = dict(summary(pooled.latencies()), throughput=pooled.throughput,
+        figures[contender.name] = dict(summary(pooled.latencies()), throughput=pooled.throughput, ok_throughput=pooled.ok_throughput,
                                        errors=len(pooled.errors), requests=len(pooled.samples))
     return figures
 
 
-def per_round_ratios(app: Contender, bare: Contender) -> tuple[list[float], list[float]]:
-    """p99 ratio and throughput ratio (app / bare) of each pair of rounds."""
+def per_round_ratios(app: Contender, bare: Contender, *, right_only: bool = False) -> tuple[list[float], list[float]]:
+    """p99 ratio and throughput ratio (app / bare) of each pair of rounds (`right_only`: of right
+    answers per second)."""
     p99s, rates = [], []
     for mine, theirs in zip(app.rounds, bare.rounds):
         p99s.append(percentile(mine.latencies(), 99) / percentile(theirs.latencies(), 99))
-        rates.append(mine.throughput / theirs.throughput if theirs.throughput else float("nan"))
+        a, b = (mine.ok_throughput, theirs.ok_throughput) if right_only else (mine.throughput, theirs.throughput)
+        rates.append(a / b if b else float("nan"))
     return p99s, rates
 
 

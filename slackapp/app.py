@@ -57,14 +57,15 @@ from slackapp.slack.middleware import ListenerPool, for_every_request, refuse_st
 from slackapp.slack.people import Directory
 from slackapp.slack.server import Routes
 
-# Bolt runs the first listener that matches a request, in the order they were registered: a
-# feature that answers a word of another's command (`/internships habit`, `/club profile`) comes
-# before the feature that owns the command.
+# Bolt runs the first listener that matches a request, trying them in the order they were
+# registered, and trying one costs: the most frequent requests come first (`/internships`,
+# reactions). A feature that answers a word of another's command comes before it (`/club
+# profile`), unless the owner's listener leaves those words out (`/internships`: leads.sections).
 FEATURES = (
-    habit_handlers,
-    micro_handlers,
     leads_handlers,
     events_handlers,
+    micro_handlers,
+    habit_handlers,
     privacy_handlers,
     profiles_handlers,
     club_handlers,

@@ -15,7 +15,9 @@ FEATURES = {"club", "profiles", "leads", "micro", "habit", "digest", "gigs", "ev
 FOUNDATION = {"club", "profiles"}
 # Features that read across the others, each in one named place; and hooks a feature registers in another.
 READERS = {"digest", "home", "passport", "privacy"}
-HOOKS = {("micro", "leads")}  # micro-internship projects head /internships searches (leads/sections.py)
+# What a feature adds to another's command (leads/sections.py): micro-internship projects head
+# /internships searches, and /internships micro and /internships habit are answered by their features.
+HOOKS = {("micro", "leads"), ("habit", "leads")}
 SHARED = {"slack", "scheduler"}
 
 

@@ -11,6 +11,7 @@ from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.errors import UserError
 from slackapp.habit import ids, jobs, service, views
+from slackapp.leads import sections
 from slackapp.localtime import local, week_start
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.commands import starting_with
@@ -67,5 +68,6 @@ def on_tick(ack, action, respond, session: Session, store: Store, team_id: str, 
 
 
 def register(app: App) -> None:
+    sections.answer_word(ids.SUBCOMMAND)
     app.command(ids.COMMAND, matchers=[starting_with(ids.SUBCOMMAND)])(on_habit)
     app.action(ids.TICK)(on_tick)

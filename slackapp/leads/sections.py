@@ -1,7 +1,8 @@
-"""What other features add to `/internships` answers (micro-internship projects head a search's
-first page and follow "mine"). A feature registers its section here from its own `register(app)`;
-leads never imports it. A section reads in the answer's session and returns finished blocks, which
-the leads' views keep room for within Slack's 50 blocks."""
+"""What other features add to `/internships`: the words of it they answer (`/internships habit`,
+`/internships micro`), and sections of its answers (micro-internship projects head a search's
+first page and follow "mine"). A feature registers them here from its own `register(app)`; leads
+never imports it. A section reads in the answer's session and returns finished blocks, which the
+leads' views keep room for within Slack's 50 blocks."""
 
 from __future__ import annotations
 
@@ -10,14 +11,26 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from slackapp.club.context import Club
+from slackapp.slack.commands import first_word
 
 # (session, club, user_id, words, remote) -> blocks
 SearchSection = Callable[[Session, Club, str, tuple[str, ...], bool], list]
 # (session, club, user_id, limit) -> blocks
 MineSection = Callable[[Session, Club, str, int], list]
 
+_their_words: set[str] = set()
 _above_search: dict[str, SearchSection] = {}
 _below_mine: dict[str, MineSection] = {}
+
+
+def answer_word(word: str) -> None:
+    """`/internships <word> …` is answered by the feature registering it, not by leads."""
+    _their_words.add(word)
+
+
+def answered_by_leads(command: dict) -> bool:
+    """A Bolt matcher for leads' `/internships`: any text but another feature's word."""
+    return first_word(command.get("text") or "") not in _their_words
 
 
 def add(name: str, *, above_search: SearchSection, below_mine: MineSection) -> None:

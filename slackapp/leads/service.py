@@ -271,18 +271,6 @@ def _open_filter(team_id: str, today: date):
     return and_(Lead.team_id == team_id, Lead.closed_at.is_(None), or_(Lead.deadline.is_(None), Lead.deadline >= today))
 
 
-def _wanted(team_id: str, today: date, query: Query):
-    """The workspace's open leads that the query's filters (not its words) let through."""
-    conditions = [_open_filter(team_id, today)]
-    if query.remote:
-        conditions.append(Lead.remote.is_(True))
-    if query.paid:
-        conditions.append(func.coalesce(Lead.pay, "") != "")
-    if query.kind:
-        conditions.append(Lead.kind == query.kind.value)
-    return and_(*conditions)
-
-
 # How much a word counts in each column: the role and the company say what a lead is, tags are
 # keywords its sharer chose, and a description mentions much in passing. Both stores read these at
 # query time (SQLite's bm25(), PostgreSQL's ts_rank() over the labels set in migration 0007).
@@ -299,77 +287,90 @@ COLUMN_WEIGHTS = {"role": 1.0, "company": 1.0, "tags": 0.2, "description": 0.1}
 RANKED_MATCHES = 50
 
 
-class _Fts5Search:
+def _fts5_search(conditions: list):
     """SQLite: the FTS5 table leads_fts (role, company, description, tags; migrations 0001 and 0007,
     which gave it the prefix indexes that let a term's newest matches come first without gathering
-    all of them)."""
+    all of them). FTS5 walks its matches by rowid and stops at the LIMIT; ids grow with created_at,
+    as leads are stored when shared (ORDER BY created_at would make SQLite run MATCH once for every
+    lead). bm25() takes one weight per column, in the table's order, and is lower for better matches."""
+    fts = table("leads_fts", column("rowid"))
+    weights = [COLUMN_WEIGHTS[name] for name in ("role", "company", "description", "tags")]
+    relevance = -func.bm25(literal_column("leads_fts"), *weights)
 
-    _TABLE = table("leads_fts", column("rowid"))
+    def newest_first(*columns) -> Select:
+        matching = select(*columns).select_from(fts).join(Lead, Lead.id == fts.c.rowid)
+        return matching.where(literal_column("leads_fts").match(bindparam("terms")), *conditions).order_by(fts.c.rowid.desc())
 
-    def __init__(self, terms: list[str]):
-        # Every term is quoted, so it can't be read as FTS5 syntax; * matches words it begins.
-        self.condition = literal_column("leads_fts").match(" ".join(f'"{term}"*' for term in terms))
-
-    def relevance(self):
-        # bm25() takes one weight per column, in the table's order, and is lower for better matches.
-        weights = [COLUMN_WEIGHTS[name] for name in ("role", "company", "description", "tags")]
-        return -func.bm25(literal_column("leads_fts"), *weights)
-
-    def matching(self, *columns) -> Select:
-        return select(*columns).select_from(self._TABLE).join(Lead, Lead.id == self._TABLE.c.rowid).where(self.condition)
-
-    def newest_first(self, *columns) -> Select:
-        # FTS5 walks its matches by rowid and stops at the LIMIT; ids grow with created_at, as leads
-        # are stored when shared. ORDER BY created_at would make SQLite run MATCH once for every lead.
-        return self.matching(*columns).order_by(self._TABLE.c.rowid.desc())
+    return relevance, newest_first
 
 
-class _TsvectorSearch:
-    """PostgreSQL: the generated column leads.search_vector and its GIN index (0001, 0004, 0007)."""
+def _tsvector_search(conditions: list):
+    """PostgreSQL: the generated column leads.search_vector and its GIN index (0001, 0004, 0007).
+    ts_rank takes the weights of the labels D, C, B, A: description, tags, company, role."""
+    vector = literal_column("leads.search_vector")
+    tsquery = func.to_tsquery(literal_column("'english'"), bindparam("terms"))
+    weights = ", ".join(str(COLUMN_WEIGHTS[name]) for name in ("description", "tags", "company", "role"))
+    relevance = func.ts_rank(literal_column(f"'{{{weights}}}'::real[]"), vector, tsquery)
 
-    _VECTOR = literal_column("leads.search_vector")
+    def newest_first(*columns) -> Select:
+        return select(*columns).where(vector.op("@@")(tsquery), *conditions).order_by(Lead.created_at.desc(), Lead.id.desc())
 
-    def __init__(self, terms: list[str]):
-        self.tsquery = func.to_tsquery(literal_column("'english'"), " & ".join(f"{term}:*" for term in terms))
-        self.condition = self._VECTOR.op("@@")(self.tsquery)
-
-    def relevance(self):
-        # ts_rank takes the weights of the labels D, C, B, A: description, tags, company, role.
-        weights = ", ".join(str(COLUMN_WEIGHTS[name]) for name in ("description", "tags", "company", "role"))
-        return func.ts_rank(literal_column(f"'{{{weights}}}'::real[]"), self._VECTOR, self.tsquery)
-
-    def matching(self, *columns) -> Select:
-        return select(*columns).where(self.condition)
-
-    def newest_first(self, *columns) -> Select:
-        return self.matching(*columns).order_by(Lead.created_at.desc(), Lead.id.desc())
+    return relevance, newest_first
 
 
-def _text_search(session: Session, terms: list[str]) -> _Fts5Search | _TsvectorSearch:
-    return _TsvectorSearch(terms) if session.get_bind().dialect.name == "postgresql" else _Fts5Search(terms)
+def _terms_for(dialect: str, terms: list[str]) -> str:
+    # Every term is quoted or a plain word, so it can't be read as index syntax; * and :* match words it begins.
+    return " ".join(f'"{term}"*' for term in terms) if dialect == "sqlite" else " & ".join(f"{term}:*" for term in terms)
 
 
-def _best_matches(session: Session, search: _Fts5Search | _TsvectorSearch, wanted, *, offset: int) -> list[Lead]:
-    """Up to a page and one more of the wanted leads that match, from `offset` on: the newest
-    RANKED_MATCHES by relevance (newest first among equals), then any older ones newest first.
+@functools.cache
+def _best_matches(dialect: str, *, ranked_matches: int, remote: bool, paid: bool, of_kind: bool) -> tuple[Select, Select]:
+    """Up to a page and one more of the wanted leads that match, from :offset on: the newest
+    RANKED_MATCHES by relevance (newest first among equals); and the older ones, newest first, for
+    a page that reaches past them. Built once per shape of filters, like _newest.
 
     PostgreSQL plans this for the words searched because no connection keeps it prepared: psycopg
     prepares a statement the fifth time it runs, but forgets it at a rollback, which ends every
     read. A plan made without the words would guess a few hundred matches and rank them all
     (100 ms for "team" at 100,000 leads, against 2 ms walking the newest)."""
-    ranked = search.newest_first(Lead.id.label("id"), search.relevance().label("relevance")).where(wanted)
-    ranked = ranked.limit(RANKED_MATCHES).subquery("ranked")
-    statement = select(Lead).join(ranked, Lead.id == ranked.c.id)
-    statement = statement.order_by(ranked.c.relevance.desc(), Lead.created_at.desc(), Lead.id.desc())
-    found = list(session.scalars(statement.offset(offset).limit(PAGE_SIZE + 1)))
+    conditions = _filters(remote=remote, paid=paid, of_kind=of_kind)
+    relevance, newest_first = (_tsvector_search if dialect == "postgresql" else _fts5_search)(conditions)
+    ranked = newest_first(Lead.id.label("id"), relevance.label("relevance")).limit(ranked_matches).subquery("ranked")
+    best = (
+        select(Lead)
+        .join(ranked, Lead.id == ranked.c.id)
+        .order_by(ranked.c.relevance.desc(), Lead.created_at.desc(), Lead.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
+    # The same tables are in the outer query; correlate(None) keeps the subquery on its own.
+    ranked_ids = newest_first(Lead.id).limit(ranked_matches).correlate(None).scalar_subquery()
+    older = newest_first(Lead).where(Lead.id.not_in(ranked_ids)).offset(bindparam("older_offset")).limit(bindparam("missing"))
+    return best, older
+
+
+def _filters(*, remote: bool, paid: bool, of_kind: bool) -> list:
+    """The workspace's open leads that the query's filters (not its words) let through."""
+    conditions = [Lead.team_id == bindparam("team"), Lead.closed_at.is_(None), or_(Lead.deadline.is_(None), Lead.deadline >= bindparam("today"))]
+    if remote:
+        conditions.append(Lead.remote.is_(True))
+    if paid:
+        conditions.append(func.coalesce(Lead.pay, "") != "")
+    if of_kind:
+        conditions.append(Lead.kind == bindparam("kind"))
+    return conditions
+
+
+def _search(session: Session, terms: list[str], query: Query, params: dict, *, offset: int) -> list[Lead]:
+    dialect = session.get_bind().dialect.name
+    best, older = _best_matches(dialect, ranked_matches=RANKED_MATCHES, remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
+    params = {**params, "terms": _terms_for(dialect, terms), "offset": offset, "limit": PAGE_SIZE + 1}
+    found = list(session.scalars(best, params))
     missing = PAGE_SIZE + 1 - len(found)
     if missing and offset + PAGE_SIZE + 1 > RANKED_MATCHES:
         # The page reaches past the ranked matches. When fewer than RANKED_MATCHES matched, they
         # were all ranked and this finds nothing.
-        # (The same tables are in the outer query; correlate(None) keeps the subquery on its own.)
-        ranked_ids = search.newest_first(Lead.id).where(wanted).limit(RANKED_MATCHES).correlate(None).scalar_subquery()
-        older = search.newest_first(Lead).where(wanted, Lead.id.not_in(ranked_ids))
-        found += session.scalars(older.offset(max(0, offset - RANKED_MATCHES)).limit(missing))
+        found += session.scalars(older, {**params, "older_offset": max(0, offset - RANKED_MATCHES), "missing": missing})
     return found
 
 
@@ -398,13 +399,14 @@ def open_leads(
     if query.words and not terms:
         return Page(leads=[], number=page, has_next=False, query=query)
     offset = (page - 1) * PAGE_SIZE
+    params = {"team": team_id, "today": today, "kind": query.kind and query.kind.value}
     if terms:
-        found = _best_matches(session, _text_search(session, terms), _wanted(team_id, today, query), offset=offset)
+        found = _search(session, terms, query, params, offset=offset)
         saved = saved_ids(session, team_id=team_id, user_id=member, lead_ids=[lead.id for lead in found[:PAGE_SIZE]]) if member else set()
     else:
         rows = session.execute(
             _newest(remote=query.remote, paid=query.paid, of_kind=query.kind is not None),
-            {"team": team_id, "today": today, "member": member, "kind": query.kind and query.kind.value, "offset": offset, "limit": PAGE_SIZE + 1},
+            {**params, "member": member, "offset": offset, "limit": PAGE_SIZE + 1},
         ).all()
         found = [lead for lead, _ in rows]
         saved = {lead.id for lead, is_saved in rows[:PAGE_SIZE] if is_saved}
@@ -415,13 +417,7 @@ def open_leads(
 def _newest(*, remote: bool, paid: bool, of_kind: bool) -> Select:
     """The newest-first page as a statement built once per shape of filters: the plain list is
     what every `/internships` asks for, and building the statement cost more than running it."""
-    conditions = [Lead.team_id == bindparam("team"), Lead.closed_at.is_(None), or_(Lead.deadline.is_(None), Lead.deadline >= bindparam("today"))]
-    if remote:
-        conditions.append(Lead.remote.is_(True))
-    if paid:
-        conditions.append(func.coalesce(Lead.pay, "") != "")
-    if of_kind:
-        conditions.append(Lead.kind == bindparam("kind"))
+    conditions = _filters(remote=remote, paid=paid, of_kind=of_kind)
     saved = (
         select(SavedLead.id)
         .where(SavedLead.team_id == Lead.team_id, SavedLead.lead_id == Lead.id, SavedLead.user_id == bindparam("member"))

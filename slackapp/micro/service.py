@@ -7,12 +7,13 @@ on the exact amounts (fee < $20 x hours), never on the rounded figure."""
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
@@ -244,14 +245,22 @@ def is_open_for_bids(project: Project, *, today: date) -> bool:
 
 def open_projects(session: Session, *, team_id: str, today: date, words: tuple[str, ...] = (), remote: bool = False, limit: int = 50) -> list[Project]:
     """Projects taking bids, newest first; `words` must each appear in the title, organization or description."""
-    statement = select(Project).where(Project.team_id == team_id, Project.status == ProjectStatus.open.value, Project.bid_deadline >= today)
-    for word in words:
-        # autoescape: a % or _ someone typed is a character, not a wildcard.
-        found_in = [func.lower(column).contains(word.lower(), autoescape=True) for column in (Project.title, Project.organization, Project.description)]
+    # A % or _ someone typed is a character, not a wildcard.
+    patterns = {f"word{index}": "%" + word.lower().replace("/", "//").replace("%", "/%").replace("_", "/_") + "%" for index, word in enumerate(words)}
+    return list(session.scalars(_open_projects(len(words), remote), {"team": team_id, "today": today, "limit": limit, **patterns}))
+
+
+@functools.cache
+def _open_projects(words: int, remote: bool):
+    """The statement for a number of words and the remote filter, built once (it runs with every
+    `/internships` search)."""
+    statement = select(Project).where(Project.team_id == bindparam("team"), Project.status == ProjectStatus.open.value, Project.bid_deadline >= bindparam("today"))
+    for index in range(words):
+        found_in = [func.lower(column).like(bindparam(f"word{index}"), escape="/") for column in (Project.title, Project.organization, Project.description)]
         statement = statement.where(or_(*found_in))
     if remote:
         statement = statement.where(Project.remote.is_(True))
-    return list(session.scalars(statement.order_by(Project.created_at.desc(), Project.id.desc()).limit(limit)))
+    return statement.order_by(Project.created_at.desc(), Project.id.desc()).limit(bindparam("limit"))
 
 
 # --- bidding -------------------------------------------------------------------------------

@@ -1,11 +1,11 @@
 """What runs for every request once Bolt has checked it, before its listener: refuse workspaces we
 don't serve, keep events before they are answered, and open the request's one session.
 
-Bolt hands a listener to its `listener_executor` and answers Slack as soon as the listener acks,
-so a listener can outlive the middleware that opened its session, and Bolt has no hook for "the
-listener is done". `ListenerPool` is that executor: it runs each listener in the context of the
-request it came from (so log lines carry the request's ids) and closes the request's session once
-both the middleware and the listener are done with it.
+Bolt's global middleware doesn't wrap the listener (its `next()` only says "go on"), and Bolt
+hands the listener to its `listener_executor`, answering Slack as soon as the listener acks: so
+the session this middleware opens is closed by `ListenerPool`, that executor, once the listener is
+done. The pool also runs each listener in the context of the request it came from, so its log
+lines carry the request's ids. A request no listener takes leaves no transaction open.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import BoltContext, BoltResponse
@@ -27,43 +26,22 @@ log = logging.getLogger(__name__)
 
 NOT_INSTALLED = "slackapp isn't installed for your workspace, so it can't answer here."
 
-
-class _Shared:
-    """A request's session and how many of its middleware and listener still use it."""
-
-    def __init__(self, session: Session):
-        self.session = session
-        self._users = 1
-        self._lock = threading.Lock()
-
-    def join(self) -> None:
-        with self._lock:
-            self._users += 1
-
-    def leave(self) -> None:
-        with self._lock:
-            self._users -= 1
-            last = self._users == 0
-        if last:
-            self.session.close()
-
-
-_REQUEST: contextvars.ContextVar[_Shared | None] = contextvars.ContextVar("slackapp_request", default=None)
+# The session of the request being dispatched in this thread, for the listener it is handed to.
+_SESSION: contextvars.ContextVar[Session | None] = contextvars.ContextVar("slackapp_session", default=None)
 
 
 class ListenerPool(ThreadPoolExecutor):
     def submit(self, fn, /, *args, **kwargs):
-        shared = _REQUEST.get()
+        session = _SESSION.get()
+        _SESSION.set(None)
         context = contextvars.copy_context()
-        if shared is not None:
-            shared.join()
 
         def run():
             try:
                 return context.run(fn, *args, **kwargs)
             finally:
-                if shared is not None:
-                    shared.leave()
+                if session is not None:
+                    session.close()
 
         return super().submit(run)
 
@@ -77,17 +55,12 @@ def for_every_request(*, store: Store, tenants, provide):
         refusal = refuse_strangers(tenants, body, context)
         if refusal is not None:
             return refusal
-        shared = _Shared(store.session())
-        token = _REQUEST.set(shared)
-        try:
-            context["session"] = shared.session
-            if not _kept(store, shared.session, body, context):
-                return BoltResponse(status=200, body="")
-            provide(context)
-            return next()
-        finally:
-            _REQUEST.reset(token)
-            shared.leave()
+        session = context["session"] = store.session()
+        if not _kept(store, session, body, context):
+            return BoltResponse(status=200, body="")
+        provide(context)
+        _SESSION.set(session)
+        return next()
 
     return middleware
 

@@ -9,13 +9,14 @@ from slackapp.events.handlers import checkin, commands, forms, roster, rsvp
 
 
 def register(app: App) -> None:
+    # Reactions first: a storm of them is the busiest traffic the app gets.
+    app.event("reaction_added")(rsvp.on_reaction)
+    app.event("reaction_removed")(rsvp.on_reaction)
     app.command(ids.COMMAND)(commands.on_command)
     app.action(ids.NEW)(forms.on_new)
     app.action(ids.EDIT)(forms.on_edit)
     app.shortcut(ids.SHORTCUT)(forms.on_shortcut)
     app.view(ids.FORM)(forms.on_form)
-    app.event("reaction_added")(rsvp.on_reaction)
-    app.event("reaction_removed")(rsvp.on_reaction)
     for action_id in rsvp.BUTTON_ANSWERS:
         app.action(action_id)(rsvp.on_button)
     app.action(ids.CANCEL)(roster.on_cancel)

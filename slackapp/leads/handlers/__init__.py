@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from slackapp.leads import ids
+from slackapp.leads import ids, sections
 from slackapp.leads.handlers import browse, sharing, tracking
 
 
 def register(app: App) -> None:
-    app.command(ids.COMMAND)(browse.on_command)
+    app.command(ids.COMMAND, matchers=[sections.answered_by_leads])(browse.on_command)
     app.action(ids.OPEN)(browse.on_open)
     app.action(ids.PAGE)(browse.on_page)
     app.action(ids.PAGE_BACK)(browse.on_page)

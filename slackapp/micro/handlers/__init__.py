@@ -11,6 +11,7 @@ from slackapp.slack.commands import starting_with
 
 
 def register(app: App) -> None:
+    sections.answer_word(ids.WORD)
     sections.add("micro", above_search=browse.search_section, below_mine=browse.mine_section)
     app.command(ids.COMMAND, matchers=[starting_with(ids.WORD)])(browse.on_command)
     app.action(ids.POST)(posting.on_post)

@@ -184,7 +184,7 @@ def app_server_defaults() -> tuple[int, int]:
     from slackapp.config import Settings
 
     fields = Settings.model_fields
-    workers = fields["slackapp_http_workers"].default if "slackapp_http_workers" in fields else 1
+    workers = fields["slackapp_http_workers"].get_default(call_default_factory=True) if "slackapp_http_workers" in fields else 1
     threads = fields["slackapp_http_threads"].default if "slackapp_http_threads" in fields else 64
     return int(workers), int(threads)
 

@@ -209,8 +209,7 @@ def main(argv: list[str] | None = None) -> int:
 
             rng = random.Random(args.seed)
             mix = rng.choices([(kind, text) for kind, text, _ in QUERIES], weights=[w for *_, w in QUERIES], k=args.requests)
-            # Every request from another member, so that none is answered from what the app
-            # remembers (slackapp.cache): this measures the search itself.
+            # Every request from another member: this measures the search itself.
             def make(index: int, first_member: int = 0) -> tuple[str, bytes]:
                 _, text = mix[index]
                 member = f"USEARCH{first_member + index:06d}"

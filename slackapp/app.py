@@ -53,7 +53,7 @@ from slackapp.slack import inbox
 from slackapp.slack.client import web_client
 from slackapp.slack.errors import on_error
 from slackapp.slack.facade import Slack
-from slackapp.slack.middleware import ListenerPool, for_every_request, refuse_strangers
+from slackapp.slack.middleware import ForEveryRequest, ListenerPool, refuse_strangers
 from slackapp.slack.people import Directory
 from slackapp.slack.server import Routes
 
@@ -98,7 +98,11 @@ def serving(settings: Settings, store: Store) -> OneWorkspace | ManyWorkspaces:
 def _bolt(settings: Settings, store: Store, tenants, executor: ListenerPool) -> App:
     # No signing secret in Socket Mode, where requests come over the app's own connection.
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
-    checks = {"request_verification_enabled": signing_secret is not None}
+    # Bolt builds its debug lines (whole bodies among them) whenever its logger has no level of
+    # its own: give it the one the app logs at.
+    bolt_log = logging.getLogger("slack_bolt.App")
+    bolt_log.setLevel(logging.getLogger().getEffectiveLevel())
+    checks = {"request_verification_enabled": signing_secret is not None, "logger": bolt_log}
     if isinstance(tenants, OneWorkspace):
         return App(client=tenants.client, signing_secret=signing_secret, listener_executor=executor, name="slackapp", **checks)
     oauth = OAuthSettings(
@@ -126,7 +130,7 @@ def _bolt(settings: Settings, store: Store, tenants, executor: ListenerPool) -> 
 
 def create_app(settings: Settings, store: Store) -> Assembled:
     tenants = serving(settings, store)
-    executor = ListenerPool(max_workers=settings.slackapp_listener_threads, thread_name_prefix="listener")
+    executor = ListenerPool(threads=settings.slackapp_listener_threads, working=os.cpu_count() or 2)
     bolt = _bolt(settings, store, tenants, executor)
     # Who someone is (users.info) is asked before an ack: no waiting out Slack's server errors.
     directory = Directory(tenants.sending(lambda token: web_client(settings, retries=False, token=token)))
@@ -141,7 +145,7 @@ def create_app(settings: Settings, store: Store) -> Assembled:
         context["tenants"] = tenants
         context["purge_after"] = purge_after
 
-    bolt.use(for_every_request(store=store, tenants=tenants, provide=provide))
+    bolt.use(ForEveryRequest(store=store, tenants=tenants, provide=provide))
     bolt.error(on_error)
     for feature in FEATURES:
         feature.register(bolt)

@@ -76,7 +76,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=40)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    # Up to 4 workers a process each (config): 80 connections fit PostgreSQL's default 100.
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -93,10 +94,12 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    # A read needs no transaction: each statement reads a consistent state of the file, and a
+    # BEGIN would cost a statement of every request.
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        mode = "IMMEDIATE" if connection.get_execution_options().get("write") else "DEFERRED"
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if connection.get_execution_options().get("write"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def insert_for(session: Session):

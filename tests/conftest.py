@@ -120,6 +120,10 @@ def start_app(database_url: str, fake: FakeSlack, log_path: Path, **extra_env: s
         DATABASE_URL=database_url,
         SLACKAPP_OFFICERS=CONFIGURED_OFFICER,
         PYTHONUNBUFFERED="1",
+        # One worker (the default is one a core): a test's request and the check after it meet
+        # the same process's short-lived caches (users.info, tokens). Several workers on one
+        # store: tests/installs/test_scale_out_e2e.py.
+        SLACKAPP_HTTP_WORKERS="1",
     )
     env.update(extra_env)
     log_file = open(log_path, "wb")

@@ -11,7 +11,6 @@ from datetime import date, datetime, timezone
 from sqlalchemy.orm import Session
 
 from slackapp.club import service
-from slackapp.club.models import Workspace
 from slackapp.club.officers import Officers
 from slackapp.errors import UserError
 from slackapp.localtime import local
@@ -36,7 +35,7 @@ class Club:
         return self._snapshot
 
     @property
-    def settings(self) -> Workspace:
+    def settings(self) -> service.Settings:
         return self._current().settings
 
     @property

@@ -13,6 +13,7 @@ from slackapp.db import Store
 from slackapp.errors import UserError
 from slackapp.scheduler import outbox
 from slackapp.slack.blocks import ephemeral
+from slackapp.slack.commands import first_word
 from slackapp.slack.facade import Slack, is_channel_id
 from slackapp.slack.forms import form_values
 
@@ -22,7 +23,7 @@ _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|\b([UW][A-Z0-9]{6,})\b")
 
 def on_command(ack, command, respond, club: Club, slack: Slack, session: Session, store: Store, user_id: str):
     words = (command.get("text") or "").split()
-    first = words[0].lower() if words else "help"
+    first = first_word(command.get("text")) or "help"
     if first == "help":
         ack(**ephemeral("What I can do", views.help_blocks()))
     elif first == "config":

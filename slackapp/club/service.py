@@ -25,10 +25,24 @@ def workspace(session: Session, *, team_id: str) -> Workspace:
 
 
 @dataclass(frozen=True)
+class Settings:
+    """A workspace's settings as one request reads them (the row is `Workspace`)."""
+
+    team_id: str
+    timezone: str = "UTC"
+    leads_channel: str | None = None
+    gigs_channel: str | None = None
+    events_channel: str | None = None
+    officers_channel: str | None = None
+    digest_weekday: int = 0
+    digest_time: str = "09:00"
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """A workspace's settings, and whether one person is on its officer list, as of one read."""
 
-    settings: Workspace
+    settings: Settings
     listed: bool
 
 
@@ -45,8 +59,8 @@ def snapshot(session: Session, *, team_id: str, user_id: str | None) -> Snapshot
     row = session.connection().execute(_SNAPSHOT, {"team": team_id, "user": user_id or ""}).one()
     values = dict(zip(_SETTINGS_COLUMNS, row[:-1]))
     if values["timezone"] is None:  # no settings saved yet: the defaults
-        return Snapshot(settings=Workspace(team_id=team_id, timezone="UTC", leads_channel=None, digest_weekday=0, digest_time="09:00"), listed=bool(row[-1]))
-    return Snapshot(settings=Workspace(team_id=team_id, **values), listed=bool(row[-1]))
+        return Snapshot(settings=Settings(team_id=team_id), listed=bool(row[-1]))
+    return Snapshot(settings=Settings(team_id=team_id, **values), listed=bool(row[-1]))
 
 
 def ensure_workspace(session: Session, *, team_id: str) -> Workspace:

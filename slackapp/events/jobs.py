@@ -46,18 +46,15 @@ def plan(session: Session, now: datetime) -> int:
                 # A reminder that fell due before the member answered would only repeat what they know.
                 if due <= now and answered_at > due:
                     continue
-                planned += queue.plan(
-                    session,
-                    team_id=event.team_id,
-                    kind=REMIND,
-                    key=f"{reminder_prefix(event.id)}{user_id}:{event.starts_at.isoformat()}:{hours}",
-                    target=user_id,
-                    due_at=due,
-                    # Stale once the next reminder is due (or the event has started).
-                    expires_at=event.starts_at - timedelta(hours=min((h for h in BEFORE if h < hours), default=0)),
-                    payload={"event_id": event.id, "hours": hours, "starts_at": event.starts_at.isoformat()},
-                )
+                key = f"{reminder_prefix(event.id)}{user_id}:{event.starts_at.isoformat()}:{hours}"
+                # Stale once the next reminder is due (or the event has started).
+                stale = event.starts_at - timedelta(hours=min((h for h in BEFORE if h < hours), default=0))
+                planned += _dm_about(session, event, REMIND, key, user_id, due, stale, hours=hours, starts_at=event.starts_at.isoformat())
     return planned
+
+
+def _dm_about(session: Session, event: Event, kind: str, key: str, user_id: str, due: datetime, stale: datetime, **payload) -> bool:
+    return queue.plan(session, team_id=event.team_id, kind=kind, key=key, target=user_id, due_at=due, expires_at=stale, payload={"event_id": event.id, **payload})
 
 
 def _event_of(session: Session, job: Job) -> Event:
@@ -83,16 +80,7 @@ def render_reminder(session: Session, job: Job, now: datetime) -> Outgoing:
 def plan_cancellation(session: Session, *, event: Event, users: list[str], now: datetime) -> None:
     queue.cancel(session, team_id=event.team_id, kind=REMIND, key_prefix=reminder_prefix(event.id), reason="the event was cancelled", now=now)
     for user_id in users:
-        queue.plan(
-            session,
-            team_id=event.team_id,
-            kind=CANCELLED,
-            key=f"cancelled:{event.id}:{user_id}",
-            target=user_id,
-            due_at=now,
-            expires_at=max(event.ends_at, now + timedelta(hours=1)),
-            payload={"event_id": event.id},
-        )
+        _dm_about(session, event, CANCELLED, f"cancelled:{event.id}:{user_id}", user_id, now, max(event.ends_at, now + timedelta(hours=1)))
 
 
 def replan_reminders(session: Session, *, event: Event, now: datetime) -> None:

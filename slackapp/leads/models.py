@@ -71,7 +71,11 @@ class Lead(Base):
 
     @property
     def tag_list(self) -> list[str]:
-        return [tag.strip() for tag in (self.tags or "").split(",") if tag.strip()]
+        return tag_list(self.tags)
+
+
+def tag_list(tags: str | None) -> list[str]:
+    return [tag.strip() for tag in (tags or "").split(",") if tag.strip()]
 
 
 class SavedLead(Base):

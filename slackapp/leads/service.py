@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Select, and_, bindparam, column, func, literal_column, or_, select, table, text
+from sqlalchemy import Select, and_, bindparam, column, func, literal_column, or_, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -287,6 +287,13 @@ COLUMN_WEIGHTS = {"role": 1.0, "company": 1.0, "tags": 0.2, "description": 0.1}
 RANKED_MATCHES = 50
 
 
+# The list reads rows, not Lead objects: it shows them and changes nothing, and loading objects
+# cost more than the query. A row has the Lead attributes the views read.
+_leads = Lead.__table__
+_saved_leads = SavedLead.__table__
+_LISTED = [_leads.c[name] for name in ("id", "team_id", "company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags", "posted_by", "updated_at", "closed_at")]
+
+
 def _fts5_search(conditions: list):
     """SQLite: the FTS5 table leads_fts (role, company, description, tags; migrations 0001 and 0007,
     which gave it the prefix indexes that let a term's newest matches come first without gathering
@@ -298,7 +305,7 @@ def _fts5_search(conditions: list):
     relevance = -func.bm25(literal_column("leads_fts"), *weights)
 
     def newest_first(*columns) -> Select:
-        matching = select(*columns).select_from(fts).join(Lead, Lead.id == fts.c.rowid)
+        matching = select(*columns).select_from(fts.join(_leads, _leads.c.id == fts.c.rowid))
         return matching.where(literal_column("leads_fts").match(bindparam("terms")), *conditions).order_by(fts.c.rowid.desc())
 
     return relevance, newest_first
@@ -313,7 +320,7 @@ def _tsvector_search(conditions: list):
     relevance = func.ts_rank(literal_column(f"'{{{weights}}}'::real[]"), vector, tsquery)
 
     def newest_first(*columns) -> Select:
-        return select(*columns).where(vector.op("@@")(tsquery), *conditions).order_by(Lead.created_at.desc(), Lead.id.desc())
+        return select(*columns).select_from(_leads).where(vector.op("@@")(tsquery), *conditions).order_by(_leads.c.created_at.desc(), _leads.c.id.desc())
 
     return relevance, newest_first
 
@@ -335,48 +342,57 @@ def _best_matches(dialect: str, *, ranked_matches: int, remote: bool, paid: bool
     (100 ms for "team" at 100,000 leads, against 2 ms walking the newest)."""
     conditions = _filters(remote=remote, paid=paid, of_kind=of_kind)
     relevance, newest_first = (_tsvector_search if dialect == "postgresql" else _fts5_search)(conditions)
-    ranked = newest_first(Lead.id.label("id"), relevance.label("relevance")).limit(ranked_matches).subquery("ranked")
+    ranked = newest_first(_leads.c.id.label("id"), relevance.label("relevance")).limit(ranked_matches).subquery("ranked")
     best = (
-        select(Lead)
-        .join(ranked, Lead.id == ranked.c.id)
-        .order_by(ranked.c.relevance.desc(), Lead.created_at.desc(), Lead.id.desc())
+        select(*_LISTED, _saved_by_member())
+        .select_from(_leads.join(ranked, _leads.c.id == ranked.c.id))
+        .order_by(ranked.c.relevance.desc(), _leads.c.created_at.desc(), _leads.c.id.desc())
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
     # The same tables are in the outer query; correlate(None) keeps the subquery on its own.
-    ranked_ids = newest_first(Lead.id).limit(ranked_matches).correlate(None).scalar_subquery()
-    older = newest_first(Lead).where(Lead.id.not_in(ranked_ids)).offset(bindparam("older_offset")).limit(bindparam("missing"))
+    ranked_ids = newest_first(_leads.c.id).limit(ranked_matches).correlate(None).scalar_subquery()
+    older = newest_first(*_LISTED, _saved_by_member()).where(_leads.c.id.not_in(ranked_ids)).offset(bindparam("older_offset")).limit(bindparam("missing"))
     return best, older
 
 
 def _filters(*, remote: bool, paid: bool, of_kind: bool) -> list:
     """The workspace's open leads that the query's filters (not its words) let through."""
-    conditions = [Lead.team_id == bindparam("team"), Lead.closed_at.is_(None), or_(Lead.deadline.is_(None), Lead.deadline >= bindparam("today"))]
+    leads = _leads.c
+    conditions = [leads.team_id == bindparam("team"), leads.closed_at.is_(None), or_(leads.deadline.is_(None), leads.deadline >= bindparam("today"))]
     if remote:
-        conditions.append(Lead.remote.is_(True))
+        conditions.append(leads.remote.is_(True))
     if paid:
-        conditions.append(func.coalesce(Lead.pay, "") != "")
+        conditions.append(func.coalesce(leads.pay, "") != "")
     if of_kind:
-        conditions.append(Lead.kind == bindparam("kind"))
+        conditions.append(leads.kind == bindparam("kind"))
     return conditions
 
 
-def _search(session: Session, terms: list[str], query: Query, params: dict, *, offset: int) -> list[Lead]:
+def _search(session: Session, terms: list[str], query: Query, params: dict, *, offset: int) -> list:
+    """Rows of the page and one more, each with whether the member saved it."""
     dialect = session.get_bind().dialect.name
     best, older = _best_matches(dialect, ranked_matches=RANKED_MATCHES, remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
     params = {**params, "terms": _terms_for(dialect, terms), "offset": offset, "limit": PAGE_SIZE + 1}
-    found = list(session.scalars(best, params))
+    found = session.execute(best, params).all()
     missing = PAGE_SIZE + 1 - len(found)
     if missing and offset + PAGE_SIZE + 1 > RANKED_MATCHES:
         # The page reaches past the ranked matches. When fewer than RANKED_MATCHES matched, they
         # were all ranked and this finds nothing.
-        found += session.scalars(older, {**params, "older_offset": max(0, offset - RANKED_MATCHES), "missing": missing})
+        found += session.execute(older, {**params, "older_offset": max(0, offset - RANKED_MATCHES), "missing": missing}).all()
     return found
+
+
+def _saved_by_member():
+    """Whether the member the page is read for (:member) saved the lead."""
+    saved = _saved_leads.c
+    return select(saved.id).where(saved.team_id == _leads.c.team_id, saved.lead_id == _leads.c.id, saved.user_id == bindparam("member")).exists().label("saved")
 
 
 @dataclass
 class Page:
-    leads: list[Lead]
+    # Rows with the Lead attributes a list shows (see _LISTED).
+    leads: list
     number: int
     has_next: bool
     query: Query = field(default_factory=Query)
@@ -399,18 +415,14 @@ def open_leads(
     if query.words and not terms:
         return Page(leads=[], number=page, has_next=False, query=query)
     offset = (page - 1) * PAGE_SIZE
-    params = {"team": team_id, "today": today, "kind": query.kind and query.kind.value}
+    params = {"team": team_id, "today": today, "kind": query.kind and query.kind.value, "member": member}
     if terms:
-        found = _search(session, terms, query, params, offset=offset)
-        saved = saved_ids(session, team_id=team_id, user_id=member, lead_ids=[lead.id for lead in found[:PAGE_SIZE]]) if member else set()
+        rows = _search(session, terms, query, params, offset=offset)
     else:
-        rows = session.execute(
-            _newest(remote=query.remote, paid=query.paid, of_kind=query.kind is not None),
-            {**params, "member": member, "offset": offset, "limit": PAGE_SIZE + 1},
-        ).all()
-        found = [lead for lead, _ in rows]
-        saved = {lead.id for lead, is_saved in rows[:PAGE_SIZE] if is_saved}
-    return Page(leads=found[:PAGE_SIZE], number=page, has_next=len(found) > PAGE_SIZE, query=query, saved=saved)
+        newest = _newest(remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
+        rows = session.execute(newest, {**params, "offset": offset, "limit": PAGE_SIZE + 1}).all()
+    saved = {row.id for row in rows[:PAGE_SIZE] if row.saved}
+    return Page(leads=rows[:PAGE_SIZE], number=page, has_next=len(rows) > PAGE_SIZE, query=query, saved=saved)
 
 
 @functools.cache
@@ -418,34 +430,13 @@ def _newest(*, remote: bool, paid: bool, of_kind: bool) -> Select:
     """The newest-first page as a statement built once per shape of filters: the plain list is
     what every `/internships` asks for, and building the statement cost more than running it."""
     conditions = _filters(remote=remote, paid=paid, of_kind=of_kind)
-    saved = (
-        select(SavedLead.id)
-        .where(SavedLead.team_id == Lead.team_id, SavedLead.lead_id == Lead.id, SavedLead.user_id == bindparam("member"))
-        .exists()
-        .label("saved")
-    )
     return (
-        select(Lead, saved)
+        select(*_LISTED, _saved_by_member())
         .where(*conditions)
-        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .order_by(_leads.c.created_at.desc(), _leads.c.id.desc())
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
-
-
-_SAVED_AMONG = text("SELECT lead_id FROM saved_leads WHERE team_id = :team AND user_id = :user AND lead_id IN :ids").bindparams(
-    bindparam("ids", expanding=True)
-)
-
-
-def saved_ids(session: Session, *, team_id: str, user_id: str, lead_ids: list[int]) -> set[int]:
-    """Which of these leads the member saved. Run with every list, so on the connection directly."""
-    if not lead_ids:
-        return set()
-    return set(session.connection().execute(_SAVED_AMONG, {"team": team_id, "user": user_id, "ids": lead_ids}).scalars())
-
-
-# --- a member's own tracking -----------------------------------------------------------------
 
 
 def save_lead(session: Session, *, team_id: str, user_id: str, lead_id: int) -> bool:

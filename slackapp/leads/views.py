@@ -15,9 +15,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from slackapp.cache import VersionedCache
 from slackapp.leads import ids
-from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
+from slackapp.leads.models import Lead, LeadType, SavedLead, Stage, tag_list
 from slackapp.leads.service import LIMITS, Page, due_soon
 from slackapp.localtime import end_of_day
 from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, divider, header, modal, section, text_input
@@ -44,25 +43,17 @@ def _where(lead: Lead) -> str:
 DESCRIPTION_SHOWN = 300
 
 
-# Every list shows ten leads; their text changes only when the lead does (a new updated_at).
-_TEXTS: VersionedCache[str] = VersionedCache()
-
-
 def lead_text(lead: Lead, tz: str) -> str:
     """The lead in a few lines of mrkdwn; every piece of user text escaped, and cut before it is
     escaped so that the lines after it always fit."""
-    if lead.updated_at is None:  # not stored yet: no version to key it by
-        return _render_lead_text(lead, tz)
-    return _TEXTS.get((lead.team_id, lead.id, lead.updated_at, lead.closed_at, tz), lambda: _render_lead_text(lead, tz))
-
-
-def _render_lead_text(lead: Lead, tz: str) -> str:
-    facts = [lead.lead_type.label, _where(lead)]
+    # A lead here may be a row of a list (slackapp.leads.service.open_leads) or a Lead.
+    facts = [LeadType(lead.kind).label, _where(lead)]
     if lead.pay:
         facts.append(f"pay: {escape(lead.pay, 300)}")
     facts.append(deadline(lead.deadline, tz))
     head = [f"*{escape(lead.role, 450)}* · {escape(lead.company, 300)}", " · ".join(facts)]
-    tail = [escape(" ".join(f"`{tag}`" for tag in lead.tag_list), 600)] if lead.tag_list else []
+    tags = tag_list(lead.tags)
+    tail = [escape(" ".join(f"`{tag}`" for tag in tags), 600)] if tags else []
     tail.append(("*Closed* · " if lead.closed_at is not None else "") + f"shared by <@{lead.posted_by}>")
     room = SECTION_TEXT - len("\n".join(head + tail)) - 1
     about = [escape(truncate(lead.description, DESCRIPTION_SHOWN), room)] if lead.description and room > 1 else []

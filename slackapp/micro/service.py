@@ -247,20 +247,25 @@ def open_projects(session: Session, *, team_id: str, today: date, words: tuple[s
     """Projects taking bids, newest first; `words` must each appear in the title, organization or description."""
     # A % or _ someone typed is a character, not a wildcard.
     patterns = {f"word{index}": "%" + word.lower().replace("/", "//").replace("%", "/%").replace("_", "/_") + "%" for index, word in enumerate(words)}
-    return list(session.scalars(_open_projects(len(words), remote), {"team": team_id, "today": today, "limit": limit, **patterns}))
+    # Their ids first, as plain rows: every /internships search asks, and mostly none match.
+    found = session.execute(_open_projects(len(words), remote), {"team": team_id, "today": today, "limit": limit, **patterns}).scalars().all()
+    if not found:
+        return []
+    projects = {project.id: project for project in session.scalars(select(Project).where(Project.id.in_(found)))}
+    return [projects[project_id] for project_id in found]
 
 
 @functools.cache
 def _open_projects(words: int, remote: bool):
-    """The statement for a number of words and the remote filter, built once (it runs with every
-    `/internships` search)."""
-    statement = select(Project).where(Project.team_id == bindparam("team"), Project.status == ProjectStatus.open.value, Project.bid_deadline >= bindparam("today"))
+    """The statement for a number of words and the remote filter, built once."""
+    projects = Project.__table__.c
+    statement = select(projects.id).where(projects.team_id == bindparam("team"), projects.status == ProjectStatus.open.value, projects.bid_deadline >= bindparam("today"))
     for index in range(words):
-        found_in = [func.lower(column).like(bindparam(f"word{index}"), escape="/") for column in (Project.title, Project.organization, Project.description)]
+        found_in = [func.lower(column).like(bindparam(f"word{index}"), escape="/") for column in (projects.title, projects.organization, projects.description)]
         statement = statement.where(or_(*found_in))
     if remote:
-        statement = statement.where(Project.remote.is_(True))
-    return statement.order_by(Project.created_at.desc(), Project.id.desc()).limit(bindparam("limit"))
+        statement = statement.where(projects.remote.is_(True))
+    return statement.order_by(projects.created_at.desc(), projects.id.desc()).limit(bindparam("limit"))
 
 
 # --- bidding -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from slackapp.errors import UserError
 from slackapp.passport import ids, service, views
 from slackapp.scheduler import outbox
 from slackapp.slack.blocks import ephemeral
+from slackapp.slack.commands import first_word
 from slackapp.slack.facade import Slack
 from slackapp.slack.forms import form_values, metadata, number_in
 
@@ -22,7 +23,7 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$|^([UW][A-Z0-9]{6,})$")
 
 def on_command(ack, command, respond, club: Club, slack: Slack, session: Session, store: Store, user_id: str):
     words = (command.get("text") or "").split()
-    first = words[0].lower() if words else ""
+    first = first_word(command.get("text"))
     if first == "help":
         ack(**ephemeral("Passport", views.help_blocks()))
     elif first == "claim":

@@ -41,21 +41,20 @@ class Window:
 Source = Callable[[Session, str, Collection[str] | None, Window], list[Stamp]]
 
 
-def _of(column, users: Collection[str] | None):
-    return true() if users is None else column.in_(list(users))
+def _whose(team_column, team_id: str, user_column, users: Collection[str] | None) -> list:
+    """The workspace's rows of these members (None: everyone)."""
+    return [team_column == team_id, true() if users is None else user_column.in_(list(users))]
+
+
+def _within(moment, window: Window) -> list:
+    return [moment >= window.since, moment < window.until]
 
 
 def event_checkins(session: Session, team_id: str, users: Collection[str] | None, window: Window) -> list[Stamp]:
     rows = session.execute(
         select(Attendance.user_id, Event.id, Event.title, Event.category, Event.starts_at)
         .join(Event, Event.id == Attendance.event_id)
-        .where(
-            Attendance.team_id == team_id,
-            _of(Attendance.user_id, users),
-            Event.cancelled_at.is_(None),
-            Event.starts_at >= window.since,
-            Event.starts_at < window.until,
-        )
+        .where(*_whose(Attendance.team_id, team_id, Attendance.user_id, users), Event.cancelled_at.is_(None), *_within(Event.starts_at, window))
     ).all()
     return [Stamp(user, category, window.day(starts), "event", title, f"event:{event_id}") for user, event_id, title, category, starts in rows]
 
@@ -64,23 +63,14 @@ def gig_hours(session: Session, team_id: str, users: Collection[str] | None, win
     rows = session.execute(
         select(GigVolunteer.user_id, Gig.id, Gig.title, GigVolunteer.hours, Gig.done_at)
         .join(Gig, Gig.id == GigVolunteer.gig_id)
-        .where(
-            GigVolunteer.team_id == team_id,
-            _of(GigVolunteer.user_id, users),
-            Gig.status == GigStatus.done.value,
-            GigVolunteer.hours > 0,
-            Gig.done_at >= window.since,
-            Gig.done_at < window.until,
-        )
+        .where(*_whose(GigVolunteer.team_id, team_id, GigVolunteer.user_id, users), Gig.status == GigStatus.done.value, GigVolunteer.hours > 0, *_within(Gig.done_at, window))
     ).all()
     return [Stamp(user, SERVICE, window.day(done), "gig", title, f"gig:{gig_id}", units=hours) for user, gig_id, title, hours, done in rows]
 
 
 def leads_shared(session: Session, team_id: str, users: Collection[str] | None, window: Window) -> list[Stamp]:
     rows = session.execute(
-        select(Lead.posted_by, Lead.id, Lead.company, Lead.role, Lead.created_at).where(
-            Lead.team_id == team_id, _of(Lead.posted_by, users), Lead.created_at >= window.since, Lead.created_at < window.until
-        )
+        select(Lead.posted_by, Lead.id, Lead.company, Lead.role, Lead.created_at).where(*_whose(Lead.team_id, team_id, Lead.posted_by, users), *_within(Lead.created_at, window))
     ).all()
     return [Stamp(user, DEVELOPMENT, window.day(at), "lead", f"Shared a lead: {role} at {company}", f"lead:{lead_id}") for user, lead_id, company, role, at in rows]
 
@@ -88,7 +78,7 @@ def leads_shared(session: Session, team_id: str, users: Collection[str] | None, 
 def habit_weeks(session: Session, team_id: str, users: Collection[str] | None, window: Window) -> list[Stamp]:
     rows = session.execute(
         select(HabitCheck.user_id, HabitCheck.week_start)
-        .where(HabitCheck.team_id == team_id, _of(HabitCheck.user_id, users), HabitCheck.week_start >= window.start, HabitCheck.week_start <= window.end)
+        .where(*_whose(HabitCheck.team_id, team_id, HabitCheck.user_id, users), HabitCheck.week_start >= window.start, HabitCheck.week_start <= window.end)
         .group_by(HabitCheck.user_id, HabitCheck.week_start)
         .having(func.count() >= HABIT_WEEK_TICKS)
     ).all()
@@ -98,11 +88,7 @@ def habit_weeks(session: Session, team_id: str, users: Collection[str] | None, w
 def approved_claims(session: Session, team_id: str, users: Collection[str] | None, window: Window) -> list[Stamp]:
     rows = session.execute(
         select(Claim.user_id, Claim.id, Claim.title, Claim.category, Claim.done_on).where(
-            Claim.team_id == team_id,
-            _of(Claim.user_id, users),
-            Claim.status == ClaimStatus.approved.value,
-            Claim.done_on >= window.start,
-            Claim.done_on <= window.end,
+            *_whose(Claim.team_id, team_id, Claim.user_id, users), Claim.status == ClaimStatus.approved.value, Claim.done_on >= window.start, Claim.done_on <= window.end
         )
     ).all()
     return [Stamp(user, category, done_on, "claim", title, f"claim:{claim_id}") for user, claim_id, title, category, done_on in rows]
@@ -113,13 +99,7 @@ def completed_projects(session: Session, team_id: str, users: Collection[str] | 
     rows = session.execute(
         select(Bid.user_id, Project.id, Project.title, Project.organization, Bid.completed_at)
         .join(Project, Project.id == Bid.project_id)
-        .where(
-            Bid.team_id == team_id,
-            _of(Bid.user_id, users),
-            Bid.status.in_(MICRO_DONE),
-            Bid.completed_at >= window.since,
-            Bid.completed_at < window.until,
-        )
+        .where(*_whose(Bid.team_id, team_id, Bid.user_id, users), Bid.status.in_(MICRO_DONE), *_within(Bid.completed_at, window))
     ).all()
     return [Stamp(user, MICRO, window.day(done), "micro", f"{title} ({organization})", f"micro:{project_id}") for user, project_id, title, organization, done in rows]
 

@@ -299,15 +299,11 @@ def message_action(
     callback_id: str,
     *,
     text: str,
-    user_id: str = "U1",
-    team_id: str = "T1",
-    channel_id: str = "C1",
     message_ts: str | None = None,
     message_user: str | None = None,
+    user_id: str = "U1", user_name: str | None = None, team_id: str = "T1", enterprise_id: str | None = ORG, channel_id: str = "C1",
     response_url: str | None = None,
     trigger_id: str | None = None,
-    enterprise_id: str | None = ORG,
-    user_name: str | None = None,
 ) -> dict:
     """A message shortcut on a message with ``text`` written by ``message_user``."""
     p = load("message_action.json")
@@ -385,18 +381,8 @@ def _channel_type(channel_id: str) -> str:
     return {"D": "im", "G": "group"}.get(channel_id[:1], "channel")
 
 
-def _reaction_event(
-    sample: str,
-    reaction: str,
-    user_id: str,
-    team_id: str,
-    channel_id: str,
-    item_ts: str | None,
-    item_user: str | None,
-    event_ts: str | None,
-    event_id: str | None,
-    enterprise_id: str | None = ORG,
-) -> dict:
+def _reaction_event(sample: str, reaction: str, *, user_id: str = "U1", team_id: str = "T1", channel_id: str = "C1", item_ts: str | None = None,
+                    item_user: str | None = None, event_ts: str | None = None, event_id: str | None = None, enterprise_id: str | None = ORG) -> dict:
     ev = load(sample)["event"]
     ev.update({"user": user_id, "reaction": reaction, "event_ts": event_ts or new_ts()})
     ev["item"].update({"channel": channel_id, "ts": item_ts or new_ts(), "channel_type": _channel_type(channel_id)})
@@ -407,55 +393,14 @@ def _reaction_event(
     return event_callback(ev, team_id=team_id, event_id=event_id, enterprise_id=enterprise_id)
 
 
-def reaction_added(
-    reaction: str = "thumbsup",
-    *,
-    user_id: str = "U1",
-    team_id: str = "T1",
-    channel_id: str = "C1",
-    item_ts: str | None = None,
-    item_user: str | None = None,
-    event_ts: str | None = None,
-    event_id: str | None = None,
-    enterprise_id: str | None = ORG,
-) -> dict:
-    """A wrapped ``reaction_added`` on a message; ``item_user`` is left out unless given."""
-    return _reaction_event("event_callback.reaction_added.json", reaction, user_id, team_id,
-                           channel_id, item_ts, item_user, event_ts, event_id, enterprise_id)
+def reaction_added(reaction: str = "thumbsup", **fields) -> dict:
+    """A wrapped ``reaction_added`` on a message; ``item_user`` is left out unless given. ``fields``:
+    user_id, team_id, channel_id, item_ts, item_user, event_ts, event_id, enterprise_id."""
+    return _reaction_event("event_callback.reaction_added.json", reaction, **fields)
 
 
-def reaction_removed(
-    reaction: str = "thumbsup",
-    *,
-    user_id: str = "U1",
-    team_id: str = "T1",
-    channel_id: str = "C1",
-    item_ts: str | None = None,
-    item_user: str | None = None,
-    event_ts: str | None = None,
-    event_id: str | None = None,
-    enterprise_id: str | None = ORG,
-) -> dict:
-    return _reaction_event("event_callback.reaction_removed.json", reaction, user_id, team_id,
-                           channel_id, item_ts, item_user, event_ts, event_id, enterprise_id)
-
-
-def app_mention(
-    text: str,
-    *,
-    user_id: str = "U1",
-    team_id: str = "T1",
-    channel_id: str = "C1",
-    ts: str | None = None,
-    thread_ts: str | None = None,
-    event_id: str | None = None,
-) -> dict:
-    ev = load("event_callback.app_mention.json")["event"]
-    ts = ts or new_ts()
-    ev.update({"user": user_id, "text": text, "ts": ts, "channel": channel_id, "event_ts": ts, "team": team_id})
-    if thread_ts:
-        ev["thread_ts"] = thread_ts
-    return event_callback(ev, team_id=team_id, event_id=event_id)
+def reaction_removed(reaction: str = "thumbsup", **fields) -> dict:
+    return _reaction_event("event_callback.reaction_removed.json", reaction, **fields)
 
 
 def app_home_opened(

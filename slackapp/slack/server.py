@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from gunicorn.app.base import BaseApplication
-from slack_sdk.signature import SignatureVerifier
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -41,6 +40,7 @@ class Routes:
 
     def __init__(self, app: App, store: Store, *, settings: Settings, metrics: Callable[[], tuple[bytes, str]]):
         from slack_bolt.adapter.wsgi import SlackRequestHandler
+        from slack_sdk.signature import SignatureVerifier
 
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self._store = store

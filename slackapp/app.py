@@ -132,8 +132,9 @@ def create_app(settings: Settings, store: Store) -> Assembled:
     tenants = serving(settings, store)
     executor = ListenerPool(threads=settings.slackapp_listener_threads, working=os.cpu_count() or 2)
     bolt = _bolt(settings, store, tenants, executor)
-    # Who someone is (users.info) is asked before an ack: no waiting out Slack's server errors.
-    directory = Directory(tenants.sending(lambda token: web_client(settings, retries=False, token=token)))
+    # Who someone is (users.info) is asked before an ack, holding one of the few places of listeners
+    # at work (ListenerPool): no waiting out Slack's server errors, and not long for an answer.
+    directory = Directory(tenants.sending(lambda token: web_client(settings, retries=False, token=token, timeout=2)))
     officers = Officers(configured=settings.officer_ids, directory=directory)
     purge_after = timedelta(days=settings.slackapp_purge_after_days)
 

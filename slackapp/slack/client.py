@@ -13,7 +13,7 @@ from slackapp.config import Settings
 _SETTINGS_TOKEN = object()
 
 
-def web_client(settings: Settings, *, retries: bool = True, token: str | None | object = _SETTINGS_TOKEN) -> WebClient:
+def web_client(settings: Settings, *, retries: bool = True, token: str | None | object = _SETTINGS_TOKEN, timeout: int = 10) -> WebClient:
     """A client with `token` (by default SLACK_BOT_TOKEN; in distribution mode, a workspace's own)."""
     if token is _SETTINGS_TOKEN:
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -22,7 +22,7 @@ def web_client(settings: Settings, *, retries: bool = True, token: str | None | 
     return MeteredWebClient(
         token=token,
         base_url=settings.slack_api_url,
-        timeout=10,
+        timeout=timeout,
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)] if retries else [],
     )
 

@@ -104,20 +104,22 @@ def time_direct(store: Store, *, repeats: int, per_query_limit: float) -> dict[s
 
 
 def count_matches(store: Store, text: str) -> int | None:
-    """How many open leads the query matches in all (what the page of 10 is cut from)."""
-    from sqlalchemy import func, select
-
-    from slackapp.leads.models import Lead
+    """How many open leads the query matches in all (what the page of 10 is cut from): the
+    search's own filters and text match, counted."""
+    from sqlalchemy import bindparam, func, select
 
     query = service.parse_query(text)
-    wanted = service._wanted(common.TEAM_ID, _today(store), query)
     terms = service._search_terms(query.words)
+    conditions = service._filters(remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
+    params = {"team": common.TEAM_ID, "today": _today(store), "kind": query.kind and query.kind.value}
     with store.read() as session:
         if terms:
-            statement = service._text_search(session, terms).matching(func.count()).where(wanted)
+            _, newest_first = (service._tsvector_search if store.dialect == "postgresql" else service._fts5_search)(conditions)
+            statement = newest_first(func.count()).order_by(None)
+            params["terms"] = service._terms_for(store.dialect, terms)
         else:
-            statement = select(func.count()).select_from(Lead).where(wanted)
-        return session.scalar(statement)
+            statement = select(func.count()).select_from(service._leads).where(*conditions)
+        return session.scalar(statement, params)
 
 
 def explain(store: Store, sql: tuple[str, object]) -> str:

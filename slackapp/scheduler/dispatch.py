@@ -121,7 +121,7 @@ class UpdateSpacing:
     """Updates of one message at most once per `interval` (chat.update is Tier 3), in this process."""
 
     def __init__(self, interval: float):
-        self._interval = interval
+        self.interval = interval
         self._last: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
@@ -129,11 +129,11 @@ class UpdateSpacing:
         """Seconds until this message may be updated again; 0 reserves the slot now."""
         with self._lock:
             now = time.monotonic()
-            left = self._last.get(message, float("-inf")) + self._interval - now
+            left = self._last.get(message, float("-inf")) + self.interval - now
             if left > 0:
                 return left
             if len(self._last) > 10_000:
-                self._last = {key: at for key, at in self._last.items() if at + self._interval > now}
+                self._last = {key: at for key, at in self._last.items() if at + self.interval > now}
             self._last[message] = now
             return 0.0
 
@@ -250,11 +250,12 @@ class Dispatcher:
             self._retry(job, paused_until, "waiting out Slack's rate limit")
             return Outcome(retried=1)
         if isinstance(outgoing, Outgoing) and outgoing.update_ts:
-            wait = self._spacing.wait_for((outgoing.channel, outgoing.update_ts))
+            wait = self._spacing.wait_for((outgoing.channel, outgoing.update_ts)) or self._updated_elsewhere(job, now)
             if wait:
                 self._retry(job, now + timedelta(seconds=wait), "the message was updated less than a second ago")
                 return Outcome(retried=1)
         self._pacer.wait(job.team_id)
+        sending = time.monotonic()
         try:
             channel, ts = self._send(client, outgoing)
         except SlackApiError as exc:
@@ -264,9 +265,19 @@ class Dispatcher:
                 return self._refused(job, now, exc)
         except (OSError, TimeoutError) as exc:
             return self._backoff(job, now, f"could not reach Slack: {exc.__class__.__name__}")
-        self._finish(job, JobStatus.sent, now, None, channel=channel, ts=ts)
+        # Recorded as sent when Slack answered (in the clock `now` is on): other processes space
+        # their updates of the same message from then.
+        sent_at = now + timedelta(seconds=time.monotonic() - sending)
+        self._finish(job, JobStatus.sent, sent_at, None, channel=channel, ts=ts)
         observe_sent(job.kind, job.due_at, self.clock())
         return Outcome(sent=1)
+
+    def _updated_elsewhere(self, job: Job, now: datetime) -> float:
+        """Seconds to wait because another process updated (or is updating) the same message
+        within the interval: this process's own updates are spaced by UpdateSpacing."""
+        with self.store.read() as session:
+            last = queue.last_alike(session, job, other_than=self.worker, until=now)
+        return max(0.0, (last - now).total_seconds() + self._spacing.interval) if last is not None else 0.0
 
     def _send(self, client: WebClient, outgoing: Outgoing | Call) -> tuple[str | None, str | None]:
         if isinstance(outgoing, Outgoing) and outgoing.update_ts:

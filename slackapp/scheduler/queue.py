@@ -128,6 +128,23 @@ def finish(
     return result.rowcount == 1
 
 
+def last_alike(session: Session, job: Job, *, other_than: str, until: datetime) -> datetime | None:
+    """When another worker last sent (or took to send) a job of the same kind for the same target
+    (the updates of one message), up to `until`."""
+    moment = func.coalesce(Job.finished_at, Job.claimed_at)
+    return session.scalar(
+        select(func.max(moment)).where(
+            Job.team_id == job.team_id,
+            Job.kind == job.kind,
+            Job.target == job.target,
+            Job.id != job.id,
+            Job.claimed_by != other_than,
+            Job.status.in_((JobStatus.sent.value, JobStatus.claimed.value)),
+            moment <= until,
+        )
+    )
+
+
 def retry_later(session: Session, *, job_id: int, worker: str, at: datetime, reason: str) -> bool:
     result = session.execute(
         update(Job).where(_mine(job_id, worker)).values(status=JobStatus.pending.value, claimed_by=None, next_attempt_at=at, reason=reason)

@@ -106,12 +106,16 @@ def get_event(session: Session, *, team_id: str, event_id: int, lock: bool = Fal
 def event_for_message(session: Session, *, team_id: str, channel: str, ts: str) -> Event | None:
     """The live event whose RSVP message this is, if any (a message can be made an RSVP post again
     after its first event was cancelled)."""
-    return session.scalar(
-        select(Event)
-        .where(Event.team_id == team_id, Event.channel == channel, Event.rsvp_ts == ts, Event.cancelled_at.is_(None))
-        .order_by(Event.id.desc())
-        .limit(1)
-    )
+    return session.scalar(_EVENT_FOR_MESSAGE, {"team": team_id, "channel": channel, "ts": ts})
+
+
+# Built once: every reaction asks it.
+_EVENT_FOR_MESSAGE = (
+    select(Event)
+    .where(Event.team_id == bindparam("team"), Event.channel == bindparam("channel"), Event.rsvp_ts == bindparam("ts"), Event.cancelled_at.is_(None))
+    .order_by(Event.id.desc())
+    .limit(1)
+)
 
 
 def event_answered_by(session: Session, *, team_id: str, channel: str, ts: str) -> Event | None:

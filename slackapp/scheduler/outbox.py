@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from slackapp.db import utcnow
@@ -57,6 +57,15 @@ def react(session: Session, *, team_id: str, channel: str, ts: str, names: Seque
         send(session, team_id=team_id, kind=REACT, key=f"{REACT}:{channel}:{ts}:{name}", target=channel, payload={"channel": channel, "ts": ts, "name": name})
 
 
+# Built once: a storm of reactions asks it for every reaction.
+_WAITING_REFRESH = (
+    select(Job.id)
+    .where(Job.team_id == bindparam("team"), Job.kind == bindparam("kind"), Job.status == JobStatus.pending.value, Job.key.like(bindparam("prefix"), escape="/"))
+    .with_for_update()
+    .limit(1)
+)
+
+
 def refresh(session: Session, *, team_id: str, kind: str, subject: int | str) -> None:
     """Show the current state in a posted message (a feature's `kind` renders it when sent).
 
@@ -69,10 +78,8 @@ def refresh(session: Session, *, team_id: str, kind: str, subject: int | str) ->
     if prefix in asked:
         return
     asked.add(prefix)
-    waiting = select(Job.id).where(
-        Job.team_id == team_id, Job.kind == kind, Job.status == JobStatus.pending.value, Job.key.startswith(prefix, autoescape=True)
-    )
-    if session.scalar(waiting.with_for_update().limit(1)) is not None:
+    pattern = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    if session.scalar(_WAITING_REFRESH, {"team": team_id, "kind": kind, "prefix": pattern}) is not None:
         return
     send(session, team_id=team_id, kind=kind, key=f"{prefix}{uuid.uuid4().hex}", target=str(subject), payload={"subject": subject})
 

@@ -20,6 +20,7 @@ import contextvars
 import json
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
@@ -36,6 +37,8 @@ NOT_INSTALLED = "slackapp isn't installed for your workspace, so it can't answer
 
 # The session of the request being dispatched in this thread, for the listener it is handed to.
 _SESSION: contextvars.ContextVar[Session | None] = contextvars.ContextVar("slackapp_session", default=None)
+# What an event's listener waits for before it works: a pause in a storm of events (inbox.Keeper).
+_PAUSE: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("slackapp_pause", default=None)
 # The place the running listener holds among those working towards their ack.
 _PLACE: contextvars.ContextVar[_Place | None] = contextvars.ContextVar("slackapp_place", default=None)
 
@@ -61,13 +64,16 @@ class ListenerPool(ThreadPoolExecutor):
         self._places = threading.Semaphore(working)
 
     def submit(self, fn, /, *args, **kwargs):
-        session = _SESSION.get()
+        session, pause = _SESSION.get(), _PAUSE.get()
         _SESSION.set(None)
+        _PAUSE.set(None)
         context = contextvars.copy_context()
         place = _Place(self._places)
         context.run(_PLACE.set, place)
 
         def run():
+            if pause is not None:
+                pause()
             place.take()
             try:
                 return context.run(fn, *args, **kwargs)
@@ -100,6 +106,15 @@ class ForEveryRequest(Middleware):
         self._store = store
         self._tenants = tenants
         self._provide = provide
+        self._keeper = inbox.Keeper(store)
+
+    def _kept(self, body: dict, context: BoltContext) -> bool:
+        """An event is stored before Bolt answers it (Bolt would answer first, and Slack never
+        sends an answered event again). False for one kept already: Slack's retry, answered and
+        dropped."""
+        if body.get("type") != "event_callback" or not body.get("event_id") or context.get(inbox.REDELIVERED):
+            return True
+        return self._keeper.keep(team_id=context.team_id, event_id=str(body["event_id"]), body=body)
 
     def process(self, *, req: BoltRequest, resp: BoltResponse, next):
         body, context = req.body, req.context
@@ -109,21 +124,14 @@ class ForEveryRequest(Middleware):
             return refusal
         if "ack" not in context:
             context["ack"] = AckGivingBackItsPlace()
-        session = context["session"] = self._store.session()
-        if not _kept(self._store, session, body, context):
+        if not self._kept(body, context):
             return BoltResponse(status=200, body="")
+        session = context["session"] = self._store.session()
         self._provide(context)
         _SESSION.set(session)
+        if body.get("type") == "event_callback":
+            _PAUSE.set(self._keeper.wait_for_a_pause)
         return next()
-
-
-def _kept(store: Store, session: Session, body: dict, context: BoltContext) -> bool:
-    """An event is stored before Bolt answers it (Bolt would answer first, and Slack never sends an
-    answered event again). False for one that was kept already: Slack's retry, answered and dropped."""
-    if body.get("type") != "event_callback" or not body.get("event_id") or context.get(inbox.REDELIVERED):
-        return True
-    with store.writing(session):
-        return inbox.keep(session, team_id=context.team_id, event_id=str(body["event_id"]), body=body)
 
 
 def refuse_strangers(tenants, body: dict, context: BoltContext) -> BoltResponse | None:

@@ -3,10 +3,11 @@ listener never finished (slackapp.slack.inbox)."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from slackapp.db import Store, utcnow
 from slackapp.slack import inbox
@@ -21,8 +22,7 @@ def store(migrated_url):
 
 
 def keep(store: Store, team: str, event_id: str) -> bool:
-    with store.write() as session:
-        return inbox.keep(session, team_id=team, event_id=event_id, body={"event_id": event_id, "team": team})
+    return inbox.Keeper(store).keep(team_id=team, event_id=event_id, body={"event_id": event_id, "team": team})
 
 
 def row(store: Store, team: str, event_id: str) -> inbox.InboxEvent:
@@ -92,3 +92,27 @@ def test_an_event_that_keeps_failing_is_given_up_with_the_reason(store):
     assert handed == inbox.MAX_ATTEMPTS
     given_up = row(store, team, "EvBad")
     assert given_up.done_at is not None and "gave up" in given_up.error
+
+
+def test_a_storm_of_events_is_kept_together_each_answered_once_its_own_is_written(store):
+    team = new_id("T")
+    keeper = inbox.Keeper(store)
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda n: keeper.keep(team_id=team, event_id=f"Ev{n}", body={"event_id": f"Ev{n}"}), range(200)))
+    assert results == [True] * 200
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(inbox.InboxEvent).where(inbox.InboxEvent.team_id == team)) == 200
+    # Slack's retries of them, arriving together again.
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert not any(pool.map(lambda n: keeper.keep(team_id=team, event_id=f"Ev{n}", body={}), range(200)))
+
+
+def test_when_the_store_fails_every_waiting_request_fails(store, monkeypatch):
+    keeper = inbox.Keeper(store)
+
+    def broken():
+        raise OSError("the disk is gone")
+
+    monkeypatch.setattr(store, "write", broken)
+    with pytest.raises(OSError), ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda n: keeper.keep(team_id="T1", event_id=f"Ev{n}", body={}), range(8)))

@@ -19,11 +19,18 @@ log = logging.getLogger(__name__)
 BUTTON_ANSWERS = {ids.GOING: Answer.going, ids.MAYBE: Answer.maybe, ids.CANT: Answer.no}
 
 
-def on_reaction(body, event, context, session: Session, store: Store):
-    """reaction_added / reaction_removed on an RSVP message (kept before Slack was answered)."""
+REACTIONS = ("reaction_added", "reaction_removed")
+
+
+def on_reaction(body, context, session: Session, store: Store):
+    """reaction_added / reaction_removed on an RSVP message (kept before Slack was answered): this
+    one and the others waiting, in one transaction (inbox.with_others_waiting)."""
+    team_id = body.get("team_id") or context.team_id
     with store.writing(session):
-        if inbox.done(session, body, team_id=body.get("team_id") or context.team_id):
-            _react(body, event, context, session)
+        for kept in inbox.with_others_waiting(session, body, team_id=team_id, types=REACTIONS):
+            with session.begin_nested():
+                if inbox.done(session, kept, team_id=team_id):
+                    _react(kept, kept.get("event") or {}, context, session)
 
 
 def _react(body: dict, event: dict, context, session: Session) -> None:

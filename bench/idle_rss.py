@@ -133,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leads", type=int, default=200)
     parser.add_argument("--settle", type=float, default=2.0, help="seconds to wait once idle before reading memory")
     parser.add_argument("--by", choices=("rss", "pss"), default="rss", help="which tree sum the target judges (default: rss, the issue's measure)")
+    parser.add_argument("--workers", type=int, help="the app's and the bare app's HTTP workers (default: the app's default, one a core)")
     args = parser.parse_args(argv)
     common.exit_cleanly_on_sigterm()
 
@@ -151,9 +152,9 @@ def main(argv: list[str] | None = None) -> int:
                 common.create_rsvp_event(store, team_id=TEAM, channel=CHANNEL, post_ts=POST_TS)
             finally:
                 store.dispose()
-            app = common.start_app(database.url, fake, workdir)
+            app = common.start_app(database.url, fake, workdir, **({"SLACKAPP_HTTP_WORKERS": str(args.workers)} if args.workers else {}))
             servers.append(app)
-            bare = common.start_bare_app(fake, workdir)
+            bare = common.start_bare_app(fake, workdir, workers=args.workers)
             servers.append(bare)
             print(f"store: {kind} ({common.redact(database.url)}), {args.leads} leads, one RSVP event")
             print(f"app:  slackapp, default settings, {common.serving_shape(app)}")

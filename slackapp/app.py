@@ -231,6 +231,8 @@ def worker_app():
     store = Store.from_url(settings.database_url)
     served = routes(settings, store, start(settings, store))
     # What start-up built lives as long as the worker: out of the collector's way, a full
-    # collection under load no longer walks all of Bolt, SQLAlchemy and the features.
+    # collection under load no longer walks all of Bolt, SQLAlchemy and the features. Start-up's
+    # garbage goes first, so its memory is used again rather than the worker growing.
+    gc.collect()
     gc.freeze()
     return served

@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     # Threads that run listeners. Only as many as the machine has cores work towards their ack at
     # once (slackapp.slack.middleware.ListenerPool); the rest wait on Slack after theirs. Bolt's
     # default of 5 lets five slow Web API calls starve every other request.
-    slackapp_listener_threads: int = Field(default=64, ge=4, le=1024)
+    slackapp_listener_threads: int = Field(default=16, ge=4, le=1024)
     # Requests one HTTP worker answers at once. Each waits for its listener's ack; more threads
     # only wake more often to look (bench/club_traffic: 8 did better than 32 and than 4).
     slackapp_http_threads: int = Field(default=8, ge=1, le=1024)

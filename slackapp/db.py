@@ -73,7 +73,7 @@ class Base(DeclarativeBase):
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=40)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=4, max_overflow=40)
         _tune_sqlite(engine)
         return engine
     # Up to 4 workers a process each (config): 80 connections fit PostgreSQL's default 100.

@@ -21,7 +21,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from slack_bolt import Ack, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
@@ -62,6 +62,12 @@ class ListenerPool(ThreadPoolExecutor):
     def __init__(self, *, threads: int, working: int):
         super().__init__(max_workers=threads, thread_name_prefix="listener")
         self._places = threading.Semaphore(working)
+        # Event listeners held until a storm of events pauses, without holding a thread meanwhile
+        # (a command arriving during the storm must find one).
+        self._held: list[tuple[Callable[[], None], Callable, Future]] = []
+        self._held_lock = threading.Lock()
+        self._holding = threading.Event()
+        self._releaser: threading.Thread | None = None
 
     def submit(self, fn, /, *args, **kwargs):
         session, pause = _SESSION.get(), _PAUSE.get()
@@ -72,8 +78,6 @@ class ListenerPool(ThreadPoolExecutor):
         context.run(_PLACE.set, place)
 
         def run():
-            if pause is not None:
-                pause()
             place.take()
             try:
                 return context.run(fn, *args, **kwargs)
@@ -82,7 +86,36 @@ class ListenerPool(ThreadPoolExecutor):
                 if session is not None:
                     session.close()
 
-        return super().submit(run)
+        if pause is None:
+            return super().submit(run)
+        return self._hold(pause, run)
+
+    def _hold(self, pause: Callable[[], None], run: Callable) -> Future:
+        future: Future = Future()
+        with self._held_lock:
+            self._held.append((pause, run, future))
+            if self._releaser is None:
+                self._releaser = threading.Thread(target=self._release_after_pauses, name="events-after-storm", daemon=True)
+                self._releaser.start()
+        self._holding.set()
+        return future
+
+    def _release_after_pauses(self) -> None:
+        while True:
+            self._holding.wait()
+            self._holding.clear()
+            with self._held_lock:
+                held, self._held = self._held, []
+            for pause, run, future in held:
+                pause()  # the first waits for the pause; the others find it at once
+                super().submit(run).add_done_callback(lambda done, future=future: _settle(future, done))
+
+
+def _settle(future: Future, done: Future) -> None:
+    if done.exception() is not None:
+        future.set_exception(done.exception())
+    else:
+        future.set_result(done.result())
 
 
 class AckGivingBackItsPlace(Ack):

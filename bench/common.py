@@ -141,7 +141,8 @@ def _start(name: str, args: list[str], env: dict[str, str], port: int, workdir: 
 def start_app(database_url: str, fake: FakeSlack, workdir: Path, **extra_env: str) -> Server:
     """`python -m slackapp run --http --port P` against `fake`, once GET /healthz answers 200."""
     port = free_port()
-    env = _server_env(fake, DATABASE_URL=database_url, **extra_env)
+    # /metrics' own port: its default, PORT+1, may be taken.
+    env = _server_env(fake, DATABASE_URL=database_url, SLACKAPP_METRICS_PORT=str(free_port()), **extra_env)
     return _start("app", [sys.executable, "-m", "slackapp", "run", "--http", "--port", str(port)], env, port, workdir)
 
 

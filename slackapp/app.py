@@ -14,6 +14,7 @@ from functools import partial
 
 from slack_bolt import App, BoltContext
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackApiError
 
@@ -35,6 +36,7 @@ from slackapp.home import jobs as home_jobs
 from slackapp.installs import handlers as installs_handlers
 from slackapp.installs import installations
 from slackapp.installs.identity import Identity
+from slackapp.installs.oauth import CheckedOAuthFlow
 from slackapp.installs.secrets import Sealer
 from slackapp.installs.tenants import InstalledAuthorize, ManyWorkspaces, OneWorkspace
 from slackapp.leads import handlers as leads_handlers
@@ -95,6 +97,17 @@ def serving(settings: Settings, store: Store) -> OneWorkspace | ManyWorkspaces:
     return OneWorkspace(Identity.of(client), client)
 
 
+class _SameToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that the client we give it wins over it; that
+    client was made from the same setting, so the warning would only worry whoever reads the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_SAME_TOKEN = _SameToken()  # one instance: a logger keeps a filter once however often the app is built
+
+
 def _bolt(settings: Settings, store: Store, tenants, executor: ListenerPool) -> App:
     # No signing secret in Socket Mode, where requests come over the app's own connection.
     signing_secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -102,6 +115,7 @@ def _bolt(settings: Settings, store: Store, tenants, executor: ListenerPool) -> 
     # its own: give it the one the app logs at.
     bolt_log = logging.getLogger("slack_bolt.App")
     bolt_log.setLevel(logging.getLogger().getEffectiveLevel())
+    bolt_log.addFilter(_SAME_TOKEN)
     checks = {"request_verification_enabled": signing_secret is not None, "logger": bolt_log}
     if isinstance(tenants, OneWorkspace):
         return App(client=tenants.client, signing_secret=signing_secret, listener_executor=executor, name="slackapp", **checks)
@@ -119,7 +133,7 @@ def _bolt(settings: Settings, store: Store, tenants, executor: ListenerPool) -> 
     return App(
         client=web_client(settings, token=None),
         signing_secret=signing_secret,
-        oauth_settings=oauth,
+        oauth_flow=CheckedOAuthFlow(settings=oauth, logger=bolt_log),
         authorize=InstalledAuthorize(tenants),
         before_authorize=lambda body, context, next: refuse_strangers(tenants, body, context) or next(),
         listener_executor=executor,
@@ -199,7 +213,10 @@ def build_clock(settings: Settings, store: Store, assembled: Assembled) -> Clock
 
 def routes(settings: Settings, store: Store, assembled: Assembled) -> Routes:
     """The HTTP entry point: Slack's requests, /healthz and /metrics."""
-    return Routes(assembled.bolt, store, settings=settings, metrics=lambda: exposition(OutboxCollector(partial(queue.due_now, store))))
+    return Routes(
+        assembled.bolt, store, settings=settings, metrics=lambda: exposition(OutboxCollector(partial(queue.due_now, store))),
+        metrics_port=settings.slackapp_metrics_port, slack_port=settings.port,
+    )
 
 
 # gunicorn stops (instead of starting new workers forever) when a worker exits with this status.

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,8 @@ from slackapp.config import ConfigError, Settings, load_settings
 
 log = logging.getLogger("slackapp")
 
-MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+# Shipped in the package (package data), so `slackapp manifest` works from a pip install too.
+MANIFEST = "manifest.yml"
 
 
 def setup_steps(settings: Settings, mode: str, *, forced_http: bool = False) -> str:
@@ -22,13 +24,13 @@ def setup_steps(settings: Settings, mode: str, *, forced_http: bool = False) -> 
     if not forced_http and settings.slack_signing_secret is None and settings.slack_app_token is None:
         missing = " and ".join(filter(None, [", ".join(n for n in settings.missing_for("http") if n != "SLACK_SIGNING_SECRET"),
                                             "SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP)"]))
-    manifest = str(MANIFEST) if MANIFEST.exists() else "manifest.yml (at the top of the slackapp repository)"
     env_file = Path.cwd() / ".env"
     return f"""slackapp needs Slack credentials before it can start (missing: {missing}).
 
 1. Create the app: open https://api.slack.com/apps, choose "Create New App" -> "From an app manifest",
-   pick your workspace and paste the contents of:
-     {manifest}
+   pick your workspace and paste what this prints:
+     slackapp manifest                              (Socket Mode)
+     slackapp manifest --url https://your-host      (HTTP: every request URL filled in)
 2. Install it: "Install App" -> "Install to Workspace", and allow the permissions.
 3. Set these variables in your shell, or put them in {env_file} (one NAME=value per line):
    Socket Mode (no public URL needed; best on a laptop):
@@ -37,7 +39,6 @@ def setup_steps(settings: Settings, mode: str, *, forced_http: bool = False) -> 
    or HTTP (Slack sends requests to https://your-host/slack/events):
      SLACK_BOT_TOKEN=xoxb-...
      SLACK_SIGNING_SECRET=...      "Basic Information" -> App Credentials -> Signing Secret
-     (then turn Socket Mode off and set that URL under Slash Commands, Interactivity and Event Subscriptions)
    Optional: DATABASE_URL (default sqlite:///slackapp.db), SLACKAPP_OFFICERS=U012ABC,U034DEF, PORT.
 4. Run `slackapp run` again.
 """
@@ -105,37 +106,89 @@ def _run(args: argparse.Namespace) -> int:
         _check_slack(settings)
         return _serve_socket_mode(settings)
 
-    _metrics_folder()
+    return _serve_http(settings, port=port, workers=args.workers or settings.slackapp_http_workers)
+
+
+def _serve_http(settings: Settings, *, port: int, workers: int) -> int:
+    """Check what the operator may have got wrong, prepare the store, take the ports, and become
+    gunicorn's master."""
+    metrics_port = settings.metrics_port_beside(port)
+    metrics_lock = _metrics_folder()
     # Migrations and the token check run in a child process, so that gunicorn's master (which stays
     # up as long as the app does) never loads Alembic, SQLAlchemy or Bolt.
     prepared = subprocess.run([sys.executable, "-m", "slackapp", "prepare"], check=False)
     if prepared.returncode != 0:
         return prepared.returncode
-    workers = args.workers or settings.slackapp_http_workers
-    log.info("starting HTTP on port %s (%s worker(s) x %s threads)", port, workers, settings.slackapp_http_threads)
+    listeners = _listeners(settings, port, metrics_port)
+    log.info(
+        "starting HTTP on port %s, /metrics on %s (%s worker(s) x %s threads)", port,
+        f"port {port}" if metrics_port == port else f"{settings.slackapp_metrics_host}:{metrics_port}", workers, settings.slackapp_http_threads,
+    )
     # The settings are checked: the master starts afresh without them (this process becomes it,
-    # keeping its pid), so it never holds pydantic or the app; each worker reads them again.
+    # keeping its pid and the sockets and lock handed over), so it never holds pydantic or the app;
+    # each worker reads them again, with the ports actually served.
     from slackapp.master import MASTER_PLAN
 
-    os.environ[MASTER_PLAN] = json.dumps({"port": port, "workers": workers, "threads": settings.slackapp_http_threads})
+    for kept in [*listeners, *([metrics_lock] if metrics_lock else [])]:
+        os.set_inheritable(kept.fileno(), True)
+    os.environ.update(PORT=str(port), SLACKAPP_METRICS_PORT=str(metrics_port))
+    binds = [f"fd://{listener.fileno()}" for listener in listeners]
+    os.environ[MASTER_PLAN] = json.dumps({"binds": binds, "workers": workers, "threads": settings.slackapp_http_threads})
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(sys.executable, [sys.executable, "-m", "slackapp.master"])
 
 
-def _metrics_folder() -> None:
+def _listeners(settings: Settings, port: int, metrics_port: int) -> list:
+    """The sockets gunicorn serves, listening already: gunicorn is handed them (fd://), so a port
+    already taken is said here in one line, not by five seconds of gunicorn's retries."""
+    slack = _listening("0.0.0.0", port, "Slack's requests", "free it or give another with --port or PORT")
+    if metrics_port == port:  # the operator asked for /metrics next to Slack's requests
+        return [slack]
+    fix = "free it or give another with SLACKAPP_METRICS_PORT (default PORT+1) or SLACKAPP_METRICS_HOST"
+    return [slack, _listening(settings.slackapp_metrics_host, metrics_port, "/metrics", fix)]
+
+
+def _listening(host: str, port: int, purpose: str, fix: str):
+    import socket
+
+    from slackapp.slack.server import BACKLOG
+
+    listener = None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        listener = socket.socket(family, kind, proto)
+        # As gunicorn sets it on its own sockets: a restart needn't wait out the old connections.
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(address)
+        listener.listen(BACKLOG)
+    except OSError as exc:
+        if listener is not None:
+            listener.close()
+        raise Refused(f"could not listen on {host}:{port} for {purpose} ({_first_line(exc)}); {fix}", status=2) from None
+    return listener
+
+
+# Inside PROMETHEUS_MULTIPROC_DIR, the folder the HTTP workers' counts go in, and the file that marks
+# it as ours and is held locked while the app runs.
+METRICS_SUBFOLDER = "slackapp-metrics"
+METRICS_MARK = "made-by-slackapp"
+# prometheus-client's own files: <kind>_<pid>.db, and gauges with their mode (gauge_livesum_<pid>.db).
+_COUNTS_FILE = re.compile(r"^(counter|histogram|summary|gauge_[a-z]+)_\d+\.db$")
+
+
+def _metrics_folder():
     """Where every gunicorn worker writes its counts for /metrics (prometheus-client's multiprocess
-    mode): PROMETHEUS_MULTIPROC_DIR if set, emptied of a previous run's files, or a new folder."""
+    mode): a folder of our own inside PROMETHEUS_MULTIPROC_DIR, which may hold anything else (the
+    database, another app's counts), or a new temporary folder. Returns the mark of our own folder,
+    open and locked, for the master to hold while it runs."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        return _own_metrics_folder(Path(given).expanduser().absolute() / METRICS_SUBFOLDER)
     import atexit
     import shutil
     import tempfile
 
-    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        for stale in Path(folder).glob("*.db"):
-            stale.unlink(missing_ok=True)
-        return
     folder = tempfile.mkdtemp(prefix="slackapp-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
     # The master removes it when it stops (it is this process after exec, so it is told to).
@@ -143,6 +196,35 @@ def _metrics_folder() -> None:
 
     os.environ[METRICS_TEMPORARY] = folder
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return None
+
+
+def _own_metrics_folder(ours: Path):
+    """Made and marked by us, or refused: emptied of a previous run's counts (which would add up
+    with this run's), never of a file we did not make, and never while another app uses it."""
+    import fcntl
+
+    mark = ours / METRICS_MARK
+    try:
+        ours.mkdir(parents=True, exist_ok=True)
+        if not mark.exists() and any(ours.iterdir()):
+            raise Refused(f"PROMETHEUS_MULTIPROC_DIR: {ours} holds files slackapp did not make; move them, or give another folder", status=2)
+        held = open(mark, "a")  # noqa: SIM115 -- open for as long as the app runs: its lock says the folder is in use
+    except OSError as exc:
+        raise Refused(f"PROMETHEUS_MULTIPROC_DIR: could not use {ours} ({_first_line(exc)})", status=2) from None
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        held.close()
+        raise Refused(f"PROMETHEUS_MULTIPROC_DIR: {ours} is in use by another running slackapp; give each its own folder", status=2) from None
+    if mark.stat().st_size == 0:
+        held.write("slackapp keeps its HTTP workers' counts for /metrics in this folder and empties it of them when it starts.\n")
+        held.flush()
+    for stale in ours.iterdir():
+        if _COUNTS_FILE.match(stale.name):
+            stale.unlink(missing_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(ours)
+    return held
 
 
 def _serve_socket_mode(settings: Settings) -> int:
@@ -181,10 +263,33 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 
 def _prepare(_args: argparse.Namespace) -> int:
+    from slackapp.installs import installations
+    from slackapp.installs.secrets import Sealer
+
     settings = load_settings()
-    _prepared_store(settings).dispose()
+    store = _prepared_store(settings)
     if not settings.distribution:  # in distribution mode each workspace brings its own token
+        store.dispose()
         _check_slack(settings)
+        return 0
+    # The tokens are only opened per request: a key dropped before `slackapp reseal` is said here,
+    # once, rather than by every workspace's requests.
+    with store.read() as session:
+        stored, lost = installations.unopened(session, Sealer(settings.slackapp_encryption_key.get_secret_value()))
+    store.dispose()
+    if lost and len(lost) == stored:
+        raise Refused(
+            f"none of the {stored} stored installations opens with SLACKAPP_ENCRYPTION_KEY: list the key they were sealed with "
+            "after the new one (new,old) and run `slackapp reseal`; if that key is lost, every workspace must install the app "
+            "again (delete the rows of the installations table first)",
+            status=2,
+        )
+    if lost:
+        log.warning(
+            "%d of %d stored installations open with no key in SLACKAPP_ENCRYPTION_KEY (%s): those workspaces are served as "
+            "not installed until the key they were sealed with is listed again (new,old) or they install the app again",
+            len(lost), stored, installations.named_briefly(lost),
+        )
     return 0
 
 
@@ -199,11 +304,32 @@ def _purge(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs_settings(sandbox: bool) -> Settings:
+    """The settings whose database `jobs` reads: with --sandbox, the one `slackapp sandbox` keeps in
+    this folder. A default SQLite file that isn't there is not made: an empty database would report
+    nothing, so say where the data is instead."""
+    from slackapp.config import DEFAULT_DATABASE_URL
+    from slackapp.sandbox.serve import DATABASE as SANDBOX_DATABASE
+
+    sandbox_database = Path.cwd() / SANDBOX_DATABASE
+    if sandbox:
+        if not sandbox_database.exists():
+            raise Refused(f"no sandbox database at {sandbox_database}; run this in the folder you ran `slackapp sandbox` from", status=2)
+        return load_settings(database_url=f"sqlite:///{sandbox_database}")
+    settings = load_settings()
+    default = Path.cwd() / DEFAULT_DATABASE_URL.removeprefix("sqlite:///")
+    if settings.database_url == DEFAULT_DATABASE_URL and not default.exists():
+        where = (f"the sandbox's work is in {sandbox_database}: `slackapp jobs --sandbox` lists it" if sandbox_database.exists()
+                 else "set DATABASE_URL to the app's database, or run this in the folder the app runs from")
+        raise Refused(f"no database at {default} (DATABASE_URL's default); {where}", status=2)
+    return settings
+
+
 def _jobs(args: argparse.Namespace) -> int:
     from slackapp.scheduler import queue
     from slackapp.scheduler.models import JobStatus
 
-    store = _prepared_store(load_settings())
+    store = _prepared_store(_jobs_settings(args.sandbox))
     statuses = tuple(status.value for status in (JobStatus.pending, JobStatus.claimed, JobStatus.failed)) if not args.all else ()
     with store.read() as session:
         jobs = queue.listing(session, team_id=args.team, statuses=statuses, limit=args.limit)
@@ -219,16 +345,62 @@ def _jobs(args: argparse.Namespace) -> int:
 
 def _reseal(_args: argparse.Namespace) -> int:
     from slackapp.installs import installations
-    from slackapp.installs.secrets import Sealer
+    from slackapp.installs.secrets import Sealer, SealError
 
     settings = load_settings()
     if settings.slackapp_encryption_key is None:
         raise ConfigError("SLACKAPP_ENCRYPTION_KEY: required to reseal the stored tokens (newest key first)")
     store = _prepared_store(settings)
-    with store.write() as session:
-        count = installations.reseal(session, Sealer(settings.slackapp_encryption_key.get_secret_value()))
+    try:
+        with store.write() as session:
+            count = installations.reseal(session, Sealer(settings.slackapp_encryption_key.get_secret_value()))
+    except SealError as exc:
+        raise Refused(f"{exc}: nothing was resealed; list the key they were sealed with after the new one (new,old)", status=2) from None
+    finally:
+        store.dispose()
     print(f"sealed {count} installation(s) with the first key of SLACKAPP_ENCRYPTION_KEY; older keys can now be dropped")
     return 0
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    print(manifest_text(args.url), end="")
+    return 0
+
+
+def manifest_text(url: str | None = None) -> str:
+    """The Slack app's manifest for "Create New App -> From an app manifest": as shipped (Socket
+    Mode), or for HTTP mode at `url`, with Socket Mode off and every request URL filled in."""
+    from importlib import resources
+
+    shipped = resources.files("slackapp").joinpath(MANIFEST).read_text()
+    if url is None:
+        return shipped
+    import yaml
+
+    from slackapp.installs.installations import REDIRECT_PATH
+    from slackapp.slack.server import EVENTS_PATH
+
+    manifest = yaml.safe_load(shipped)
+    events = url + EVENTS_PATH  # commands, interactivity and events all come to one path
+    for command in manifest["features"]["slash_commands"]:
+        command["url"] = events
+    settings = manifest["settings"]
+    settings["interactivity"]["request_url"] = events
+    settings["event_subscriptions"]["request_url"] = events
+    settings["socket_mode_enabled"] = False
+    # Only distribution mode sends anyone through OAuth, but a listed redirect URL is harmless.
+    manifest["oauth_config"]["redirect_urls"] = [url + REDIRECT_PATH]
+    header = f"# slackapp in HTTP mode at {url} (made by `slackapp manifest --url {url}`).\n"
+    return header + yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=1000)  # no folded lines
+
+
+def _web_address(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise argparse.ArgumentTypeError("give the address Slack reaches the app at, like https://your-host")
+    return text.strip().rstrip("/")
 
 
 def _number_between(low: int, high: int):
@@ -254,17 +426,23 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.set_defaults(handler=_sandbox)
     migrate = commands.add_parser("migrate", help="bring the database schema up to date and exit")
     migrate.set_defaults(handler=_migrate)
-    prepare = commands.add_parser("prepare", help="bring the database up to date and check the Slack token (run does this first)")
+    # What `run` does first (migrate, check the token), in a process of its own: not in --help.
+    prepare = commands.add_parser("prepare", description="bring the database up to date and check the Slack token (run does this first)")
     prepare.set_defaults(handler=_prepare)
+    manifest = commands.add_parser("manifest", help="print the Slack app's manifest, to create the app from (Socket Mode, or HTTP with --url)")
+    manifest.add_argument("--url", type=_web_address, help="the app's public address, like https://your-host: a manifest for HTTP mode")
+    manifest.set_defaults(handler=_manifest)
     jobs = commands.add_parser("jobs", help="list the timed work that is pending or failed, and why")
     jobs.add_argument("--team", help="only this workspace (team ID)")
     jobs.add_argument("--all", action="store_true", help="also list work that was sent, skipped, dropped or cancelled")
     jobs.add_argument("--limit", type=_number_between(1, 100_000), default=200)
+    jobs.add_argument("--sandbox", action="store_true", help="read the sandbox's database (sandbox.db in this folder) instead of DATABASE_URL's")
     jobs.set_defaults(handler=_jobs)
     purge = commands.add_parser("purge", help="delete the data of workspaces that uninstalled the app longer ago than the grace period")
     purge.set_defaults(handler=_purge)
     reseal = commands.add_parser("reseal", help="seal the stored workspace tokens with the first (newest) key of SLACKAPP_ENCRYPTION_KEY")
     reseal.set_defaults(handler=_reseal)
+    commands.metavar = "{" + ",".join(name for name in commands.choices if name != "prepare") + "}"
     args = parser.parse_args(argv)
     from slackapp import logs
 

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     slack_api_url: str = SLACK_API_URL
     slackapp_officers: str = ""
     port: int = Field(default=3000, ge=1, le=65535)
+    # /metrics is for whoever runs the app, not for Slack: a port of its own (default PORT+1, see
+    # metrics_port_beside), on this machine only unless told otherwise.
+    slackapp_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    slackapp_metrics_host: str = "127.0.0.1"
     # Threads that run listeners. Only as many as the machine has cores work towards their ack at
     # once (slackapp.slack.middleware.ListenerPool); the rest wait on Slack after theirs. Bolt's
     # default of 5 lets five slow Web API calls starve every other request.
@@ -132,6 +136,15 @@ class Settings(BaseSettings):
         """No token or secret at all: someone who hasn't created the Slack app yet (run offers the sandbox)."""
         return self.slack_bot_token is None and self.slack_app_token is None and self.slack_signing_secret is None
 
+    def metrics_port_beside(self, port: int) -> int:
+        """Where /metrics listens when Slack's requests come to `port`; the same port only when
+        the operator says so."""
+        if self.slackapp_metrics_port is not None:
+            return self.slackapp_metrics_port
+        if port == 65535:
+            raise ConfigError("SLACKAPP_METRICS_PORT: required when PORT is 65535 (/metrics listens on PORT+1 by default)")
+        return port + 1
+
     def missing_for(self, mode: str) -> list[str]:
         """Names of the variables that `mode` ("socket" or "http") still needs."""
         needed = {"socket": ["SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"], "http": ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]}
@@ -171,4 +184,14 @@ def load_settings(**overrides) -> Settings:
         message = error["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}") from None
     settings.check_distribution()
+    _keep_secrets_out_of_logs(settings)
     return settings
+
+
+def _keep_secrets_out_of_logs(settings: Settings) -> None:
+    from slackapp import logs
+    from slackapp.installs.secrets import keys_in
+
+    secrets = [settings.slack_bot_token, settings.slack_app_token, settings.slack_signing_secret, settings.slack_client_secret]
+    keys = keys_in(settings.slackapp_encryption_key.get_secret_value()) if settings.slackapp_encryption_key else []
+    logs.keep_out(*(secret.get_secret_value() for secret in secrets if secret is not None), *keys)

@@ -7,6 +7,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -80,6 +81,9 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+_BUSY_TIMEOUT_MS = 30000
+
+
 def _tune_sqlite(engine: Engine) -> None:
     # pysqlite opens transactions lazily and as DEFERRED; a read-then-write transaction then fails
     # with "database is locked" under concurrency. We take over BEGIN ourselves (SQLAlchemy's
@@ -89,9 +93,12 @@ def _tune_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted rows are overwritten with zeros in the pages, so a forgotten member isn't left in
+        # the file's free space (what is left in the write-ahead log goes with Store.scrub).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     # A read needs no transaction: each statement reads a consistent state of the file, and a
@@ -135,6 +142,16 @@ def team_row(session: Session, model, *, team_id: str, row_id: int, lock: bool =
     return row
 
 
+# Other sessions of this database whose snapshot or transaction is older than a transaction id.
+_OLDER_TRANSACTIONS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " AND (age(backend_xmin) > age(%s::xid) OR age(backend_xid) > age(%s::xid))"
+)
+# Set on a session whose transaction erased someone's data (forget-me, a purge): once it commits,
+# the store is scrubbed (Store.scrub) so the old copies of those rows leave the store's files too.
+ERASED = "erased_data"
+
+
 class _Writers:
     """Queues this machine's writers of one SQLite file: SQLite allows one writer at a time, and a
     connection that finds the lock taken sleeps and retries (for up to 100 ms a try). Writers of
@@ -164,6 +181,58 @@ class _Writers:
         self._in_process.release()
 
 
+class _Scrubs:
+    """Scrubs owed after erasing commits, run on a thread of their own so neither the answer to
+    Slack nor the clock waits for them; requests that arrive during a scrub are served by one more.
+    Not a daemon: a process that stops finishes the scrub in hand first."""
+
+    # A scrub that finds the store busy (a long read holding the SQLite log) is tried again.
+    TRIES = 3
+    RETRY_SECONDS = 5.0
+
+    def __init__(self, scrub: Callable[[], bool]):
+        self._scrub = scrub
+        self._lock = threading.Lock()
+        self._owed = False
+        self._thread: threading.Thread | None = None
+
+    def owed(self) -> None:
+        with self._lock:
+            self._owed = True
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="scrub")
+                self._thread.start()
+
+    def _run(self) -> None:
+        failures = 0
+        while True:
+            with self._lock:
+                if not self._owed:
+                    self._thread = None
+                    return
+                self._owed = False
+            if self._scrubbed():
+                failures = 0
+                continue
+            failures += 1
+            if failures < self.TRIES:
+                with self._lock:
+                    self._owed = True
+                time.sleep(self.RETRY_SECONDS)
+
+    def _scrubbed(self) -> bool:
+        try:
+            done = self._scrub()
+        except Exception:  # the rows are deleted already; their old bytes wait for the next try
+            log.exception("scrubbing the store after an erasure failed")
+            return False
+        if done:
+            log.info("store scrubbed: erased rows are out of its files")
+        else:
+            log.warning("store not scrubbed yet: a reader kept the write-ahead log busy")
+        return done
+
+
 class Store:
     """The engine and its sessions, built once per process. Whoever opens a session owns it and its
     transactions: a request's middleware, a job's wrapper, a command of the CLI."""
@@ -174,6 +243,7 @@ class Store:
         self._committed_hooks: list[Callable[[set[str]], None]] = []
         event.listen(self._sessions, "after_commit", self._after_commit)
         self._writers = _Writers(engine)
+        self._scrubs = _Scrubs(self.scrub)
 
     def on_commit(self, hook: Callable[[set[str]], None]) -> None:
         """Call `hook(flags)` after a transaction commits with flags set in `session.info`
@@ -185,6 +255,8 @@ class Store:
             return  # a savepoint was released; the transaction goes on
         flags = {key for key, value in session.info.items() if value is True}
         session.info.clear()
+        if ERASED in flags:
+            self._scrubs.owed()
         if flags:
             for hook in self._committed_hooks:
                 hook(flags)
@@ -231,6 +303,46 @@ class Store:
         """A session of its own in one write transaction, for work outside a request."""
         with self._sessions() as session, self.writing(session):
             yield session
+
+    def scrub(self) -> bool:
+        """Make the rows deleted or rewritten by committed transactions unrecoverable from the
+        store's files, as far as the store allows; False when it could not be done now.
+
+        SQLite zeroes deleted rows in its pages as it goes (secure_delete), but the pages as they
+        were before stay in the write-ahead log: a TRUNCATE checkpoint copies the current pages
+        into the database and empties the log. PostgreSQL keeps deleted row versions, and the
+        index entries pointing at them, until VACUUM removes them (and ANALYZE replaces the sample
+        values kept as statistics); their bytes can stay in free space, PostgreSQL's own log and
+        backups until overwritten (README, "What we keep")."""
+        return self._checkpoint() if self.dialect == "sqlite" else self._vacuum()
+
+    def _checkpoint(self) -> bool:
+        # As a writer: our own writers queue on the lock instead of sleeping in busy retries. The
+        # checkpoint waits for readers of an older state of the file, and writers wait for it
+        # meanwhile: not for long (it is tried again later).
+        with self._writers, self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA busy_timeout=1000")
+            try:
+                busy, _, _ = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        return not busy
+
+    def _vacuum(self, wait_seconds: float = 10.0) -> bool:
+        quote = self.engine.dialect.identifier_preparer.quote
+        tables = ", ".join(quote(table.name) for table in Base.metadata.sorted_tables)
+        # VACUUM can't run inside a transaction block.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            # VACUUM leaves the row versions a running transaction may still see (a read that began
+            # before the erasure committed): wait until none began before this moment.
+            now = connection.exec_driver_sql("SELECT xid(pg_current_xact_id())::text").scalar()
+            deadline = time.monotonic() + wait_seconds
+            while connection.exec_driver_sql(_OLDER_TRANSACTIONS, (now, now)).scalar():
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.05)
+            connection.exec_driver_sql(f"VACUUM (ANALYZE, INDEX_CLEANUP ON) {tables}")
+        return True
 
     def ping(self) -> bool:
         try:

@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 
-# What the CLI hands over: {"port", "workers", "threads"}, already checked.
+# What the CLI hands over: {"binds" (its listening sockets, fd://N), "workers", "threads"}, already checked.
 MASTER_PLAN = "SLACKAPP_MASTER_PLAN"
 # A metrics folder the CLI made for this run, to be removed when the master stops.
 METRICS_TEMPORARY = "SLACKAPP_METRICS_TEMPORARY"
@@ -28,7 +28,7 @@ def main() -> None:
         atexit.register(shutil.rmtree, temporary, ignore_errors=True)
     from slackapp.slack.server import serve_http
 
-    serve_http(_worker_app, port=plan["port"], workers=plan["workers"], threads=plan["threads"])
+    serve_http(_worker_app, binds=plan["binds"], workers=plan["workers"], threads=plan["threads"])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""What an operator watches, in Prometheus' format at GET /metrics (prometheus-client).
+"""What an operator watches, in Prometheus' format at GET /metrics (prometheus-client), on a port
+Slack never talks to (SLACKAPP_METRICS_PORT, slackapp.slack.server.Routes).
 
 Counters and histograms are kept per process; with several gunicorn workers they are written to
 PROMETHEUS_MULTIPROC_DIR (set up by `slackapp run`) and /metrics adds up every worker's. The

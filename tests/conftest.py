@@ -89,6 +89,8 @@ class AppServer:
     store: Store
     process: subprocess.Popen
     log_path: Path
+    # /metrics has a port of its own, on 127.0.0.1 (SLACKAPP_METRICS_PORT).
+    metrics_url: str = ""
     slack: SlackClient = field(init=False)
 
     def __post_init__(self):
@@ -106,8 +108,11 @@ class AppServer:
         self.store.dispose()
 
 
-def start_app(database_url: str, fake: FakeSlack, log_path: Path, **extra_env: str) -> AppServer:
-    port = _free_port()
+def start_app(database_url: str, fake: FakeSlack, log_path: Path, *, port: int | None = None, **extra_env: str) -> AppServer:
+    port = port or _free_port()
+    metrics_port = _free_port()
+    while metrics_port == port:
+        metrics_port = _free_port()
     env = {
         key: value
         for key, value in os.environ.items()
@@ -124,6 +129,8 @@ def start_app(database_url: str, fake: FakeSlack, log_path: Path, **extra_env: s
         # the same process's short-lived caches (users.info, tokens). Several workers on one
         # store: tests/installs/test_scale_out_e2e.py.
         SLACKAPP_HTTP_WORKERS="1",
+        # Its default, PORT+1, may be another test's.
+        SLACKAPP_METRICS_PORT=str(metrics_port),
     )
     env.update(extra_env)
     log_file = open(log_path, "wb")
@@ -151,7 +158,8 @@ def start_app(database_url: str, fake: FakeSlack, log_path: Path, **extra_env: s
     else:
         process.kill()
         raise RuntimeError(f"app did not become healthy:\n{log_path.read_text()}")
-    return AppServer(url=url, database_url=database_url, store=Store.from_url(database_url), process=process, log_path=log_path)
+    metrics_url = f"http://127.0.0.1:{env['SLACKAPP_METRICS_PORT']}"
+    return AppServer(url=url, database_url=database_url, store=Store.from_url(database_url), process=process, log_path=log_path, metrics_url=metrics_url)
 
 
 def serve(request, fake_slack, tmp_path_factory, name: str, **extra_env: str):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.errors import UserError
 from slackapp.events.models import Answer, Attendance, Category, Event, Rsvp, RsvpAction, Seat
+from slackapp.slack.text import escape
 from slackapp.validation import text_field
 
 LIMITS = {"title": 150, "description": 2000, "location": 200, "online_link": 2000}
@@ -133,7 +134,7 @@ def ensure_message_free(session: Session, *, team_id: str, channel: str, ts: str
     """A message is the RSVP post of one live event at most, or reactions would be ambiguous."""
     taken = event_for_message(session, team_id=team_id, channel=channel, ts=ts)
     if taken is not None:
-        raise UserError(f"This message is already the RSVP post for “{taken.title}”. Cancel that event first to reuse it.")
+        raise UserError(f"This message is already the RSVP post for “{escape(taken.title, 100)}”. Cancel that event first to reuse it.")
 
 
 def record_posts(session: Session, *, team_id: str, event_id: int, channel: str, rsvp_ts: str, post_ts: str) -> None:
@@ -372,7 +373,7 @@ def find(session: Session, *, team_id: str, words: str, now: datetime) -> Event:
     current = [event for event in candidates if event.ends_at > now - timedelta(days=1)]
     found = current or candidates
     if not found:
-        raise UserError(f"No event matches “{words}”. `/events` lists the upcoming ones with their numbers.")
+        raise UserError(f"No event matches “{escape(words, 100)}”. `/events` lists the upcoming ones with their numbers.")
     return sorted(found, key=lambda event: abs((event.starts_at - now).total_seconds()))[0]
 
 

@@ -22,14 +22,15 @@ MAX_SLOTS = 50
 _USER = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
-def parse_hours(value: object) -> Decimal:
-    """Hours as people give them: 0–200, at most one decimal ("2.5", not "2.25")."""
+def parse_hours(value: object, *, zero: bool = True) -> Decimal:
+    """Hours as people give them: 0–200, at most one decimal ("2.5", not "2.25"). A volunteer may
+    have given none (`zero`); a gig that asks for none asks for nobody's time."""
     try:
         hours = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise UserError("Give the hours as a number, like 4 or 2.5.") from None
-    if not hours.is_finite() or hours < 0 or hours > MAX_HOURS:
-        raise UserError("Hours must be between 0 and 200.")
+    if not hours.is_finite() or hours < 0 or hours > MAX_HOURS or (hours == 0 and not zero):
+        raise UserError("Hours must be between 0 and 200." if zero else "Hours must be more than 0 and at most 200.")
     if hours != hours.quantize(Decimal("0.1")):
         raise UserError("Use at most one decimal, like 2.5.")
     return hours.quantize(Decimal("0.1"))
@@ -70,7 +71,7 @@ def _skills(raw: dict) -> str | None:
 
 def _hours(raw: dict, errors: dict) -> Decimal:
     try:
-        return parse_hours(raw.get("hours"))
+        return parse_hours(raw.get("hours"), zero=False)
     except UserError as exc:
         errors["hours"] = str(exc)
         return Decimal(0)
@@ -90,7 +91,8 @@ def _due(raw: dict, errors: dict, today: date) -> date | None:
     return due
 
 
-def validate_gig(raw: dict, *, today: date, poster: str) -> GigDraft:
+def validate_gig(raw: dict, *, today: date, poster: str, bot: str | None = None) -> GigDraft:
+    """The gig form's values; `bot` is the app's own user, which a users select offers too."""
     errors: dict[str, str] = {}
     title = _text(raw, "title", errors, required=True)
     needed = _text(raw, "needed", errors, required=True)
@@ -103,6 +105,8 @@ def validate_gig(raw: dict, *, today: date, poster: str) -> GigDraft:
     contact = raw.get("contact") or poster
     if not isinstance(contact, str) or not _USER.match(contact):
         errors["contact"] = "Pick a person from the list."
+    elif contact == bot:  # volunteers' messages to the contact would go to the app itself
+        errors["contact"] = "Pick a person from the list: the app itself can't be the contact."
     if errors:
         raise UserError.in_fields(errors)
     return GigDraft(title=title, needed=needed, skills=_skills(raw), hours=hours, slots=slots, due_date=due, contact=contact)

@@ -12,6 +12,7 @@ from slackapp.db import insert_for
 from slackapp.errors import UserError
 from slackapp.habit.models import HabitCheck, HabitMember
 from slackapp.localtime import WEEKDAYS, parse_time, parse_weekday, week_start
+from slackapp.slack.text import escape
 
 ITEMS: dict[str, str] = {
     "resume": "Worked on my resume",
@@ -43,9 +44,9 @@ def parse_schedule(words: list[str]) -> tuple[int, time]:
         raise UserError(usage)
     weekday, at = parse_weekday(words[0]), parse_time(words[1])
     if weekday is None:
-        raise UserError(f"“{words[0]}” is not a day I know. Use mon, tue, wed, thu, fri, sat or sun.")
+        raise UserError(f"“{escape(words[0], 40)}” is not a day I know. Use mon, tue, wed, thu, fri, sat or sun.")
     if at is None:
-        raise UserError(f"“{words[1]}” is not a time I understand. Use 24-hour time like 18:00, or 6pm.")
+        raise UserError(f"“{escape(words[1], 40)}” is not a time I understand. Use 24-hour time like 18:00, or 6pm.")
     return weekday, at
 
 

@@ -16,8 +16,9 @@ class Identity:
     bot_user_id: str | None
 
     @classmethod
-    def of(cls, client: WebClient) -> "Identity":
-        answer = client.auth_test()
+    def of(cls, client: WebClient, *, token: str | None = None) -> "Identity":
+        """`token`: another token than the client's own (one Slack just handed out)."""
+        answer = client.auth_test(token=token) if token else client.auth_test()
         return cls(
             team_id=answer.get("team_id"),
             enterprise_id=answer.get("enterprise_id"),

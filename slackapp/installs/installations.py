@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import Boolean, Index, String, Text, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from slackapp.db import Base, Store, UTCDateTime, utcnow
-from slackapp.installs.secrets import Sealer
+from slackapp.installs.secrets import Sealer, SealError
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,18 @@ class OAuthState(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-def _installation_of(row: Installed, sealer: Sealer) -> Installation:
-    return Installation(**json.loads(sealer.open(row.sealed)))
+def _installation_of(row: Installed, sealer: Sealer) -> Installation | None:
+    """None (and one log line) when no key opens it: its workspace is then served as one that hasn't
+    installed the app, rather than with a 500 on every request."""
+    try:
+        return Installation(**json.loads(sealer.open(row.sealed)))
+    except SealError:
+        log.warning(
+            "team %s: its installation opens with no key in SLACKAPP_ENCRYPTION_KEY; serving it as not installed "
+            "until the key it was sealed with is listed again (new,old) or it installs the app again",
+            row.team_id or f"(org-wide install in {row.enterprise_id})",
+        )
+        return None
 
 
 def _newest(team_id: str | None, enterprise_id: str | None, is_enterprise_install: bool | None):
@@ -86,7 +97,7 @@ def newest_bot(session: Session, sealer: Sealer, *, team_id: str) -> Bot | None:
     if row is None:
         return None
     installation = _installation_of(row, sealer)
-    return installation.to_bot() if installation.bot_token else None
+    return installation.to_bot() if installation is not None and installation.bot_token else None
 
 
 def forget(session: Session, *, team_id: str) -> int:
@@ -153,6 +164,9 @@ class SqlInstallationStore(InstallationStore):
         self.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
 
 
+_ISSUED_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,100}")
+
+
 class SqlOAuthStateStore(OAuthStateStore):
     """States are single-use: consuming one deletes it, so a replayed redirect finds nothing."""
 
@@ -173,15 +187,36 @@ class SqlOAuthStateStore(OAuthStateStore):
         return state
 
     def consume(self, state: str) -> bool:
-        if not state:
+        # Only a state of the shape we issue is looked up: anything else (a NUL, which PostgreSQL
+        # refuses in text, or a megabyte of junk) is simply not ours.
+        if not state or not _ISSUED_SHAPE.fullmatch(state):
             return False
         with self._store.write() as session:
             deleted = session.execute(delete(OAuthState).where(OAuthState.state == state).returning(OAuthState.expires_at)).first()
         return deleted is not None and deleted[0] > utcnow()
 
 
+def named_briefly(teams: list[str], shown: int = 5) -> str:
+    """A list of workspaces that fits on one log line."""
+    return ", ".join(teams[:shown]) + (f" and {len(teams) - shown} more" if len(teams) > shown else "")
+
+
+def unopened(session: Session, sealer: Sealer) -> tuple[int, list[str]]:
+    """How many installations are stored, and the workspaces of those that no key opens."""
+    stored, lost = 0, []
+    for team_id, enterprise_id, sealed in session.execute(select(Installed.team_id, Installed.enterprise_id, Installed.sealed).order_by(Installed.id)):
+        stored += 1
+        if not sealer.opens(sealed):
+            lost.append(team_id or f"(org-wide install in {enterprise_id})")
+    return stored, lost
+
+
 def reseal(session: Session, sealer: Sealer) -> int:
-    """Seal every stored installation again under the newest key (after a key rotation)."""
+    """Seal every stored installation again under the newest key (after a key rotation); SealError,
+    before anything changed, when some installation opens with no key (the old key must stay)."""
+    _, lost = unopened(session, sealer)
+    if lost:
+        raise SealError(f"no key in SLACKAPP_ENCRYPTION_KEY opens the installation(s) of {named_briefly(sorted(set(lost)))}")
     rows = list(session.scalars(select(Installed)))
     for row in rows:
         row.sealed = sealer.reseal(row.sealed)

@@ -20,6 +20,9 @@ def check_keys(value: str) -> None:
     """Raises ValueError (one line, without the key) when a key is not a Fernet key."""
     from cryptography.fernet import Fernet
 
+    if not keys_in(value):
+        # Set but empty of keys (",") would pass as "a key is set" and fail in every worker.
+        raise ValueError("lists no key (only commas and spaces); give Fernet keys separated by commas, newest first")
     for position, key in enumerate(keys_in(value), start=1):
         try:
             Fernet(key.encode())
@@ -49,6 +52,15 @@ class Sealer:
             return self._fernet.decrypt(sealed.encode()).decode()
         except InvalidToken:
             raise SealError("a sealed value could not be opened with any key in SLACKAPP_ENCRYPTION_KEY") from None
+
+    def opens(self, sealed: str) -> bool:
+        from cryptography.fernet import InvalidToken
+
+        try:
+            self._fernet.decrypt(sealed.encode())
+        except InvalidToken:
+            return False
+        return True
 
     def reseal(self, sealed: str) -> str:
         """The same secret under the first (newest) key."""

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.errors import UserError
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
+from slackapp.slack.text import escape
 
 PAGE_SIZE = 10
 # Kept below Slack's own limits so a lead always fits in one section block and one button URL.
@@ -255,7 +256,8 @@ def parse_query(text_: str) -> Query:
         elif lowered.startswith("type:"):
             wanted = lowered.removeprefix("type:")
             if wanted not in _TYPE_WORDS:
-                raise UserError(f"I don't know the type “{token[5:]}”. Use type:internship, type:micro, type:part-time or type:full-time.")
+                # The word goes back to its author in a message, where <!channel> would ping everyone.
+                raise UserError(f"I don't know the type “{escape(token[5:], 100)}”. Use type:internship, type:micro, type:part-time or type:full-time.")
             kind = _TYPE_WORDS[wanted]
         else:
             words.append(token)

@@ -22,6 +22,7 @@ from slackapp.micro import ids
 from slackapp.micro.models import ACCEPTED, DONE, Bid, BidStatus, Evaluation, Milestone, Project, ProjectStatus
 from slackapp.profiles import service as profiles
 from slackapp.profiles.models import Profile
+from slackapp.slack.text import escape
 from slackapp.validation import text_field
 
 FLOOR_CENTS_PER_HOUR = 20_00
@@ -304,7 +305,7 @@ def check_may_bid(project: Project, profile: Profile | None, *, user_id: str, to
         raise UserError("Bidding needs your School and Major: add them in the bid form or with `/club profile`.")
     school = getattr(profile, "school", None)
     if project.school and school and not profiles.same_school(project.school, school):
-        raise UserError(f"This project is for students of {project.school} only, and your profile names {school}.")
+        raise UserError(f"This project is for students of {escape(project.school, 100)} only, and your profile names {escape(school, 100)}.")
 
 
 def bid_of(session: Session, *, team_id: str, project_id: int, user_id: str) -> Bid | None:
@@ -610,6 +611,18 @@ def mine(session: Session, *, team_id: str, user_id: str) -> Mine:
         .order_by(Project.created_at.desc(), Project.id.desc())
     ).all()
     return Mine(bids=[(bid, project, evaluation) for bid, project, evaluation in rows], running=list(running))
+
+
+def waiting_bids(session: Session, *, team_id: str, project_ids: list[int]) -> dict[int, int]:
+    """How many bids wait for a decision on each of these projects (App Home shows its poster)."""
+    if not project_ids:
+        return {}
+    rows = session.execute(
+        select(Bid.project_id, func.count())
+        .where(Bid.team_id == team_id, Bid.project_id.in_(project_ids), Bid.status == BidStatus.pending.value)
+        .group_by(Bid.project_id)
+    ).all()
+    return dict(rows)
 
 
 @dataclass(frozen=True)

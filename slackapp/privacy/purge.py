@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from slackapp import models
 from slackapp.installs import installations
 from slackapp.installs.installations import Departure
+from slackapp.privacy import service
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,9 @@ def workspace_tables():
 
 def purge(session: Session, *, team_id: str) -> int:
     """Delete every row of the workspace, in every table; how many."""
-    return sum(session.execute(delete(table).where(table.c.team_id == team_id)).rowcount for table in workspace_tables())
+    deleted = sum(session.execute(delete(table).where(table.c.team_id == team_id)).rowcount for table in workspace_tables())
+    service.erased(session)
+    return deleted
 
 
 def purge_due(session: Session, *, now: datetime) -> list[str]:

@@ -13,9 +13,10 @@ import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, String, Table, Text, cast, delete, false, func, or_, select, update
+from sqlalchemy import JSON, String, Table, Text, cast, delete, false, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
+from slackapp.db import ERASED
 from slackapp.models import metadata
 
 # Rows that are only about the member (by their user_id column): deleted.
@@ -67,18 +68,81 @@ def _plain(value):
     return value
 
 
+# A row's reference to another row, in words: the key it is shown under, the table it points into
+# and the columns a person knows that row by (a bid is known by its project).
+REFERENCES = {
+    "lead_id": ("lead", "leads", ("company", "role")),
+    "event_id": ("event", "events", ("title", "starts_at")),
+    "gig_id": ("gig", "gigs", ("title", "due_date")),
+    "project_id": ("project", "micro_projects", ("title", "organization")),
+    "bid_id": ("bid", "micro_bids", ("project_id",)),
+}
+# What each table holds about the member, said once at the top of the export.
+EXPLAINED = {
+    "profiles": "Your profile: school, major, graduation year, skills and links.",
+    "members": "Your time zone as Slack gave it, so reminders come at your own hours.",
+    "officers": "Your officer role in the club.",
+    "home_viewers": "When you last opened the app's Home tab.",
+    "leads": "Internship leads you shared (or whose text names you).",
+    "saved_leads": "Leads you saved and how far you got with each (lead: its company and role).",
+    "events": "Events you created (or whose text names you).",
+    "rsvps": "Your answer to each event and your seat (event: its title and start, UTC).",
+    "rsvp_actions": "Each RSVP you gave, by reaction or button, as it arrived.",
+    "attendance": "Events you were checked in at.",
+    "gigs": "Volunteer gigs you posted or are the contact for.",
+    "gig_volunteers": "Volunteer gigs you signed up for, your spot and your confirmed hours (gig: its title).",
+    "gig_requests": "Requests for volunteers you sent to the officers.",
+    "habit_members": "Your weekly job-search checklist settings.",
+    "habit_checks": "Checklist items you ticked, week by week.",
+    "passport_members": "Your Business Passport choices (the leaderboard).",
+    "passport_claims": "Activities you claimed for your Business Passport, and the officers' decisions.",
+    "passport_programs": "The club's Business Passport settings, last changed by you.",
+    "micro_projects": "Micro-internship projects you posted, supervise or decided on.",
+    "micro_milestones": "Milestones of micro-internship projects whose text names you.",
+    "micro_bids": "Your bids on micro-internships and the work you handed in (project: its title).",
+    "micro_evaluations": "Evaluations of your micro-internship work (bid: the project it was for).",
+    "workspaces": "The club's settings, where they name you.",
+    "installations": "This workspace's installation of the app, which you made.",
+    "jobs": "Messages the app owed you, or others about you, and how each ended.",
+    "inbox": "Slack events you caused that reached the app (your reactions, for instance), as Slack sent them.",
+}
+
+
+def _plain_rows(rows) -> list[dict]:
+    return [{key: _plain(value) for key, value in row.items()} for row in rows]
+
+
 def everything_about(session: Session, *, team_id: str, user_id: str) -> dict[str, list[dict]]:
-    """Every row of this workspace that names the member, table by table."""
+    """Every row of this workspace that names the member, table by table, each reference to
+    another row named in words next to its id."""
     found: dict[str, list[dict]] = {}
     for table in _workspace_tables():
         rows = session.execute(select(table).where(table.c.team_id == team_id, _mentioning(table, user_id))).mappings().all()
         if rows:
-            found[table.name] = [{key: _plain(value) for key, value in row.items()} for row in rows]
+            found[table.name] = _with_references_named(session, team_id, _plain_rows(rows))
     return found
 
 
+def _with_references_named(session: Session, team_id: str, rows: list[dict]) -> list[dict]:
+    """The rows, with what each reference (lead_id) points at added next to it (lead: company, role)."""
+    for column, (key, table_name, known_by) in REFERENCES.items():
+        # Only numbers refer to our rows (the inbox's event_id is Slack's id of an event).
+        ids = {row[column] for row in rows if isinstance(row.get(column), int)}
+        if not ids:
+            continue
+        table = metadata.tables[table_name]
+        statement = select(table.c.id, *(table.c[name] for name in known_by)).where(table.c.team_id == team_id, table.c.id.in_(ids))
+        referred = _with_references_named(session, team_id, _plain_rows(session.execute(statement).mappings()))
+        names = {entry.pop("id"): entry for entry in referred}
+        for row in rows:
+            if row.get(column) in names:
+                row[key] = names[row[column]]
+    return rows
+
+
 def as_json(found: dict[str, list[dict]], *, user_id: str, team_id: str) -> str:
-    return json.dumps({"user_id": user_id, "team_id": team_id, "tables": found}, indent=2, ensure_ascii=False, sort_keys=True)
+    about = {table: EXPLAINED.get(table, "Rows of this table that name you.") for table in found}
+    return json.dumps({"user_id": user_id, "team_id": team_id, "about": about, "tables": found}, indent=2, ensure_ascii=False, sort_keys=True)
 
 
 def pseudonym(user_id: str) -> str:
@@ -107,7 +171,20 @@ def forget(session: Session, *, team_id: str, user_id: str) -> str:
         session.execute(update(table).where(table.c.team_id == team_id, table.c.user_id == user_id).values({column: None if table.c[column].nullable else REMOVED for column in columns}))
     for table in _workspace_tables():
         _rewrite(session, table, team_id=team_id, user_id=user_id, stand_in=stand_in)
+    erased(session)
     return stand_in
+
+
+def erased(session: Session) -> None:
+    """Once this transaction commits, the store is scrubbed of the old copies of what it erased.
+
+    On SQLite the leads' search index (FTS5, migration 0001) keeps the words of a lead deleted or
+    rewritten (a mention of the member in its description) in its older segments, only marked as
+    deleted, until they are merged: they are merged into one now. (PostgreSQL's text index is
+    part of the leads' rows, which the scrub's VACUUM cleans.)"""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO leads_fts(leads_fts) VALUES ('optimize')"))
+    session.info[ERASED] = True
 
 
 def _rewrite(session: Session, table: Table, *, team_id: str, user_id: str, stand_in: str) -> None:

@@ -8,9 +8,10 @@ The app's own endpoints (/slack/events, /healthz) are served by the same server,
 from __future__ import annotations
 
 import json
+import logging
 import mimetypes
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, quote
@@ -20,14 +21,19 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from slackapp.sandbox.blockkit import Surface, render_blocks
-from slackapp.sandbox.mrkdwn import EMOJI, Viewer, emoji, to_html
+from slackapp.sandbox.mrkdwn import EMOJI, Viewer, emoji, pictured, to_html
 from slackapp.sandbox.player import Player
+from slackapp.slack.phrases import plural
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 HOME = "home"
 QUICK_REACTIONS = ("white_check_mark", "thinking_face", "x", "+1", "tada", "eyes")
 APP_PATHS = ("/slack/events", "/healthz")
+# The page's forms are a few KB; a message typed into the composer stays far below this.
+MAX_FORM = 1 << 20
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,11 +49,19 @@ class Where:
         return "/?" + "&".join(f"{key}={quote(str(value))}" for key, value in place.items() if value)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """What "Skip ahead" played: where the clock landed, and what came due on the way (name -> count)."""
+
+    until: datetime
+    came_due: dict[str, int]
+
+
 class Page:
     """The WSGI app of the page; `app` answers Slack's paths (the real slackapp, as in HTTP mode)."""
 
     def __init__(self, player: Player, *, app: Callable, channels: list[tuple[str, str]], default_user: str,
-                 shortcuts: dict[str, str], now: Callable[[], datetime], skip_day: Callable[[], None], address: str):
+                 shortcuts: dict[str, str], now: Callable[[], datetime], skip_day: Callable[[], Skipped], address: str):
         self.player = player
         self.app = app
         self.channels = channels  # (id, name), in the order the sidebar lists them
@@ -55,8 +69,10 @@ class Page:
         self.shortcuts = shortcuts  # callback_id -> name
         self.now = now
         self.skip_day = skip_day
+        self.skipped: Skipped | None = None  # the last skip, told next to the clock
         self.address = address
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+        self.templates.filters["pictured"] = pictured  # emoji as the pictures shipped in static/emoji/
 
     # ---- WSGI --------------------------------------------------------------------------
 
@@ -68,6 +84,8 @@ class Page:
             return _answer(start_response, "403 Forbidden", b"only the sandbox's own page may use it", "text/plain")
         if path.startswith("/static/"):
             return self._static(path[len("/static/"):], start_response)
+        if path == "/favicon.ico":  # asked for by browsers that don't read the page's <link rel="icon">
+            return self._static("favicon.svg", start_response)
         if path.startswith("/files/"):
             return self._file(path.split("/")[2], start_response)
         query = parse_qs(environ.get("QUERY_STRING") or "", keep_blank_values=True)
@@ -76,10 +94,13 @@ class Page:
         if method == "GET" and path == "/poll":
             return self._poll(query, start_response)
         if method == "POST" and path in self._moves:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            form = parse_qs(environ["wsgi.input"].read(length).decode("utf-8"), keep_blank_values=True)
-            where = self._where(form)
-            where = self._moves[path](self, where, form) or where
+            try:
+                form = _form(environ)
+                where = self._where(form)
+                where = self._moves[path](self, where, form) or where
+            except Refused as refused:
+                log.info("the sandbox refused a request to %s: %s", path, refused)
+                return _answer(start_response, refused.status, str(refused).encode("utf-8"), "text/plain; charset=utf-8")
             return self._html(start_response, self.page(where, full=False), push=where.link())
         return _answer(start_response, "404 Not Found", b"not found", "text/plain")
 
@@ -103,8 +124,8 @@ class Page:
         self.player.type(where.user, where.channel, _first(form, "text"), thread_ts=where.thread)
 
     def _act(self, where: Where, form) -> None:
-        act = json.loads(_first(form, "act") or "[]")
-        if len(act) != 2:
+        act = _block_and_action(_first(form, "act"))
+        if act is None:
             return
         value = form["value"][0] if "value" in form else None
         surface = _first(form, "surface")
@@ -129,7 +150,7 @@ class Page:
         self.player.shortcut(where.user, _first(form, "channel"), _first(form, "ts"), _first(form, "callback_id"))
 
     def _skip(self, where: Where, form) -> None:
-        self.skip_day()
+        self.skipped = self.skip_day()
         self.player.settle()
 
     _moves = {"/send": _send, "/act": _act, "/submit": _submit, "/close": _close, "/react": _react, "/shortcut": _shortcut, "/skip": _skip}
@@ -159,7 +180,7 @@ class Page:
             "thread": self._messages(where.channel, where.user, viewer, thread=where.thread) if where.thread else [],
             "on_home": where.channel == HOME, "home": self._home(where.user, viewer) if where.channel == HOME else None,
             "modal": self._modal(modal, viewer), "modal_key": _modal_key(modal),
-            "clock": self._clock(viewer), "quick": [(name, EMOJI[name]) for name in QUICK_REACTIONS], "shortcuts": self.shortcuts,
+            "clock": self._clock(viewer), "skipped": self._skipped(viewer), "quick": [(name, EMOJI[name]) for name in QUICK_REACTIONS], "shortcuts": self.shortcuts,
         }
 
     def _people(self) -> list[dict]:
@@ -180,12 +201,13 @@ class Page:
 
     def _messages(self, channel: str, user: str, viewer: Viewer, *, thread: str | None = None) -> list[dict]:
         shown = self.player.workspace.visible(channel, user, thread_ts=thread)
-        surface = Surface(viewer=viewer)
         for message in shown:
+            # Played in skipped time: read as at its own moment, as it was sent to be read.
+            as_read = replace(viewer, now=datetime.fromtimestamp(float(message["ts"]), timezone.utc)) if message.get("played") else viewer
             message["author"] = viewer.user_name(message["user"]) if message["user"] != "USLACKBOT" else "Slackbot"
             message["is_app"] = message["user"] in (self.player.fake.workspace.bot_user_id, "USLACKBOT")
             message["time"] = _time_of(message["ts"], viewer)
-            message["html"] = render_blocks(message["blocks"], surface) if message["blocks"] else to_html(message["text"], viewer)
+            message["html"] = render_blocks(message["blocks"], Surface(viewer=as_read)) if message["blocks"] else to_html(message["text"], as_read)
             message["reaction_list"] = [
                 {"name": name, "emoji": emoji(f":{name}:"), "count": len(users), "mine": user in users}
                 for name, users in message["reactions"].items()
@@ -212,6 +234,13 @@ class Page:
         days = round(ahead / timedelta(days=1))
         return {"now": f"{now:%a %b} {now.day}, {now.hour % 12 or 12}:{now:%M %p}", "ahead_days": days}
 
+    def _skipped(self, viewer: Viewer) -> str | None:
+        if self.skipped is None:
+            return None
+        until = self.skipped.until.astimezone(ZoneInfo(viewer.tz))
+        came = ", ".join(plural(count, name) for name, count in self.skipped.came_due.items()) or "nothing came due"
+        return f"Skipped to {until:%a} {until.hour % 12 or 12}:{until:%M %p}: {came}"
+
     # ---- other answers -----------------------------------------------------------------
 
     def _poll(self, query, start_response):
@@ -230,7 +259,7 @@ class Page:
 
     def _static(self, name: str, start_response):
         path = (STATIC / name).resolve()
-        if path.parent != STATIC.resolve() or not path.is_file():
+        if path.parent not in (STATIC.resolve(), STATIC.resolve() / "emoji") or not path.is_file():
             return _answer(start_response, "404 Not Found", b"not found", "text/plain")
         kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return _answer(start_response, "200 OK", path.read_bytes(), kind, [("Cache-Control", "max-age=3600")])
@@ -242,6 +271,40 @@ class Page:
         name = str(found["filename"])
         kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return _answer(start_response, "200 OK", found["content"], kind, [("Content-Disposition", f"attachment; filename=\"{quote(name)}\"")])
+
+
+class Refused(Exception):
+    """A request the page can't make sense of (not one its own page sends); the message says why."""
+
+    def __init__(self, message: str, status: str = "400 Bad Request"):
+        super().__init__(message)
+        self.status = status
+
+
+def _form(environ) -> dict[str, list[str]]:
+    length = environ.get("CONTENT_LENGTH") or "0"
+    if not (length.isascii() and length.isdigit()):
+        raise Refused(f"Content-Length must be a number of bytes, not {length[:40]!r}.")
+    if int(length) > MAX_FORM:
+        raise Refused(f"The form is too large ({length} bytes; at most {MAX_FORM}).", "413 Payload Too Large")
+    try:
+        text = environ["wsgi.input"].read(int(length)).decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused("The form is not UTF-8.") from None
+    return parse_qs(text, keep_blank_values=True)
+
+
+def _block_and_action(act: str) -> tuple[str, str] | None:
+    """The element a press names: [block_id, action_id] as JSON, as the page's own elements send it."""
+    if not act:
+        return None
+    try:
+        named = json.loads(act)
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
+        raise Refused("act must be JSON: [block_id, action_id].") from None
+    if not (isinstance(named, list) and len(named) == 2 and all(isinstance(part, str) for part in named)):
+        raise Refused("act must be [block_id, action_id], two strings.")
+    return named[0], named[1]
 
 
 def _modal_key(view: dict | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -25,9 +26,15 @@ from slackapp.slack.client import retry_after
 log = logging.getLogger(__name__)
 
 NOT_INSTALLED = "the app is not installed in this workspace (any more)"
-MAX_ATTEMPTS = 6
+# A server error or an unreachable Slack: the first retry comes about a second later (most such
+# errors pass that fast), then 10 s, doubling: 7 tries over about five minutes.
+MAX_ATTEMPTS = 7
+QUICK_RETRY = timedelta(seconds=1)
 BACKOFF_BASE = timedelta(seconds=10)
-BACKOFF_CAP = timedelta(minutes=30)
+BACKOFF_CAP = timedelta(minutes=5)
+# Each wait is spread by up to this share either way, at random, so that the many messages of a
+# fan-out that failed together don't all come back to Slack at the same moment.
+JITTER = 0.25
 
 
 @dataclass(frozen=True)
@@ -331,8 +338,7 @@ class Dispatcher:
         if job.attempts >= MAX_ATTEMPTS:
             self._finish(job, JobStatus.failed, now, f"{reason} (gave up after {job.attempts} attempts)", error="unreachable")
             return Outcome(failed=1)
-        delay = min(BACKOFF_BASE * (2 ** (job.attempts - 1)), BACKOFF_CAP)
-        self._retry(job, now + delay, f"{reason}; attempt {job.attempts} of {MAX_ATTEMPTS}")
+        self._retry(job, now + backoff(job.attempts), f"{reason}; attempt {job.attempts} of {MAX_ATTEMPTS}")
         return Outcome(retried=1)
 
     def _finish(
@@ -359,6 +365,13 @@ class Dispatcher:
     def shutdown(self) -> None:
         self.stop()
         self._pool.shutdown(wait=True)
+
+
+def backoff(failed_tries: int, spread: Callable[[], float] = lambda: random.uniform(-1.0, 1.0)) -> timedelta:
+    """How long to wait after the `failed_tries`-th failed try; `spread()` in [-1, 1] places the
+    wait within its jitter."""
+    nominal = QUICK_RETRY if failed_tries <= 1 else BACKOFF_BASE * 2 ** (failed_tries - 2)
+    return min(nominal * (1 + JITTER * spread()), BACKOFF_CAP)
 
 
 def _human(delta: timedelta) -> str:

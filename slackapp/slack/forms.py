@@ -42,7 +42,7 @@ def metadata(view: dict) -> dict:
     """The private_metadata we stored on the view; a tampered or empty one reads as {}."""
     try:
         found = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's stack
         return {}
     return found if isinstance(found, dict) else {}
 

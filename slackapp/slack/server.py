@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 from gunicorn.app.base import BaseApplication
 
@@ -27,36 +27,45 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 # Slack's requests are a few KB; a large view submission stays far below this.
 MAX_BODY = 1 << 20
+# Connections waiting to be accepted (gunicorn's backlog, also on the sockets the CLI binds for it).
+BACKLOG = 2048
 
 
 class Routes:
     """WSGI entry point: Slack's requests go through the door to Bolt, /healthz tells whether the
-    store answers.
+    store answers. /metrics is answered only on its own port (`metrics_port`), which answers
+    nothing else unless the operator made it the port Slack talks to (`slack_port`).
 
     The door does only what Bolt can't: it refuses a body too large to read, checks the signature
     (slack_sdk's SignatureVerifier) before anything reads the body, and refuses a signed body that
     isn't Slack's shape (Bolt would fail on it, in its error handler, with the body in the log).
     Bolt checks the signature again, as it always does."""
 
-    def __init__(self, app: App, store: Store, *, settings: Settings, metrics: Callable[[], tuple[bytes, str]]):
+    def __init__(self, app: App, store: Store, *, settings: Settings, metrics: Callable[[], tuple[bytes, str]],
+                 metrics_port: int | None = None, slack_port: int | None = None):
         from slack_bolt.adapter.wsgi import SlackRequestHandler
         from slack_sdk.signature import SignatureVerifier
 
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
         self._store = store
         self._metrics = metrics
+        self._metrics_port, self._slack_port = metrics_port, slack_port
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         self._verifier = SignatureVerifier(secret) if secret else None
 
     def __call__(self, environ, start_response):
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        listener = _local_port(environ)
+        if self._metrics_port is not None and listener == self._metrics_port:
+            if path == "/metrics" and method == "GET":
+                body, content_type = self._metrics()
+                start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+                return [body]
+            if listener != self._slack_port:
+                return _answer(start_response, "404 Not Found", {"ok": False})
         if path == "/healthz" and method in ("GET", "HEAD"):
             healthy = self._store.ping()
             return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", {"ok": healthy, "store": "up" if healthy else "down"})
-        if path == "/metrics" and method == "GET":
-            body, content_type = self._metrics()
-            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
-            return [body]
         if path == EVENTS_PATH and method == "POST":
             return self._slack_request(environ, start_response)
         return self._bolt(environ, start_response)
@@ -83,8 +92,11 @@ class Routes:
         """Read the body once and let it through the door, or say the status (one log line, without
         the body); Bolt reads it again."""
         length = environ.get("CONTENT_LENGTH") or "0"
-        if not length.isdigit() or int(length) > MAX_BODY:
-            log.info("refused a request: body too large or of unknown length (%s)", length)
+        if not (length.isascii() and length.isdigit()):  # gunicorn refuses these itself; the sandbox's server doesn't
+            log.info("refused a request: Content-Length is not a number (%.40r)", length)
+            return "400 Bad Request"
+        if int(length) > MAX_BODY:
+            log.info("refused a request: body too large (%s bytes)", length)
             return "413 Payload Too Large"
         body = environ["wsgi.input"].read(int(length))
         environ["wsgi.input"] = io.BytesIO(body)
@@ -108,17 +120,57 @@ class Routes:
         return None
 
 
+def _local_port(environ) -> int | None:
+    """The port this request came in on, from the connection itself (SERVER_PORT may be taken
+    from the Host header, which the client chooses); None off gunicorn (the sandbox's server)."""
+    connection = environ.get("gunicorn.socket")
+    return connection.getsockname()[1] if connection is not None else None
+
+
 def _not_slacks_shape(content_type: str, text: str) -> str | None:
     """Events come as a JSON object, interactions as a form with payload=<JSON object>; a
-    command's form fields need no check."""
+    command's form fields need no check. Bolt reads a body starting with "{" as JSON whatever its
+    type, and a form's last payload."""
     try:
-        if content_type.startswith("application/json"):
-            return None if isinstance(json.loads(text), dict) else "JSON body is not an object"
-        form = parse_qs(text, keep_blank_values=True) if "payload=" in text else {}
-        if "payload" in form:
-            return None if isinstance(json.loads(form["payload"][0]), dict) else "payload is not a JSON object"
+        if content_type.startswith("application/json") or text.startswith("{"):
+            return _not_slacks_object(json.loads(text), "JSON body")
+        payloads = [value for name, value in parse_qsl(text, keep_blank_values=True) if name == "payload"] if "payload" in text else []
+        for payload in payloads:
+            problem = _not_slacks_object(json.loads(payload), "payload")
+            if problem:
+                return problem
     except ValueError:
         return "body is not JSON or a form"
+    except RecursionError:  # JSON nested deeper than Python's stack
+        return "JSON nested too deep"
+    return None
+
+
+# What Bolt and the middleware read of a body before any listener runs (to build the request's
+# context and pick its listener), and what each must be there; Slack always sends them so.
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "event": (dict,),
+    "view": (dict,),
+    "message": (dict,),
+    "actions": (list,),
+    "response_urls": (list,),
+    "authorizations": (list, type(None)),
+    "team": (str, dict, type(None)),
+    "user": (str, dict, type(None)),
+    "enterprise": (str, dict, type(None)),
+    "channel": (str, dict, type(None)),
+}
+
+
+def _not_slacks_object(found: object, name: str) -> str | None:
+    if not isinstance(found, dict):
+        return f"{name} is not a JSON object"
+    for field, types in _FIELD_TYPES.items():
+        value = found.get(field)
+        if field in found and not isinstance(value, types):
+            return f"{name}'s {field} is a {type(value).__name__}"
+        if isinstance(value, list) and not all(isinstance(item, dict) for item in value):
+            return f"{name}'s {field} holds something other than objects"
     return None
 
 
@@ -153,12 +205,13 @@ class _Gunicorn(BaseApplication):
         return self._load()
 
 
-def serve_http(load: Callable[[], Callable], *, port: int, workers: int, threads: int) -> None:
-    """Run gunicorn's threaded workers; each worker calls `load()` after the fork to build its own app."""
+def serve_http(load: Callable[[], Callable], *, binds: list[str], workers: int, threads: int) -> None:
+    """Run gunicorn's threaded workers on `binds` (the CLI's listening sockets, as fd://N); each
+    worker calls `load()` after the fork to build its own app."""
     _Gunicorn(
         load,
         {
-            "bind": f"0.0.0.0:{port}",
+            "bind": binds,
             "worker_class": "gthread",
             "workers": workers,
             "threads": threads,
@@ -166,7 +219,7 @@ def serve_http(load: Callable[[], Callable], *, port: int, workers: int, threads
             "timeout": 60,
             "graceful_timeout": 10,
             "keepalive": 5,
-            "backlog": 2048,
+            "backlog": BACKLOG,
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "info",

@@ -235,3 +235,9 @@ def test_a_message_carries_one_live_event_at_a_time(session):
     service.ensure_message_free(session, team_id=TEAM, channel=CHANNEL, ts=POST_TS)
     second = new_event(session, title="Career night again")
     assert service.event_for_message(session, team_id=TEAM, channel=CHANNEL, ts=POST_TS) == second
+
+
+def test_words_that_match_no_event_are_echoed_inert(session):
+    with pytest.raises(UserError) as refused:
+        service.find(session, team_id="TNOEVENTSHERE", words="<!everyone> party", now=NOW)
+    assert "&lt;!everyone&gt; party" in str(refused.value) and "<!everyone>" not in str(refused.value)

@@ -181,6 +181,19 @@ def test_form_errors_are_answered_inside_the_modal(workspace):
     assert gigs_of(workspace) == []
 
 
+def test_a_gig_needs_some_hours_and_a_person_to_contact(workspace):
+    officer = workspace.officer()
+    for hours in ("0", "0.0", "-2"):
+        body = submit_gig(workspace, officer, hours=hours, contact=officer).json()
+        assert body["response_action"] == "errors" and "more than 0" in body["errors"]["hours"], (hours, body)
+    # The app's own bot can be picked in a users select; DMs to it would go nowhere.
+    body = submit_gig(workspace, officer, contact=payloads.BOT_USER_ID).json()
+    assert body["response_action"] == "errors" and "person" in body["errors"]["contact"], body
+    body = workspace.submit("gig_request_form", request_values(hours="0"), user=workspace.member()).json()
+    assert body["response_action"] == "errors" and "more than 0" in body["errors"]["hours"], body
+    assert gigs_of(workspace) == [] and requests_of(workspace) == []
+
+
 # ---- 4. twenty volunteers at once ---------------------------------------------------------
 
 

@@ -58,6 +58,16 @@ def test_gig_form_problems_are_keyed_by_field():
     assert set(refused.value.fields) == {"title", "needed", "hours", "slots", "due_date", "contact"}
 
 
+def test_a_gig_asks_for_some_hours_and_a_person_other_than_the_app():
+    with pytest.raises(UserError) as refused:
+        service.validate_gig(gig_form(hours="0", contact="UBOT"), today=TODAY, poster=OFFICER, bot="UBOT")
+    assert "more than 0" in refused.value.fields["hours"] and "app itself" in refused.value.fields["contact"]
+    with pytest.raises(UserError, match="more than 0"):
+        service.validate_request({"organization": "Robotics", "needed": "help", "hours": "-1"}, today=TODAY)
+    # A volunteer who didn't come gets 0 hours when the gig is finished.
+    assert service.parse_hours("0") == 0
+
+
 def test_picked_and_typed_skills_are_merged_and_the_poster_is_the_default_contact():
     draft = service.validate_gig(gig_form(contact=None, slots=None), today=TODAY, poster=OFFICER)
     assert (draft.skills, draft.contact, draft.slots, draft.hours) == ("web design, html, css", OFFICER, 1, Decimal("4.0"))

@@ -84,3 +84,10 @@ def test_a_decided_request_shows_who_decided_and_why_instead_of_buttons():
                                   lambda: views.decline_form(GigRequest(id=3, organization=EVIL), channel="C1", ts="1.2")])
 def test_the_gig_forms_are_valid_modals(form):
     assert view_problems(form().to_dict()) == []
+
+
+def test_counts_of_one_read_right_in_the_overdue_note_and_the_thanks():
+    _, blocks = views.overdue(gig(slots=1), Roster(volunteers=[], waitlist=[]))
+    assert "has 0 of 1 spot filled" in all_text(to_dicts(blocks))
+    assert "1 volunteer hour is on your record" in views.thanks_dm(gig(), Decimal("1.0"))
+    assert "2.5 volunteer hours are on your record" in views.thanks_dm(gig(), Decimal("2.5"))

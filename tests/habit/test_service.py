@@ -75,3 +75,12 @@ def test_the_club_sees_counts_of_members_taking_part_only(session):
     service.turn(session, team_id=TEAM, user_id="UGONE", on=False)
     summary = service.club_habit(session, team_id=TEAM, this_week=THIS_WEEK)
     assert (summary.participants, summary.weeks[-1]) == (1, (THIS_WEEK, 1))
+
+
+def test_words_echoed_in_a_refusal_are_inert():
+    with pytest.raises(UserError) as refused:
+        service.parse_schedule(["<!channel>", "18:00"])
+    assert "&lt;!channel&gt;" in str(refused.value) and "<!channel>" not in str(refused.value)
+    with pytest.raises(UserError) as refused:
+        service.parse_schedule(["tue", "<https://evil.example|noon>"])
+    assert "<https://" not in str(refused.value)

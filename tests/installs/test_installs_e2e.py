@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
+from slackapp.installs.installations import Installed
 from tests.conftest import new_id
 from tests.helpers import all_text, finish_install, share_lead, start_install
 from tests.installs.conftest import installed_workspace
@@ -69,3 +72,22 @@ def test_the_oauth_state_is_checked_and_good_once(distributed, fake_slack):
     assert finish_install(distributed.url, code=again, state=state, cookie=cookie)[0] >= 400
     reply = distributed.slack.command("/internships", "help", user_id=new_id("U"), team_id=team, channel_id=new_id("C"))
     assert "isn't installed" not in reply.text
+
+
+def test_a_token_of_another_workspace_than_the_one_named_is_refused_and_nothing_saved(distributed, fake_slack):
+    named, other = new_id("T"), new_id("T")
+    code, token = fake_slack.grant(named)
+    # oauth.v2.access names `named`, but the token it hands out belongs to `other`.
+    fake_slack.set_identity(token, team_id=other)
+    log_before = len(distributed.log())
+    state, cookie = start_install(distributed.url)
+
+    status, page = finish_install(distributed.url, code=code, state=state, cookie=cookie)
+    assert status == 400 and "was not installed" in page and "another workspace" in page
+    with distributed.store.read() as session:
+        assert session.scalars(select(Installed).where(Installed.team_id.in_([named, other]))).all() == []
+    said = [line for line in distributed.log()[log_before:].splitlines() if named in line]
+    assert len(said) == 1 and "refused" in said[0] and other in said[0] and token not in said[0]
+    for team in (named, other):
+        reply = distributed.slack.command("/internships", "help", user_id=new_id("U"), team_id=team, channel_id=new_id("C"))
+        assert "isn't installed for your workspace" in reply.json()["text"]

@@ -58,5 +58,5 @@ def test_every_scheduled_send_happens_exactly_once_across_worker_processes(worke
     assert [call for call in fake_slack.token_mismatches if call.token in token_of.values()] == []
     # The workers shared the work (each claims in batches; which one takes which is up to them).
     print(f"sends by worker: {Counter(job.claimed_by.split(':')[1] for job in jobs)}")
-    status, _, metrics = http_get(workers.url + "/metrics")
+    status, _, metrics = http_get(workers.metrics_url + "/metrics")
     assert status == 200 and "slackapp_web_api_seconds_count" in metrics

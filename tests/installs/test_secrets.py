@@ -34,3 +34,9 @@ def test_distribution_mode_needs_a_key_said_in_one_line(tmp_path):
         load_settings(slack_client_id="1.2", database_url=database)
     settings = load_settings(slack_client_id="1.2", slack_client_secret="s", slackapp_encryption_key=Fernet.generate_key().decode(), database_url=database)
     assert settings.distribution and settings.missing_for("http") == ["SLACK_SIGNING_SECRET"]
+
+
+def test_an_encryption_key_of_only_commas_lists_no_key(tmp_path):
+    with pytest.raises(ConfigError) as commas:
+        load_settings(slack_client_id="1.2", slack_client_secret="s", slackapp_encryption_key=" , ,", database_url=f"sqlite:///{tmp_path / 'x.db'}")
+    assert str(commas.value).startswith("SLACKAPP_ENCRYPTION_KEY: lists no key") and "\n" not in str(commas.value)

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from slackapp.leads import ids
 from slackapp.leads.models import Lead, SavedLead
 from slackapp.sandbox import payloads
+from tests.conftest import new_id
 from tests.helpers import (
     all_text,
     announced_leads,
@@ -125,6 +126,16 @@ def test_search_filters_and_help(workspace):
         assert word in help_text
 
 
+def test_an_unknown_type_is_echoed_inert(workspace):
+    user = workspace.member()
+    reply = workspace.command("/internships", "type:<!channel>&<https://evil.example|bank>", user=user)
+    assert reply.status == 200
+    answer = reply.json()
+    echoed = answer["text"] + all_text(answer.get("blocks") or [])
+    assert "I don't know the type “&lt;!channel&gt;&amp;&lt;https://evil.example|bank&gt;”" in echoed
+    assert "<!channel>" not in echoed and "<https://evil.example|bank>" not in echoed
+
+
 def test_pages_of_ten_newest_first(workspace):
     user = workspace.member()
     for number in range(12):
@@ -164,7 +175,7 @@ def test_only_poster_or_officer_can_edit_or_close(workspace):
     [lead] = eventually_got(lambda: announced_leads(workspace), count=1)
 
     listing = workspace.command("/internships", user=stranger).json()
-    assert [b["text"]["text"] for b in buttons(listing["blocks"]) if b.get("value") == str(lead.id)] == ["Open", "Save"]
+    assert [b["text"]["text"] for b in buttons([blk for blk in listing["blocks"] if blk.get("block_id") == f"lead_{lead.id}"])] == ["Open", "Save"]
 
     assert "Only the person who shared" in press(workspace, ids.CLOSE, str(lead.id), user=stranger)["text"]
     forged = share_lead(workspace, stranger, role="Hijacked", url="https://g.example/1", private_metadata=json.dumps({"lead_id": lead.id}))
@@ -248,3 +259,28 @@ def test_leads_belong_to_their_workspace(workspace, server, fake_slack):
     response_url = other.response_url()
     other.click(ids.SAVE, str(lead.id), user=other.member(), response_url=response_url)
     assert "no longer exists" in other.responses(response_url)[-1].args["text"]
+
+
+def test_a_lead_saved_from_search_results_shows_as_saved_in_them(workspace):
+    poster, member = workspace.member(), workspace.member()
+    word = "quant" + new_id("w").lower().replace("_", "")[-8:]
+    share_lead(workspace, poster, role=f"Analyst {word}", url=f"https://{word}.example/1")
+    [lead] = leads_of(workspace)
+
+    def save_button(blocks) -> dict:
+        [found] = [b for b in buttons(blocks) if b["action_id"] == ids.SAVE]
+        return found
+
+    listing = workspace.command("/internships", word, user=member).json()
+    before = save_button(listing["blocks"])
+    assert before["text"]["text"] == "Save"
+
+    answer = press(workspace, ids.SAVE, before["value"], user=member)
+
+    # The list is ephemeral (Slack doesn't send it back): it is drawn again, in place, for the same search.
+    assert answer["replace_original"] is True and f"Leads matching “{word}”" in all_text(answer["blocks"])
+    assert save_button(answer["blocks"])["text"]["text"] == "Saved ✓"
+    with workspace.server.store.read() as session:
+        assert session.scalars(select(SavedLead.lead_id).where(SavedLead.team_id == workspace.team_id, SavedLead.user_id == member)).all() == [lead.id]
+    again = workspace.command("/internships", word, user=member).json()
+    assert save_button(again["blocks"])["text"]["text"] == "Saved ✓"

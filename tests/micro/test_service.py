@@ -169,6 +169,15 @@ def test_a_project_for_one_school_takes_bids_only_from_its_students(session):
     assert [b.user_id for b in bids_of(session, project)] == [STUDENT]
 
 
+def test_the_schools_named_in_a_refused_bid_are_inert(session):
+    project = post(session, audience_school="<!channel> University")
+    profile(session, OTHER, school="<@U0BOSS>")
+    with pytest.raises(UserError) as refused:
+        bid(session, project, OTHER)
+    assert "&lt;!channel&gt; University" in str(refused.value) and "&lt;@U0BOSS&gt;" in str(refused.value)
+    assert "<!channel>" not in str(refused.value) and "<@U0BOSS>" not in str(refused.value)
+
+
 def test_one_bid_per_member_edited_then_withdrawn_and_made_again(session):
     project = post(session)
     profile(session, STUDENT)

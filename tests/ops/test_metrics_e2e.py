@@ -9,7 +9,7 @@ from tests.helpers import eventually, http_get, share_lead
 
 
 def _metrics(server) -> str:
-    status, headers, text = http_get(server.url + "/metrics")
+    status, headers, text = http_get(server.metrics_url + "/metrics")
     assert status == 200 and headers["content-type"].startswith("text/plain")
     return text
 

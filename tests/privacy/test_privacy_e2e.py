@@ -10,7 +10,8 @@ from sqlalchemy import Text, cast, func, or_, select
 from slackapp.models import metadata
 from slackapp.sandbox import payloads
 from tests.events.support import GOING, create_event, react, rsvps_of, uploads_to
-from tests.helpers import answer_to, eventually_got, share_lead
+from tests.gigs.test_gigs_e2e import post_announced_gig
+from tests.helpers import answer_to, eventually_got, leads_of, press, share_lead
 
 
 def club(workspace, text: str, *, user: str, trigger_id: str | None = None):
@@ -61,3 +62,28 @@ def test_a_member_takes_their_data_and_then_is_forgotten(workspace):
     seats = rsvps_of(workspace, event.id)
     assert len(seats) == 2 and seats[friend] == ("going", "going")  # the count stays right
     assert traces(workspace, friend) != {}
+
+
+def test_my_data_names_what_each_row_is_next_to_its_ids(workspace):
+    officer, poster, member = workspace.officer(), workspace.member(), workspace.member()
+    event = create_event(workspace, officer, title="Meet the Firm Night")
+    react(workspace, event, member, GOING)
+    share_lead(workspace, poster, company="Globex", role="Data intern")
+    [lead] = eventually_got(lambda: [lead for lead in leads_of(workspace) if lead.role == "Data intern"], count=1)
+    assert press(workspace, "lead_save", str(lead.id), user=member)["text"].startswith("Saved")
+    gig = post_announced_gig(workspace, officer, title="Build the club website")
+    assert "You're in" in press(workspace, "gig_volunteer", str(gig.id), user=member)["text"]
+
+    club(workspace, "mydata", user=member)
+    [(_, content)] = eventually_got(lambda: uploads_to(workspace, member, ".json"), count=1)
+    mine = json.loads(content)
+
+    [saved] = mine["tables"]["saved_leads"]
+    assert saved["lead_id"] == lead.id and saved["lead"] == {"company": "Globex", "role": "Data intern"}
+    [answer] = mine["tables"]["rsvps"]
+    assert answer["event_id"] == event.id and answer["event"] == {"title": "Meet the Firm Night", "starts_at": event.starts_at.isoformat()}
+    assert {action["event"]["title"] for action in mine["tables"]["rsvp_actions"]} == {"Meet the Firm Night"}
+    [spot] = mine["tables"]["gig_volunteers"]
+    assert spot["gig_id"] == gig.id and spot["gig"]["title"] == "Build the club website"
+    # Each table is said in words too.
+    assert "saved" in mine["about"]["saved_leads"] and set(mine["about"]) == set(mine["tables"])

@@ -3,6 +3,7 @@ table, found in every table, then gone from every table while the club's counts 
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -105,3 +106,22 @@ def test_forgetting_leaves_no_trace_and_keeps_the_counts(session):
     # The other member is untouched.
     assert service.everything_about(session, team_id=TEAM, user_id=OTHER)["profiles"][0]["school"] == "State U"
     assert traces(session, OTHER) != {}
+
+
+def test_each_row_names_what_it_refers_to_next_to_the_id(session):
+    seed(session, ME)
+    found = service.everything_about(session, team_id=TEAM, user_id=ME)
+    [saved] = found["saved_leads"]
+    assert isinstance(saved["lead_id"], int) and saved["lead"] == {"company": "Acme", "role": "Analyst"}
+    for table in ("rsvps", "rsvp_actions", "attendance"):
+        [row] = found[table]
+        assert row["event"] == {"title": "Night", "starts_at": NOW.isoformat()} and isinstance(row["event_id"], int)
+    [spot] = found["gig_volunteers"]
+    assert spot["gig"] == {"title": "Web page", "due_date": None}
+    [bid] = found["micro_bids"]
+    assert bid["project"] == {"title": "Deck", "organization": "Acme"}
+    # An evaluation names the bid it is about, and the bid its project.
+    [evaluation] = found["micro_evaluations"]
+    assert evaluation["bid"] == {"project_id": bid["project_id"], "project": {"title": "Deck", "organization": "Acme"}}
+    explained = json.loads(service.as_json(found, user_id=ME, team_id=TEAM))["about"]
+    assert set(explained) == set(found) and all(explained.values())

@@ -10,8 +10,10 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from slackapp.leads import ids as lead_ids
 from slackapp.sandbox import payloads
 from tests.conftest import SECRET, fresh_database, new_id, start_app
+from tests.helpers import leads_of, press, share_lead
 from slackapp.sandbox.slackhttp import FORM, post_signed
 
 JSON = "application/json"
@@ -117,3 +119,73 @@ def test_a_request_from_another_org_is_refused(workspace):
         "/internships", "help", user_id=workspace.member(), team_id=workspace.team_id, channel_id=workspace.channel, enterprise_id="EOTHERORG"
     )
     assert reply.status == 200 and "isn't installed for your workspace" in reply.json()["text"]
+
+
+def _reaction(workspace, **changes) -> dict:
+    body = payloads.reaction_added("white_check_mark", user_id=workspace.member(), team_id=workspace.team_id, channel_id=workspace.channel)
+    body.update(changes)
+    return body
+
+
+def _deeply_nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+def _interaction(workspace, **changes) -> str:
+    payload = payloads.block_actions("gig_volunteer", "1", user_id=workspace.member(), team_id=workspace.team_id, channel_id=workspace.channel)
+    payload.update(changes)
+    if "response_urls" in changes:  # as in a view submission, where Bolt reads the first one
+        del payload["response_url"]
+    return urlencode({"payload": json.dumps(payload)})
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["event-a-string", "event-a-list", "authorizations-a-string", "authorizations-of-strings", "nested-50000-deep", "event-nested-50000-deep"],
+)
+def test_signed_events_of_the_wrong_shape_get_400(workspace, shape):
+    """Signed, so the door lets them through to its shape check: Bolt and the middleware would
+    fail on them (with a traceback and a 500, which Slack retries)."""
+    bodies = {
+        "event-a-string": lambda: json.dumps(_reaction(workspace, event="reaction_added")),
+        "event-a-list": lambda: json.dumps(_reaction(workspace, event=[{"type": "reaction_added"}])),
+        "authorizations-a-string": lambda: json.dumps(_reaction(workspace, authorizations="T1")),
+        "authorizations-of-strings": lambda: json.dumps(_reaction(workspace, authorizations=["T1"])),
+        "nested-50000-deep": lambda: _deeply_nested(50_000),
+        "event-nested-50000-deep": lambda: json.dumps(_reaction(workspace, event="DEEP")).replace('"DEEP"', _deeply_nested(50_000)),
+    }
+    before = len(workspace.server.log())
+    reply = post_signed(workspace.server.slack.url, bodies[shape](), content_type=JSON, secret=SECRET)
+    assert reply.status == 400
+    added = workspace.server.log()[before:]
+    assert len(refused_lines(workspace.server, before)) == 1 and "Traceback" not in added, added[-3000:]
+
+
+@pytest.mark.parametrize("shape", ["payload-nested-50000-deep", "actions-a-string", "view-a-string", "response-urls-of-strings", "two-payloads"])
+def test_signed_interactions_of_the_wrong_shape_get_400(workspace, shape):
+    bodies = {
+        "payload-nested-50000-deep": lambda: urlencode({"payload": _deeply_nested(50_000)}),
+        "actions-a-string": lambda: _interaction(workspace, actions="gig_volunteer"),
+        "view-a-string": lambda: _interaction(workspace, type="view_submission", view="gig_form"),
+        "response-urls-of-strings": lambda: _interaction(workspace, response_urls=["https://example.com"]),
+        # Bolt reads the last payload of a form, so the door must check every one.
+        "two-payloads": lambda: _interaction(workspace) + "&" + urlencode({"payload": json.dumps([1])}),
+    }
+    before = len(workspace.server.log())
+    reply = post_signed(workspace.server.slack.url, bodies[shape](), content_type=FORM, secret=SECRET)
+    assert reply.status == 400
+    added = workspace.server.log()[before:]
+    assert len(refused_lines(workspace.server, before)) == 1 and "Traceback" not in added, added[-3000:]
+
+
+def test_json_nested_too_deep_inside_a_signed_payload_is_read_as_broken(workspace):
+    """A form's private_metadata and a button's value are JSON in a string, which the door doesn't
+    open: read too deep, they are what they are when tampered with, not a traceback."""
+    user, deep = workspace.member(), _deeply_nested(1_400)
+    before = len(workspace.server.log())
+    reply = share_lead(workspace, user, role="Deep intern", private_metadata=deep)
+    assert reply.status == 200 and reply.body == b"", reply.text
+    assert [lead.role for lead in leads_of(workspace)] == ["Deep intern"]
+    answer = press(workspace, lead_ids.PAGE, deep, user=user)
+    assert "That page link is broken" in answer["text"]
+    assert "Traceback" not in workspace.server.log()[before:]

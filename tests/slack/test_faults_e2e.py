@@ -81,7 +81,7 @@ def test_counts_converge_after_a_server_error_on_the_update(workspace):
         updates = event_updates(workspace, event, failed=True)
         return bool(updates) and not updates[-1].failed and "1 going" in all_text(updates[-1].args["blocks"])
 
-    # A server error backs off (10 s, then more) instead of hammering Slack.
+    # A server error backs off (about a second, then 10 s and more) instead of hammering Slack.
     eventually(shows_one_going, timeout=30)
 
 

@@ -35,8 +35,8 @@ def on_command(ack, command, club: Club, slack: Slack, session: Session, user_id
         ack(**ephemeral(views.unknown_command(verb)))
 
 
-def on_gig_form(ack, view, club: Club, session: Session, store: Store, user_id: str):
-    draft = service.validate_gig(form_values(view), today=club.today(), poster=user_id)
+def on_gig_form(ack, view, context, club: Club, session: Session, store: Store, user_id: str):
+    draft = service.validate_gig(form_values(view), today=club.today(), poster=user_id, bot=context.bot_user_id)
     is_officer = club.is_officer(user_id)
     with store.writing(session):
         club_service.ensure_workspace(session, team_id=club.team_id)

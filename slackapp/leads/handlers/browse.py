@@ -56,7 +56,7 @@ def on_page(ack, action, respond, club: Club, session: Session, user_id: str):
         wanted = json.loads(action.get("value") or "{}")
         query = service.parse_query(str(wanted.get("q", "")))
         page = int(wanted.get("p", 1))
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         raise UserError(views.BROKEN_PAGE) from None
     answer = lead_list(club, session, user_id, query, page)
     ack()

@@ -42,7 +42,7 @@ def filters_in(value: str) -> tuple[int, service.Filters]:
         year = state.get("y")
         filters = service.Filters(school=state.get("s") or None, major=state.get("m") or None, year=int(year) if year else None)
         return number_in(state.get("p")), filters
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         raise UserError(BROKEN_FILTER) from None
 
 

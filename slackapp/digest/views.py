@@ -25,7 +25,7 @@ def digest(*, new: list[Lead], closing: list[Lead], tz: str, gigs: list[tuple[Gi
         lines = [f"• *{escape(event.title)}* · {time_range(event.starts_at, event.ends_at)}" for event in events[:10]]
         blocks.append(section("*Coming up this week*\n" + "\n".join(lines)))
     if gigs:
-        lines = [f"• *{escape(gig.title)}* · {len(r.volunteers)} of {gig.slots} spots filled · {due_day(gig.due_date)}" for gig, r in gigs[:10]]
+        lines = [f"• *{escape(gig.title)}* · {len(r.volunteers)} of {plural(gig.slots, 'spot')} filled · {due_day(gig.due_date)}" for gig, r in gigs[:10]]
         blocks.append(section("*Volunteer gigs with free spots*\n" + "\n".join(lines)))
     blocks += [divider(), context("`/internships` to browse and save · `/internships habit on` for a weekly job-search checklist")]
     text = f"This week: {plural(len(new), 'new lead')}, {len(closing)} closing soon"

@@ -35,7 +35,7 @@ from slackapp.events.ids import (
 from slackapp.events.models import Category, Event, Seat
 from slackapp.events.service import LIMITS, Roster
 from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, divider, header, modal, section, text_input
-from slackapp.slack.phrases import date_token, time_range
+from slackapp.slack.phrases import date_token, plural, time_range
 from slackapp.slack.text import escape, truncate
 
 PROMPT = "React :white_check_mark: going · :thinking_face: maybe · :x: can't go"
@@ -67,7 +67,7 @@ def counts_text(event: Event, roster: Roster) -> str:
         f" · {roster.count(Seat.waitlist)} waitlisted"
     )
     if event.capacity is not None:
-        text += f" · {event.capacity} places"
+        text += f" · {plural(event.capacity, 'place')}"
     return text
 
 
@@ -288,7 +288,7 @@ def promoted(event: Event) -> str:
 
 
 def cancelled(event: Event, told: int) -> str:
-    return f"Cancelled {escape(event.title)}. {told} people who answered will get a DM."
+    return f"Cancelled {escape(event.title)}. {plural(told, 'person', 'people')} who answered will get a DM."
 
 
 def deleted(event: Event) -> str:

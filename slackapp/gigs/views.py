@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from slack_sdk.models.blocks import (
     DatePickerElement,
     InputBlock,
@@ -244,8 +246,8 @@ def volunteer_dm(gig: Gig) -> str:
     )
 
 
-def thanks_dm(gig: Gig, hours) -> str:
-    return f":tada: *{escape(gig.title)}* is done. Thank you! {hours_text(hours)} volunteer hours are on your record."
+def thanks_dm(gig: Gig, hours: Decimal) -> str:
+    return f":tada: *{escape(gig.title)}* is done. Thank you! {plural(hours, 'volunteer hour')} {'is' if hours == 1 else 'are'} on your record."
 
 
 def unknown_command(verb: str) -> str:
@@ -285,7 +287,7 @@ def overdue(gig: Gig, current: Roster) -> tuple[str, list]:
     """To officers, once: a gig past its due date that still has free spots."""
     text = f"Gig past its due date with free spots: {escape(gig.title)}"
     body = (
-        f":hourglass: *{escape(gig.title)}* was due {gig.due_date:%b %-d} and has {len(current.volunteers)} of {gig.slots} spots filled. "
+        f":hourglass: *{escape(gig.title)}* was due {gig.due_date:%b %-d} and has {len(current.volunteers)} of {plural(gig.slots, 'spot')} filled. "
         "Extend it, find volunteers, or mark it done."
     )
     return text, [section(body)]

@@ -74,6 +74,8 @@ class Dashboard:
     passport: Record
     habit_on: bool
     habit_ticks: set[str] = field(default_factory=set)
+    posted_gigs: Shown = Shown.of([])  # gigs the member posted or is the contact for
+    projects: Shown = Shown.of([])  # (project, bids waiting) the member posted or supervises
     desk: OfficerDesk | None = None
 
 
@@ -81,8 +83,10 @@ def dashboard(session: Session, *, team_id: str, user_id: str, officer: bool, no
     today = now.astimezone(ZoneInfo(tz)).date()
     upcoming = events.upcoming(session, team_id=team_id, now=now, limit=SHOWN + 1)
     seats = events.seats_of(session, team_id=team_id, user_id=user_id, event_ids=[event.id for event in upcoming])
-    volunteered, _ = gigs.my_gigs(session, team_id=team_id, user_id=user_id)
+    volunteered, posted = gigs.my_gigs(session, team_id=team_id, user_id=user_id)
     mine = micro.mine(session, team_id=team_id, user_id=user_id)
+    running = mine.running[: SHOWN + 1]
+    waiting = micro.waiting_bids(session, team_id=team_id, project_ids=[project.id for project in running])
     member = habit.member(session, team_id=team_id, user_id=user_id)
     return Dashboard(
         user_id=user_id,
@@ -92,6 +96,8 @@ def dashboard(session: Session, *, team_id: str, user_id: str, officer: bool, no
         leads=Shown.of(leads.saved_in_play(session, team_id=team_id, user_id=user_id, limit=SHOWN + 1)),
         gigs=Shown.of(volunteered),
         bids=Shown.of([(bid, project) for bid, project, _ in mine.bids]),
+        posted_gigs=Shown.of(posted),
+        projects=Shown.of([(project, waiting.get(project.id, 0)) for project in running]),
         passport=passport.record(session, team_id=team_id, user_id=user_id, today=today, tz=tz),
         habit_on=bool(member and member.enabled),
         habit_ticks=habit.ticks(session, team_id=team_id, user_id=user_id, week=week_start(today)),
@@ -149,11 +155,14 @@ def viewer(session: Session, *, team_id: str, user_id: str) -> HomeViewer | None
 
 def _changed_for_members(since_column):
     """Viewers with a change of their own since they were last planned: an answer or a seat
-    (a promotion from the waitlist) of theirs, a decision on their claim, a bid of theirs."""
+    (a promotion from the waitlist) of theirs, a decision on their claim, a bid of theirs or on a
+    project they run."""
     rsvp = select(1).where(Rsvp.team_id == HomeViewer.team_id, Rsvp.user_id == HomeViewer.user_id, Rsvp.updated_at > since_column)
     claim = select(1).where(Claim.team_id == HomeViewer.team_id, Claim.user_id == HomeViewer.user_id, Claim.decided_at > since_column)
     bid = select(1).where(Bid.team_id == HomeViewer.team_id, Bid.user_id == HomeViewer.user_id, Bid.updated_at > since_column)
-    return rsvp.exists() | claim.exists() | bid.exists()
+    runs = (Project.posted_by == HomeViewer.user_id) | (Project.supervisor == HomeViewer.user_id)
+    on_theirs = select(1).select_from(Bid).join(Project, Project.id == Bid.project_id).where(Bid.team_id == HomeViewer.team_id, runs, Bid.updated_at > since_column)
+    return rsvp.exists() | claim.exists() | bid.exists() | on_theirs.exists()
 
 
 def _changed_for_officers(since_column):

@@ -9,7 +9,7 @@ from slackapp.gigs import ids as gig_ids
 from slackapp.habit.service import ITEMS as HABIT_ITEMS
 from slackapp.home.service import Dashboard, OfficerDesk
 from slackapp.leads import ids as lead_ids
-from slackapp.micro.models import BidStatus
+from slackapp.micro.models import BidStatus, Project, ProjectStatus
 from slackapp.passport import ids as passport_ids
 from slackapp.passport.program import Record
 from slackapp.profiles import ids as profile_ids
@@ -73,11 +73,30 @@ def _leads(board: Dashboard) -> list:
 
 
 def _gigs_and_bids(board: Dashboard) -> list:
+    """What the member volunteered for and bid on, and what they posted: a section for gigs and one
+    for projects (ten lines each stay inside a section's 3,000 characters)."""
+    user = board.user_id
     gigs = [f"• Gig *{escape(gig.title, 150)}* · {spot}" for gig, spot in board.gigs.items]
-    bids = [f"• Project *{escape(project.title, 150)}* · {BidStatus(bid.status).label}" for bid, project in board.bids.items]
-    if not gigs and not bids:
+    gigs += [f"• Gig *{escape(gig.title, 150)}* · {_ROLE[gig.posted_by == user]} · {gig.status}" for gig in board.posted_gigs.items]
+    projects = [f"• Project *{escape(project.title, 150)}* · {BidStatus(bid.status).label}" for bid, project in board.bids.items]
+    projects += [_project_line(project, waiting, user) for project, waiting in board.projects.items]
+    if not gigs and not projects:
         return [context("None yet. `/gigs` lists volunteer gigs; `/internships micro` lists paid projects.")]
-    return [section("\n".join(gigs + bids))] + _see_all(board.gigs, "`/gigs mine`") + _see_all(board.bids, "`/internships micro mine`")
+    blocks = [section("\n".join(lines)) for lines in (gigs, projects) if lines]
+    more = {where for shown, where in ((board.gigs, "`/gigs mine`"), (board.posted_gigs, "`/gigs mine`"), (board.bids, "`/internships micro mine`"),
+                                        (board.projects, "`/internships micro mine`")) if shown.more}
+    return blocks + [context(f"More in {where}.") for where in sorted(more)]
+
+
+_ROLE = {True: "you posted it", False: "you're the contact"}
+
+
+def _project_line(project: Project, waiting: int, user: str) -> str:
+    parts = [f"• Project *{escape(project.title, 150)}*", ProjectStatus(project.status).label]
+    if waiting:
+        parts.append(f"{plural(waiting, 'bid')} waiting")
+    parts.append("you posted it" if project.posted_by == user else "you supervise it")
+    return " · ".join(parts)
 
 
 def _passport_line(record: Record) -> str:
@@ -118,14 +137,14 @@ def _officer_blocks(desk: OfficerDesk, tz: str) -> list:
         divider(),
         section(
             f"*This month*: {plural(month.events, 'event')} · {plural(month.checkins, 'check-in')} · "
-            f"{plural(month.leads_shared, 'lead')} shared · {hours(month.volunteer_hours)} volunteer hours"
+            f"{plural(month.leads_shared, 'lead')} shared · {plural(month.volunteer_hours, 'volunteer hour')}"
         ),
     ]
     return blocks
 
 
 def _waiting(desk: OfficerDesk) -> str:
-    def count(shown) -> str:
-        return f"{len(shown.items)}{'+' if shown.more else ''}"
+    def count(shown, noun: str) -> str:
+        return f"{len(shown.items)}+ {noun}s" if shown.more else plural(len(shown.items), noun)
 
-    return f"{count(desk.claims)} passport claims · {count(desk.requests)} gig requests · {count(desk.projects)} micro-internship posts"
+    return f"{count(desk.claims, 'passport claim')} · {count(desk.requests, 'gig request')} · {count(desk.projects, 'micro-internship post')}"

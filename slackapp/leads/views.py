@@ -60,10 +60,10 @@ def lead_text(lead: Lead, tz: str) -> str:
     return "\n".join(head + about + tail)
 
 
-def lead_buttons(lead: Lead, *, saved: bool, can_manage: bool):
+def lead_buttons(lead: Lead, *, saved: bool, can_manage: bool, page: Page | None = None):
     return actions(
         button("Open", ids.OPEN, str(lead.id), url=lead.url),
-        button("Saved ✓" if saved else "Save", ids.SAVE, str(lead.id), style=None if saved else "primary"),
+        button("Saved ✓" if saved else "Save", ids.SAVE, _save_value(lead, page), style=None if saved else "primary"),
         button("Edit", ids.EDIT, str(lead.id)) if can_manage else None,
         button("Close", ids.CLOSE, str(lead.id), style="danger", confirm=close_confirm()) if can_manage and lead.closed_at is None else None,
         block_id=f"lead_{lead.id}",
@@ -72,6 +72,21 @@ def lead_buttons(lead: Lead, *, saved: bool, can_manage: bool):
 
 def _page_value(page: Page, number: int) -> str:
     return json.dumps({"q": page.query.as_text(), "p": number})
+
+
+def _save_value(lead: Lead, page: Page | None) -> str:
+    """In a list, Save carries the list's search and page: the list is ephemeral, so Slack doesn't
+    send it back, and the listener draws it again with the lead saved."""
+    return str(lead.id) if page is None else json.dumps({"lead": lead.id, "q": page.query.as_text(), "p": page.number})
+
+
+def saved_from_list(value: object) -> tuple[int, str, int] | None:
+    """The lead, search and page a list's Save button carries; None for a plain lead id."""
+    try:
+        wanted = json.loads(str(value or ""))
+        return int(wanted["lead"]), str(wanted.get("q", "")), int(wanted.get("p", 1))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):  # a forged value is no list's
+        return None
 
 
 def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int], above: list = ()) -> list:
@@ -84,7 +99,7 @@ def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int], abo
         blocks.append(section(empty if page.number == 1 else "No more leads on this page."))
     for lead in page.leads:
         blocks.append(section(lead_text(lead, tz)))
-        blocks.append(lead_buttons(lead, saved=lead.id in saved, can_manage=lead.id in manageable))
+        blocks.append(lead_buttons(lead, saved=lead.id in saved, can_manage=lead.id in manageable, page=page))
     nav = [
         button("◀ Previous", ids.PAGE_BACK, _page_value(page, page.number - 1)) if page.has_previous else None,
         button("Next ▶", ids.PAGE, _page_value(page, page.number + 1)) if page.has_next else None,

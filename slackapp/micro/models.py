@@ -15,6 +15,10 @@ class ProjectStatus(str, enum.Enum):
     closed = "closed"  # bidding is over: positions filled, or the poster closed it
     declined = "declined"  # an officer declined to publish it
 
+    @property
+    def label(self) -> str:
+        return {"pending": "waiting for approval", "open": "taking bids", "closed": "bidding closed", "declined": "declined"}[self.value]
+
 
 class BidStatus(str, enum.Enum):
     """A bid, and for an accepted one how far the work has come."""

@@ -483,9 +483,6 @@ def _my_bid_button(bid: Bid, evaluation: Evaluation | None) -> dict | None:
     return None
 
 
-_STATES = {"pending": "waiting for approval", "open": "taking bids", "closed": "bidding closed", "declined": "declined"}
-
-
 def mine_blocks(mine: Mine, *, user_id: str, limit: int = 20) -> list:
     """A member's bids, work and evaluations, and the projects they posted or supervise: one block each."""
     if not mine.bids and not mine.running:
@@ -495,7 +492,7 @@ def mine_blocks(mine: Mine, *, user_id: str, limit: int = 20) -> list:
         blocks.append(section(_my_bid_line(bid, project, evaluation), accessory=_my_bid_button(bid, evaluation)))
     for project in mine.running:
         poster = project.posted_by == user_id
-        text = f"*{escape(project.title, 300)}* · {_STATES[project.status]} · you {'posted' if poster else 'supervise'} it"
+        text = f"*{escape(project.title, 300)}* · {ProjectStatus(project.status).label} · you {'posted' if poster else 'supervise'} it"
         review = poster and project.status != ProjectStatus.pending.value
         blocks.append(section(text, accessory=button("Review bids", ids.REVIEW, str(project.id)) if review else None))
     if len(blocks) > limit:

@@ -63,7 +63,7 @@ def record_blocks(record: Record, *, whose: str = "Your") -> list:
     for score in record.scores:
         capped = f" (capped at {score.category.cap})" if score.category.cap is not None and score.earned > score.category.cap else ""
         required = " · _required_" if score.category.key in program.required else ""
-        lines.append(f"• *{score.category.label}*: {score.counted} pts from {plural(score.activities, 'activity')}{capped}{required}")
+        lines.append(f"• *{score.category.label}*: {plural(score.counted, 'point')} from {plural(score.activities, 'activity')}{capped}{required}")
     blocks.append(section("\n".join(lines)))
     if record.missing:
         blocks.append(context("Still needed: " + ", ".join(category.label for category in record.missing)))
@@ -76,7 +76,7 @@ def record_blocks(record: Record, *, whose: str = "Your") -> list:
 def leaderboard_blocks(period_label: str, ranked: list[Record]) -> list:
     if not ranked:
         return [section(f"Nobody on the leaderboard has points in {period_label} yet. `/passport leaderboard on` to be listed.")]
-    lines = [f"{place}. <@{entry.user_id}> — {entry.total} pts" for place, entry in enumerate(ranked, start=1)]
+    lines = [f"{place}. <@{entry.user_id}> — {plural(entry.total, 'point')}" for place, entry in enumerate(ranked, start=1)]
     return [header(f"Passport leaderboard — {period_label}"), section("\n".join(lines)), context("Only members who chose to be listed appear here.")]
 
 

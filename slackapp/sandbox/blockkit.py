@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
-from slackapp.sandbox.mrkdwn import Viewer, plain, to_html
+from slackapp.sandbox.mrkdwn import Viewer, emoji, plain, to_html
 
 _SAFE_SRC = ("http://", "https://")
 
@@ -269,7 +269,8 @@ def _option_list(options: list[dict], chosen: set[str], placeholder: str | None)
     out = Markup('<option value="">{}</option>').format(placeholder) if placeholder is not None else Markup("")
     for option in options:
         value = option.get("value", "")
-        out += Markup("<option value=\"{}\"{}>{}</option>").format(value, Markup(" selected") if value in chosen else Markup(""), plain(plain_of(option.get("text"))))
+        # An <option> holds text only: its emoji stay characters.
+        out += Markup("<option value=\"{}\"{}>{}</option>").format(value, Markup(" selected") if value in chosen else Markup(""), emoji(plain_of(option.get("text"))))
     return out
 
 

@@ -2,6 +2,8 @@
 
 Everything in a message is user content: text is HTML-escaped before any markup is added, and links
 keep only http(s) and mailto targets. Mentions show names, `<!date^…>` the viewer's own time zone.
+Emoji are pictures shipped in static/emoji/ (Twemoji, CC BY 4.0), as Slack draws them: a machine
+without a colour emoji font would show ✅, 🤔 and ❌ as the same empty box.
 """
 
 from __future__ import annotations
@@ -23,7 +25,11 @@ EMOJI = {
     "link": "🔗", "mag": "🔍", "bell": "🔔", "moneybag": "💰", "house": "🏠", "books": "📚", "clap": "👏",
     "raised_hands": "🙌", "100": "💯", "smile": "😄", "slightly_smiling_face": "🙂", "information_source": "ℹ️",
     "bulb": "💡", "page_facing_up": "📄", "inbox_tray": "📥", "chart_with_upwards_trend": "📈", "seedling": "🌱",
+    "mortar_board": "🎓", "paperclip": "📎", "heavy_multiplication_x": "✖️",
 }
+EMOJI_URL = "/static/emoji/{}.svg"
+# Each emoji character (its variation selector aside) -> its picture's file name: its code points.
+EMOJI_FILES = {shown.rstrip("\ufe0f"): "-".join(f"{ord(c):x}" for c in shown.rstrip("\ufe0f")) for shown in EMOJI.values()}
 
 _TOKEN = re.compile(r"<([^<>\n]+)>")
 _PLACEHOLDER = "\x00{}\x00"
@@ -38,6 +44,7 @@ _STYLES = (
 _CODE_BLOCK = re.compile(r"```(.+?)```", re.DOTALL)
 _CODE = re.compile(r"`([^`\n]+)`")
 _EMOJI = re.compile(r":([a-z0-9_+-]+):")
+_PICTURED = re.compile("(" + "|".join(re.escape(shown) for shown in sorted(EMOJI_FILES, key=len, reverse=True)) + ")\ufe0f?")
 
 
 @dataclass(frozen=True)
@@ -62,12 +69,28 @@ def unescape_slack(text: str) -> str:
 
 
 def emoji(text: str) -> str:
+    """`:name:` as its character: for what can hold no picture (an <option>, an attribute)."""
     return _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), text)
+
+
+def picture(shown: str) -> Markup:
+    """One emoji character as its picture; the alt text is the character, so it reads and copies as one."""
+    return Markup('<img class="emoji" src="{}" alt="{}" draggable="false">').format(EMOJI_URL.format(EMOJI_FILES[shown]), shown)
+
+
+def pictured(text: str) -> Markup:
+    """Text, escaped, with every emoji in it (`:name:` or the character itself) drawn as a picture."""
+    text = emoji(text or "")
+    parts, done = [], 0
+    for found in _PICTURED.finditer(text):
+        parts += [escape(text[done:found.start()]), picture(found.group(1))]
+        done = found.end()
+    return Markup("").join([*parts, escape(text[done:])])
 
 
 def plain(text: str) -> Markup:
     """plain_text: escaped, with :emoji: shown."""
-    return escape(emoji(text or ""))
+    return pictured(text)
 
 
 def to_html(text: str, viewer: Viewer) -> Markup:
@@ -82,6 +105,7 @@ def to_html(text: str, viewer: Viewer) -> Markup:
     text = _CODE_BLOCK.sub(lambda m: set_aside(f"<pre>{escape(unescape_slack(m.group(1)).strip(chr(10)))}</pre>"), text or "")
     text = _TOKEN.sub(lambda m: set_aside(_token(m.group(1), viewer)), text)
     html = str(escape(emoji(unescape_slack(text))))
+    html = _PICTURED.sub(lambda m: set_aside(picture(m.group(1))), html)  # aside, so no style marker reaches inside a picture
     html = _CODE.sub(lambda m: f"<code>{m.group(1)}</code>", html)
     for pattern, tag in _STYLES:
         html = pattern.sub(lambda m, tag=tag: f"<{tag}>{m.group(1)}</{tag}>", html)
@@ -122,8 +146,8 @@ def _token(inner: str, viewer: Viewer) -> str:
     url = unescape_slack(target)
     shown = unescape_slack(label) if label else url
     if not _SAFE_URL.match(url):
-        return str(escape(emoji(shown)))
-    return f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{escape(emoji(shown))}</a>'
+        return str(pictured(shown))
+    return f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer">{pictured(shown)}</a>'
 
 
 def date_text(target: str, fallback: str, viewer: Viewer) -> str:

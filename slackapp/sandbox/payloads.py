@@ -295,6 +295,30 @@ def view_submission(
     return p
 
 
+def view_closed(
+    view: dict,
+    *,
+    user_id: str = "U1",
+    team_id: str = "T1",
+    is_cleared: bool = False,
+    enterprise_id: str | None = ORG,
+    user_name: str | None = None,
+) -> dict:
+    """A ``view_closed``: sent when a person closes a modal whose view set ``notify_on_close``.
+    Shaped as the view_submission sample, less what only a submission carries (a trigger,
+    response_urls)."""
+    p = load("view_submission.json")
+    p["type"] = "view_closed"
+    for key in ("trigger_id", "response_urls"):
+        p.pop(key, None)
+    _set_user(p, user_id, team_id, user_name)
+    _set_team(p, team_id, enterprise_id)
+    p["api_app_id"] = API_APP_ID
+    p["view"] = _view_from_sample(view, team_id)
+    p["is_cleared"] = is_cleared
+    return p
+
+
 def message_action(
     callback_id: str,
     *,

@@ -242,8 +242,14 @@ class Player:
             self.workspace.close_view(user_id)
 
     def close(self, user_id: str) -> None:
-        # (view_closed is not sent: the app asks for it nowhere, notify_on_close is never set.)
+        """The dialog's close button (or Esc): its view goes; the app hears of it if the view asked."""
+        view = self.workspace.top_view(user_id)
         self.workspace.close_view(user_id)
+        if view is None or not view.get("notify_on_close"):
+            return
+        shown = {key: item for key, item in view.items() if key != "errors"}
+        self._interact(payloads.view_closed(shown, user_id=user_id, team_id=self.team_id, enterprise_id=None, user_name=self.fake.user(user_id)["name"]))
+        self.settle()
 
     def _interact(self, payload: dict) -> Response | None:
         try:

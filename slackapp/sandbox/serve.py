@@ -107,14 +107,13 @@ class Sandbox:
 
 def start(*, port: int, folder: Path, reset: bool = False, seed: bool = True) -> Sandbox:
     """Start the sandbox on 127.0.0.1:`port` (0: any free port)."""
-    from slackapp.app import build_clock, create_app, job_planners, registered, routes
+    from slackapp.app import build_clock, create_app, registered, routes
     from slackapp.config import load_settings
     from slackapp.sandbox import demo
     from slackapp.sandbox.fake import FakeSlack
     from slackapp.sandbox.player import Player
     from slackapp.sandbox.slackhttp import SlackClient
-    from slackapp.sandbox.web import Page
-    from slackapp.scheduler.runner import plan_all
+    from slackapp.sandbox.web import Page, Skipped
 
     for name in PROXY_VARIABLES:
         os.environ.pop(name, None)
@@ -143,10 +142,12 @@ def start(*, port: int, folder: Path, reset: bool = False, seed: bool = True) ->
     clock = build_clock(settings, store, assembled)
     clock.start()
 
-    def skip_day() -> None:
-        skip_ahead(timedelta(days=1))
-        plan_all(store, job_planners(), utcnow())
-        clock.poke()
+    def skip_day() -> Skipped:
+        """The next day, played: what falls due in it arrives at its own moment (see Clock.play_until)."""
+        began = utcnow()
+        sent = clock.play_until(began + timedelta(days=1))
+        fake.workspace.mark_played(since=began.timestamp())
+        return Skipped(until=utcnow(), came_due=_came_due(sent))
 
     listened = registered()
     player = Player(fake, SlackClient(f"http://{address}", secret), team_id=demo.TEAM_ID, commands=listened["command"], escaped_commands=demo.ESCAPED_COMMANDS)
@@ -160,6 +161,27 @@ def start(*, port: int, folder: Path, reset: bool = False, seed: bool = True) ->
         sandbox.seeding = threading.Thread(target=demo.seed, args=(player,), name="sandbox-seed", daemon=True)
         sandbox.seeding.start()
     return sandbox
+
+
+def _came_due(sent: dict[str, int]) -> dict[str, int]:
+    """What a member would call the timed work sent, counted (announcements, post updates,
+    reactions and Home refreshes are the app's housekeeping, not news)."""
+    from slackapp.digest import jobs as digest
+    from slackapp.events import jobs as events
+    from slackapp.gigs import jobs as gigs
+    from slackapp.habit import jobs as habit
+    from slackapp.leads import jobs as leads
+    from slackapp.micro import jobs as micro
+
+    names = {
+        events.REMIND: "reminder", leads.KIND: "reminder", micro.DUE: "reminder", micro.MILESTONE: "reminder",
+        digest.KIND: "digest", habit.KIND: "check-in", gigs.KIND: "overdue notice", micro.OVERDUE: "overdue notice",
+    }
+    counted: dict[str, int] = {}
+    for kind, name in names.items():
+        if sent.get(kind):
+            counted[name] = counted.get(name, 0) + sent[kind]
+    return counted
 
 
 def run(*, port: int, reset: bool, folder: Path | None = None) -> int:

@@ -104,6 +104,14 @@ class Workspace:
             self._changed()
             return True
 
+    def mark_played(self, *, since: float) -> None:
+        """The messages posted from `since` on arrived in skipped time, played at once: the page
+        shows them as they read at their own moment."""
+        with self._lock:
+            for message in (m for kept in self.messages.values() for m in kept if float(m["ts"]) >= since):
+                message["played"] = True
+            self._changed()
+
     def visible(self, channel: str, viewer: str, *, thread_ts: str | None = None) -> list[dict]:
         """What `viewer` sees in `channel` (or in one thread of it): others' ephemerals are hidden;
         a channel's own list shows each thread's first message with its number of replies."""

@@ -187,6 +187,14 @@ def next_due(session: Session) -> datetime | None:
     return session.scalar(select(func.min(Job.next_attempt_at)).where(Job.status == JobStatus.pending.value))
 
 
+def sent_since(session: Session, since: datetime) -> dict[str, int]:
+    """How many jobs of each kind were sent from `since` on."""
+    rows = session.execute(
+        select(Job.kind, func.count()).where(Job.status == JobStatus.sent.value, Job.finished_at >= since).group_by(Job.kind)
+    )
+    return {kind: count for kind, count in rows}
+
+
 def is_waiting(session: Session, *, team_id: str, key: str) -> bool:
     """Whether the work under `key` is still to be sent (pending, or being sent right now)."""
     status = session.scalar(select(Job.status).where(Job.team_id == team_id, Job.key == key))

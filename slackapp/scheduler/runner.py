@@ -13,12 +13,12 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session
 
-from slackapp.db import Store, utcnow
+from slackapp.db import Store, skip_ahead, utcnow
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Dispatcher, Outcome
 
@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 # Planners add the upcoming rows for recurring work (weekly digests, habit check-ins).
 Planner = Callable[[Session, datetime], int]
 TICK_SECONDS = 10
+# Played time is planned at least this often, as the clock's ticks would have planned it: every
+# planner looks further ahead than this (event reminders: 25 h), so nothing is planned too late.
+PLAY_STEP = timedelta(hours=1)
 
 
 def plan_all(store: Store, planners: list[Planner], now: datetime) -> int:
@@ -45,6 +48,37 @@ def tick(store: Store, dispatcher: Dispatcher, planners: list[Planner], now: dat
     """One turn of the clock: plan, then deliver what is due. Without `now`, each batch reads the clock."""
     plan_all(store, planners, now or dispatcher.clock())
     return dispatcher.run_due(now, budget_seconds=budget_seconds)
+
+
+def play(store: Store, dispatcher: Dispatcher, planners: list[Planner], *, until: datetime) -> dict[str, int]:
+    """Live through the time from now to `until` at once (the sandbox's "skip ahead"): this
+    process's clock steps to each item's due moment in turn and the item is sent with that `now`,
+    so it reads as it would have then and isn't dropped as stale; then the clock lands on `until`.
+    Work already overdue when playing begins is judged at that moment, as after real downtime.
+    Returns how many jobs of each kind were sent."""
+    began = moment = utcnow()
+    while True:
+        plan_all(store, planners, moment)
+        with store.read() as session:
+            due = queue.next_due(session)
+        horizon = min(until, moment + PLAY_STEP)
+        if due is not None and due <= horizon:
+            moment = _advance_to(max(moment, due))
+            if dispatcher.run_due(moment).handled:
+                continue
+            # Nothing could be taken (the dispatcher is stopping): the time still passes.
+        if moment >= until:
+            break
+        moment = _advance_to(horizon)
+    with store.read() as session:
+        return queue.sent_since(session, began)
+
+
+def _advance_to(moment: datetime) -> datetime:
+    ahead = moment - utcnow()
+    if ahead > timedelta(0):  # never back: the wall clock moved on a little while sending
+        skip_ahead(ahead)
+    return moment
 
 
 class Clock:
@@ -69,6 +103,8 @@ class Clock:
         self._scheduler.add_job(self._tick, "interval", seconds=every_seconds, id="slackapp-tick", replace_existing=True, next_run_time=utcnow())
         self._poked = threading.Event()
         self._stopping = threading.Event()
+        # Held by each turn of sending, and while skipped time is played.
+        self._turn = threading.Lock()
         self._sender = threading.Thread(target=self._send_loop, name="sender", daemon=True)
         store.on_commit(self._on_commit)
 
@@ -79,6 +115,14 @@ class Clock:
     def poke(self) -> None:
         """Look at the queue now: something is due."""
         self._poked.set()
+
+    def play_until(self, until: datetime) -> dict[str, int]:
+        """Play the time up to `until` (see `play`), with this clock's own turns held meanwhile so
+        that nothing due in it is sent at another moment than its own."""
+        with self._turn:
+            played = play(self.store, self.dispatcher, self.planners, until=until)
+        self.poke()
+        return played
 
     def _tick(self) -> None:
         try:
@@ -94,7 +138,8 @@ class Clock:
             self._poked.clear()
             wait = self._every
             try:
-                outcome = self.dispatcher.run_due()
+                with self._turn:
+                    outcome = self.dispatcher.run_due()
                 if outcome.handled:
                     log.info("scheduler: %s", outcome)
                 with self.store.read() as session:

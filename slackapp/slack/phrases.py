@@ -36,8 +36,15 @@ def hours(value) -> str:
     return format(Decimal(value).normalize(), "f")
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def plural(count: int | Decimal, noun: str, many: str | None = None) -> str:
+    """1 -> "1 activity", 0 or 2 -> "0 activities"; `many` for nouns that don't take an s ("people").
+    Hours (a Decimal) show as hours() does: "2.5 hours"."""
+    shown = hours(count) if isinstance(count, Decimal) else count
+    if count == 1:
+        return f"{shown} {noun}"
+    if many is None:
+        many = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+    return f"{shown} {many}"
 
 
 def money(cents: int) -> str:

@@ -102,3 +102,10 @@ def test_reminders_say_when_and_ask_maybes_to_decide():
     sent = message((text, blocks))
     assert text == f"Reminder: {ESCAPED} starts tomorrow." and "You said maybe" in all_text(sent["blocks"])
     assert "You said maybe" not in all_text(to_dicts(views.reminder(event(), hours=1, seat="going")[1]))
+
+
+def test_counts_of_one_read_right():
+    assert views.cancelled(event(), 1).endswith("1 person who answered will get a DM.")
+    assert views.cancelled(event(), 3).endswith("3 people who answered will get a DM.")
+    assert views.counts_text(event(capacity=1), roster()).endswith("· 1 place")
+    assert views.counts_text(event(capacity=20), roster()).endswith("· 20 places")

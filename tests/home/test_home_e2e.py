@@ -101,3 +101,15 @@ def _now():
     from slackapp.db import utcnow
 
     return utcnow()
+
+
+def test_an_officers_home_lists_the_gigs_she_posted(workspace):
+    from tests.gigs.test_gigs_e2e import submit_gig
+
+    officer = workspace.officer()
+    for title in ("Front desk", "Photo booth"):
+        assert submit_gig(workspace, officer, title=title, contact=officer).status == 200
+    open_home(workspace, officer)
+    [home] = eventually_got(lambda: publishes(workspace, officer, "• Gig *Photo booth* · you posted it · open"), count=1, timeout=10)
+    text = all_text(home.args["view"]["blocks"])
+    assert "• Gig *Front desk* · you posted it · open" in text and "None yet" not in text

@@ -99,3 +99,57 @@ def test_changes_plan_a_publish_once_for_viewers_only(session):
                       created_at=NOW + timedelta(seconds=20)))
     session.flush()
     assert [v.user_id for v in service.changed_viewers(session, now=NOW + timedelta(seconds=30))] == [OFFICER]
+
+
+def test_the_gigs_and_projects_a_member_posted_are_on_their_home(session):
+    """An officer who posted two gigs and a project with a bid waiting sees them, not "None yet"."""
+    session.add_all([
+        Gig(team_id=TEAM, title="Front desk", needed="help", hours=Decimal(2), slots=2, contact=OFFICER, posted_by=OFFICER),
+        Gig(team_id=TEAM, title="Photo booth", needed="help", hours=Decimal(1), slots=1, contact=MEMBER, posted_by=OFFICER, status="done"),
+    ])
+    project = Project(team_id=TEAM, title="Market sizing", organization="Acme", supervisor=OFFICER, description="d", hours=10, due_date=date(2031, 11, 20),
+                      fee_cents=40000, remote=True, bid_deadline=date(2031, 10, 20), posted_by=OFFICER, status="open")
+    session.add(project)
+    session.flush()
+    session.add(Bid(team_id=TEAM, project_id=project.id, user_id=MEMBER, application="me", availability="5h", status="pending"))
+    session.flush()
+
+    text = all_text(views.home_view(service.dashboard(session, team_id=TEAM, user_id=OFFICER, officer=True, now=NOW, tz=TZ))["blocks"])
+
+    assert "None yet" not in text
+    assert "• Gig *Front desk* · you posted it · open" in text and "• Gig *Photo booth* · you posted it · done" in text
+    assert "• Project *Market sizing* · taking bids · 1 bid waiting · you posted it" in text
+    # The contact of a gig someone else posted sees it too; a member with nothing sees where to start.
+    contact = all_text(views.home_view(service.dashboard(session, team_id=TEAM, user_id=MEMBER, officer=False, now=NOW, tz=TZ))["blocks"])
+    assert "• Gig *Photo booth* · you're the contact · done" in contact
+    stranger = all_text(views.home_view(service.dashboard(session, team_id=TEAM, user_id="USTRANGER", officer=False, now=NOW, tz=TZ))["blocks"])
+    assert "None yet." in stranger
+
+
+def test_a_new_bid_on_a_members_project_publishes_their_home_again(session):
+    project = Project(team_id=TEAM, title="Market sizing", organization="Acme", supervisor=OFFICER, description="d", hours=10, due_date=date(2031, 11, 20),
+                      fee_cents=40000, remote=True, bid_deadline=date(2031, 10, 20), posted_by=MEMBER, status="open")
+    session.add(project)
+    session.flush()
+    service.opened(session, team_id=TEAM, user_id=MEMBER, officer=False, now=NOW - timedelta(minutes=5))
+    assert service.changed_viewers(session, now=NOW) == []
+    session.add(Bid(team_id=TEAM, project_id=project.id, user_id="UBIDDER", application="me", availability="5h", status="pending", updated_at=NOW - timedelta(minutes=1)))
+    session.flush()
+    assert [v.user_id for v in service.changed_viewers(session, now=NOW)] == [MEMBER]
+
+
+def test_counts_of_one_on_the_officers_desk_read_right(session):
+    session.add(Claim(team_id=TEAM, user_id="UCLAIMER", category="workshops", title="Fair", evidence="e", done_on=date(2031, 10, 1), status="pending"))
+    session.add(GigRequest(team_id=TEAM, requester="UASKER", organization="Org", needed="n", hours=Decimal(3), status="pending"))
+    session.add(Project(team_id=TEAM, title="Waiting", organization="Acme", supervisor=OFFICER, description="d", hours=10, due_date=date(2031, 11, 20),
+                        fee_cents=40000, remote=True, bid_deadline=date(2031, 10, 20), posted_by="UGUEST", status="pending"))
+    gig = Gig(team_id=TEAM, title="Done", needed="help", hours=Decimal(1), slots=1, contact=OFFICER, posted_by=OFFICER, status="done", done_at=NOW - timedelta(days=1))
+    session.add(gig)
+    session.flush()
+    session.add(GigVolunteer(team_id=TEAM, gig_id=gig.id, user_id=MEMBER, spot="volunteer", hours=Decimal(1)))
+    session.flush()
+
+    text = all_text(views.home_view(service.dashboard(session, team_id=TEAM, user_id=OFFICER, officer=True, now=NOW, tz=TZ))["blocks"])
+
+    assert "1 passport claim · 1 gig request · 1 micro-internship post" in text
+    assert text.endswith("· 1 volunteer hour")

@@ -138,3 +138,16 @@ def test_the_checker_catches_what_slack_would_refuse():
     long_button = [{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "x" * 76}, "action_id": "a"}]}]
     assert message_problems({"text": "x", "blocks": long_button})
     assert view_problems({"type": "modal", "title": {"type": "plain_text", "text": "x" * 25}, "blocks": []})
+
+
+def test_a_save_button_in_the_list_carries_its_page_and_one_in_an_announcement_only_the_lead():
+    page = Page(leads=[lead()], number=2, has_next=False, query=Query(words=("analyst",), remote=True))
+    [save] = [b for b in buttons(to_dicts(views.lead_list(page, tz="UTC", saved=set(), manageable=set()))) if b["action_id"] == ids.SAVE]
+    assert json.loads(save["value"]) == {"lead": 7, "q": "analyst remote", "p": 2}
+    _, blocks = views.announcement(lead(), "UTC")
+    assert [b["value"] for b in buttons(to_dicts(blocks)) if b["action_id"] == ids.SAVE] == ["7"]
+
+
+@pytest.mark.parametrize("value", ["7", "", None, "[1]", '{"lead": "x"}', "[" * 100_000, '{"q": "a"}'])
+def test_a_save_value_that_is_not_a_lists_is_a_plain_lead_id(value):
+    assert views.saved_from_list(value) is None

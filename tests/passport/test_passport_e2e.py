@@ -85,7 +85,7 @@ def test_a_claim_is_reviewed_by_an_officer_and_counts(workspace):
     assert "already approved" in json.dumps(again.json())
 
     mine = passport(workspace, "", user=member)
-    assert "*1 of 12 points*" in all_text(mine["blocks"]) and "Workshops*: 1 pts from 1 activity" in all_text(mine["blocks"])
+    assert "*1 of 12 points*" in all_text(mine["blocks"]) and "Workshops*: 1 point from 1 activity" in all_text(mine["blocks"])
     assert "*1 of 12 points*" in all_text(passport(workspace, f"<@{member}|m>", user=officer)["blocks"])
     assert NOT_OFFICER in passport(workspace, f"<@{officer}|o>", user=member)["text"]
     assert NOT_OFFICER in passport(workspace, "stats", user=member)["text"]
@@ -125,7 +125,7 @@ def test_the_leaderboard_is_opt_in(workspace):
     assert "Nobody on the leaderboard" in all_text(passport(workspace, "leaderboard", user=shy)["blocks"])
     assert "on the passport leaderboard now" in all_text(passport(workspace, "leaderboard on", user=proud)["blocks"])
     board = all_text(passport(workspace, "leaderboard", user=shy)["blocks"])
-    assert f"<@{proud}> — 1 pts" in board and shy not in board
+    assert f"<@{proud}> — 1 point" in board and shy not in board
 
 
 def test_officers_set_the_program(workspace):

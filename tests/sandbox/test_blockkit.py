@@ -77,10 +77,10 @@ def test_header_context_divider_and_image():
         {"type": "divider"},
         {"type": "image", "image_url": "https://x.test/b.png", "alt_text": "a chart", "title": plain("Chart")},
     ])
-    assert '<h3 class="block header">New lead 🎉</h3>' in html
+    assert '<h3 class="block header">New lead <img class="emoji" src="/static/emoji/1f389.svg" alt="🎉" draggable="false"></h3>' in html
     assert '<span class="mention">@Ada Lovelace</span>' in html
     assert '<hr class="block divider">' in html
-    assert [img["alt"] for img in Tags(html).all("img")] == ["logo", "a chart"]
+    assert [img["alt"] for img in Tags(html).all("img") if img.get("class") != "emoji"] == ["logo", "a chart"]
     assert "<figcaption>Chart</figcaption>" in html
 
 
@@ -171,6 +171,48 @@ def test_mrkdwn_links_mentions_styles_and_escaping():
     assert "javascript" not in html and ">click<" not in html.replace("click<", "click<")  # shown as text, never as a link
     assert "<script>" not in html
     assert "\n" not in str(to_html("a\nb", VIEWER))
+
+
+def test_emoji_are_pictures_whether_named_or_typed_and_text_where_no_picture_fits():
+    html = str(to_html("*:white_check_mark: going* · 🤔 maybe · ❌️ no · :no_such_emoji: · `:x:` <https://x.test|:tada: party>", VIEWER))
+    pictures = Tags(html).all("img")
+    assert [(found["alt"], found["src"]) for found in pictures] == [
+        ("✅", "/static/emoji/2705.svg"), ("🤔", "/static/emoji/1f914.svg"), ("❌", "/static/emoji/274c.svg"),
+        ("❌", "/static/emoji/274c.svg"), ("🎉", "/static/emoji/1f389.svg"),
+    ]
+    assert "<strong><img" in html and ":no_such_emoji:" in html  # styles go around pictures; unknown names stay words
+    select = {"type": "static_select", "action_id": "pick", "options": [option("yes", "Going :white_check_mark:")]}
+    drawn = draw([{"type": "actions", "elements": [select]}])
+    assert ">Going ✅</option>" in drawn and "<img" not in drawn  # an <option> holds text only
+
+
+def test_every_emoji_drawn_has_its_picture_shipped_with_the_package():
+    import tomllib
+    from pathlib import Path
+
+    from slackapp.sandbox import mrkdwn
+
+    folder = Path(mrkdwn.__file__).parent / "static" / "emoji"
+    assert sorted(path.stem for path in folder.glob("*.svg")) == sorted(set(mrkdwn.EMOJI_FILES.values()))
+    assert (folder / "LICENSE.twemoji").is_file()  # CC BY 4.0: the attribution travels with the pictures
+    pyproject = tomllib.loads((Path(mrkdwn.__file__).parents[2] / "pyproject.toml").read_text())
+    assert "sandbox/static/emoji/*" in pyproject["tool"]["setuptools"]["package-data"]["slackapp"]
+
+
+def test_every_emoji_the_app_names_is_one_the_sandbox_draws():
+    """`:name:` in the app's own text: Slack knows them all, so the sandbox must too."""
+    import re
+    from pathlib import Path
+
+    import slackapp
+    from slackapp.sandbox.mrkdwn import EMOJI
+
+    package = Path(slackapp.__file__).parent
+    named = {
+        name for path in package.rglob("*.py") if "sandbox" not in path.parts
+        for name in re.findall(r":([a-z][a-z0-9_+-]*):", path.read_text(encoding="utf-8"))
+    }
+    assert named and named <= set(EMOJI), sorted(named - set(EMOJI))
 
 
 @pytest.mark.parametrize(

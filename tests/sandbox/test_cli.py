@@ -42,7 +42,7 @@ def test_without_slack_settings_the_sandbox_starts_on_loopback(tmp_path, args):
         said = log.read_text()
         assert f"open http://127.0.0.1:{port}/" in said and "listens on 127.0.0.1 only" in said
         # run still shows the way to a real workspace first
-        steps = ("manifest.yml", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", str(tmp_path / ".env"))
+        steps = ("slackapp manifest", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", str(tmp_path / ".env"))
         assert all(needed in said for needed in steps) == (args == ["run"]), said
         assert "Traceback" not in said
         assert (tmp_path / "sandbox.db").exists() and not (tmp_path / "slackapp.db").exists()

@@ -134,3 +134,53 @@ def test_a_store_that_was_never_migrated_is_prepared_and_reported_empty(tmp_path
 
     assert listed.returncode == 0, listed.stderr
     assert "no pending or failed work" in listed.stdout
+
+
+def sandbox_store(folder: Path) -> Store:
+    """The database `slackapp sandbox` keeps in the folder it was run from."""
+    store = Store.from_url(f"sqlite:///{folder / 'sandbox.db'}")
+    upgrade(store.engine)
+    return store
+
+
+def jobs_without_a_database_url(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK", "DATABASE_URL"))}
+    env.update(PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "slackapp", "jobs", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_jobs_sandbox_lists_the_sandboxs_work(tmp_path):
+    store = sandbox_store(tmp_path)
+    team, user = new_id("T"), new_id("U")
+    try:
+        plan(store, team=team, kind="habit", key="habit:sandbox", target=user, due=T0)
+    finally:
+        store.dispose()
+
+    listed = jobs_without_a_database_url(tmp_path, "--sandbox")
+
+    assert listed.returncode == 0, listed.stderr
+    assert "pending" in line_for(listed.stdout, user)
+    assert not (tmp_path / "slackapp.db").exists()
+
+
+def test_jobs_where_only_the_sandbox_ran_points_at_its_data_instead_of_making_an_empty_database(tmp_path):
+    sandbox_store(tmp_path).dispose()
+
+    listed = jobs_without_a_database_url(tmp_path)
+
+    assert listed.returncode == 2 and listed.stdout == ""
+    said = listed.stderr.strip()
+    assert str(tmp_path / "slackapp.db") in said and "slackapp jobs --sandbox" in said and "Traceback" not in said
+    assert not (tmp_path / "slackapp.db").exists()
+
+
+def test_jobs_with_no_database_at_all_says_where_it_looked(tmp_path):
+    listed = jobs_without_a_database_url(tmp_path)
+
+    assert listed.returncode == 2
+    assert str(tmp_path / "slackapp.db") in listed.stderr and "DATABASE_URL" in listed.stderr and "--sandbox" not in listed.stderr
+    assert list(tmp_path.iterdir()) == []
+    nothing = jobs_without_a_database_url(tmp_path, "--sandbox")
+    assert nothing.returncode == 2 and str(tmp_path / "sandbox.db") in nothing.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -12,14 +12,15 @@ from sqlalchemy.orm import Session
 from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.leads import jobs, service, views
-from slackapp.leads.handlers.browse import my_leads
+from slackapp.leads.handlers.browse import lead_list, my_leads
 from slackapp.leads.models import Stage
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.forms import number_in
 
 
 def on_save(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    lead_id = number_in(action.get("value"))
+    listed = views.saved_from_list(action.get("value"))
+    lead_id = listed[0] if listed else number_in(action.get("value"))
     tz = club.member_timezone(user_id)
     with store.writing(session):
         club.keep_timezone(user_id)
@@ -28,7 +29,11 @@ def on_save(ack, action, respond, club: Club, session: Session, store: Store, us
         if fresh:
             jobs.plan_for(session, team_id=club.team_id, user_id=user_id, lead=lead, tz=tz, now=datetime.now(timezone.utc))
     ack()
-    respond(**ephemeral(views.saved(lead, fresh=fresh)), replace_original=False)
+    if listed:
+        _, words, page = listed
+        respond(**lead_list(club, session, user_id, service.parse_query(words), page), replace_original=True)
+    else:
+        respond(**ephemeral(views.saved(lead, fresh=fresh)), replace_original=False)
 
 
 def move(club: Club, session: Session, store: Store, user_id: str, lead_id: int, stage: str) -> None:

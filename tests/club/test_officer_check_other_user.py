@@ -5,14 +5,11 @@ reuses that for checks on that person. A check on anyone else must not reuse it:
 about a member must not make the member an officer, and a member asking about an officer must not
 make the officer a member. No listener checks another person today, so this guards the rule itself.
 
-The club works in the test's session (given to it, or handed out by a store stand-in, whichever
-shape the club has), and Slack's directory is a stand-in that knows who is a workspace admin."""
+The club works in the test's session, and Slack's directory is a stand-in that knows who is a
+workspace admin."""
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -28,19 +25,6 @@ TEAM = "TOFFICERRULE"
 OFFICER, MEMBER, ADMIN, CONFIGURED = "ULISTEDOFF", "UPLAINMEMBER", "UWSADMIN", "UCONFIGURED"
 
 
-class SessionStore:
-    """A store whose every transaction is the test's session (rolled back after the test)."""
-
-    def __init__(self, session):
-        self._session = session
-
-    @contextmanager
-    def read(self):
-        yield self._session
-
-    write = read
-
-
 class Directory:
     """Slack's people: only workspace admins are admins."""
 
@@ -53,27 +37,13 @@ class Directory:
     cached = lookup
 
 
-def officers_on(session, directory: Directory) -> Officers:
-    # (Officers read the list through a store, or, reshaped, through the session each call is given.)
-    kwargs = {"configured": frozenset({CONFIGURED}), "directory": directory}
-    if "store" in inspect.signature(Officers).parameters:
-        kwargs["store"] = SessionStore(session)
-    return Officers(**kwargs)
-
-
-def rule(officers: Officers, session, method: str, user_id: str, *, team: str = TEAM, **kwargs) -> bool:
-    """Officers.check/known/probably, with the session first when they take one."""
-    ask = getattr(officers, method)
-    before = (session,) if "session" in inspect.signature(ask).parameters else ()
-    return ask(*before, team, user_id, **kwargs)
+def officers_on(directory: Directory) -> Officers:
+    return Officers(configured=frozenset({CONFIGURED}), directory=directory)
 
 
 def club_asked_by(session, user_id: str) -> Club:
     directory = Directory(admins=[ADMIN])
-    officers = officers_on(session, directory)
-    # (A club works in a store's transactions, or, reshaped, in the request's session.)
-    where = {"session": session} if "session" in {f.name for f in dataclasses.fields(Club)} else {"store": SessionStore(session)}
-    club = Club(team_id=TEAM, officers=officers, directory=directory, user_id=user_id, **where)
+    club = Club(team_id=TEAM, session=session, officers=officers_on(directory), directory=directory, user_id=user_id)
     # What every request does first: the settings and the asker's listing, in one read.
     assert club.settings.team_id == TEAM
     return club
@@ -108,9 +78,9 @@ def test_every_check_answers_for_the_person_checked_whoever_asks(session, listed
 
 def test_the_officer_rule_with_and_without_a_listing_already_read(session, listed):
     """Officers.check: `listed` stands for the person checked; without it the list is read."""
-    officers = officers_on(session, Directory(admins=[ADMIN]))
-    assert rule(officers, session, "check", OFFICER) is True and rule(officers, session, "check", MEMBER) is False
-    assert rule(officers, session, "check", MEMBER, listed=False) is False
-    assert rule(officers, session, "check", ADMIN, listed=False) is True  # admins are officers, listed or not
-    assert rule(officers, session, "check", CONFIGURED, listed=False) is True
-    assert rule(officers, session, "check", OFFICER, team="TANOTHERTEAM") is False  # listed in one workspace only
+    officers = officers_on(Directory(admins=[ADMIN]))
+    assert officers.check(session, TEAM, OFFICER) is True and officers.check(session, TEAM, MEMBER) is False
+    assert officers.check(session, TEAM, MEMBER, listed=False) is False
+    assert officers.check(session, TEAM, ADMIN, listed=False) is True  # admins are officers, listed or not
+    assert officers.check(session, TEAM, CONFIGURED, listed=False) is True
+    assert officers.check(session, "TANOTHERTEAM", OFFICER) is False  # listed in one workspace only

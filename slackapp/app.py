@@ -208,7 +208,10 @@ def build_clock(settings: Settings, store: Store, assembled: Assembled) -> Clock
         per_second=settings.slackapp_dm_per_second,
         update_every=settings.slackapp_post_update_seconds,
     )
-    return Clock(store, dispatcher, planners=job_planners(), consumers=[lambda: inbox.redeliver(assembled.bolt, store)])
+    return Clock(
+        store, dispatcher, planners=job_planners(), consumers=[lambda: inbox.redeliver(assembled.bolt, store)],
+        every_seconds=settings.slackapp_scheduler_tick_seconds,
+    )
 
 
 def routes(settings: Settings, store: Store, assembled: Assembled) -> Routes:

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     slackapp_http_workers: int = Field(default_factory=lambda: max(1, min(os.cpu_count() or 1, 4)), ge=1, le=64)
     # Off: this process sends no timed work (another process on the same store does).
     slackapp_scheduler: bool = True
+    # How often the clock looks for due work nobody woke it for (work planned by another process,
+    # timers that came due); work planned here, and retries, wake it themselves.
+    slackapp_scheduler_tick_seconds: float = Field(default=10.0, ge=1, le=3600)
     # Direct messages per second per workspace when fanning out timed work.
     slackapp_dm_per_second: float = Field(default=20.0, gt=0, le=1000)
     # A posted message showing live counts is updated at most this often (chat.update is Tier 3).

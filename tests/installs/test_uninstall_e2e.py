@@ -79,7 +79,9 @@ def test_leaving_deletes_tokens_stops_work_and_purges_after_the_grace(distribute
     with store.write() as session:
         session.execute(update(Departure).where(Departure.team_id == workspace.team_id).values(purge_after=utcnow() - timedelta(seconds=1)))
     printed = _purge_command(distributed)
-    assert workspace.team_id in printed
+    # The app's own clock purges what is due too, and may get there first: exactly one of them did.
+    purged_by_the_clock = f"purged team {workspace.team_id}" in distributed.log()
+    assert (workspace.team_id in printed) != purged_by_the_clock
     assert _rows_of(store, workspace.team_id) == {}
 
 

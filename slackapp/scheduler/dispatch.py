@@ -227,7 +227,7 @@ class Dispatcher:
             with logs.team(job.team_id):
                 return self._deliver(job, now)
         except Exception:  # one bad job must not stop the fan-out; it is recorded and retried
-            log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)
+            log.exception("job %s (%s) failed unexpectedly", job.id, job.kind)  # pragma: no mutate
             return self._backoff(job, now, "internal error; see the app log")
 
     def _deliver(self, job: Job, now: datetime) -> Outcome:
@@ -347,7 +347,7 @@ class Dispatcher:
         work = self.kinds.get(job.kind)
         with self.store.write() as session:
             if not queue.finish(session, job_id=job.id, worker=self.worker, status=status, now=now, reason=reason, channel=channel, ts=ts):
-                log.warning("job %s was no longer ours when it finished (%s)", job.id, status.value)
+                log.warning("job %s was no longer ours when it finished (%s)", job.id, status.value)  # pragma: no mutate
                 return
             if status == JobStatus.sent and work and work.sent:
                 work.sent(session, job, channel, ts)

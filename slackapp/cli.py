@@ -424,11 +424,9 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument("--port", type=_number_between(1, 65535), help="the page's port (default: PORT or 3000)")
     sandbox.add_argument("--reset", action="store_true", help="forget the sandbox's workspace and data (sandbox.db) and start a fresh demo")
     sandbox.set_defaults(handler=_sandbox)
-    migrate = commands.add_parser("migrate", help="bring the database schema up to date and exit")
-    migrate.set_defaults(handler=_migrate)
+    commands.add_parser("migrate", help="bring the database schema up to date and exit").set_defaults(handler=_migrate)
     # What `run` does first (migrate, check the token), in a process of its own: not in --help.
-    prepare = commands.add_parser("prepare", description="bring the database up to date and check the Slack token (run does this first)")
-    prepare.set_defaults(handler=_prepare)
+    commands.add_parser("prepare", description="bring the database up to date and check the Slack token (run does this first)").set_defaults(handler=_prepare)
     manifest = commands.add_parser("manifest", help="print the Slack app's manifest, to create the app from (Socket Mode, or HTTP with --url)")
     manifest.add_argument("--url", type=_web_address, help="the app's public address, like https://your-host: a manifest for HTTP mode")
     manifest.set_defaults(handler=_manifest)
@@ -438,10 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     jobs.add_argument("--limit", type=_number_between(1, 100_000), default=200)
     jobs.add_argument("--sandbox", action="store_true", help="read the sandbox's database (sandbox.db in this folder) instead of DATABASE_URL's")
     jobs.set_defaults(handler=_jobs)
-    purge = commands.add_parser("purge", help="delete the data of workspaces that uninstalled the app longer ago than the grace period")
-    purge.set_defaults(handler=_purge)
-    reseal = commands.add_parser("reseal", help="seal the stored workspace tokens with the first (newest) key of SLACKAPP_ENCRYPTION_KEY")
-    reseal.set_defaults(handler=_reseal)
+    commands.add_parser("purge", help="delete the data of workspaces that uninstalled the app longer ago than the grace period").set_defaults(handler=_purge)
+    commands.add_parser("reseal", help="seal the stored workspace tokens with the first (newest) key of SLACKAPP_ENCRYPTION_KEY").set_defaults(handler=_reseal)
     commands.metavar = "{" + ",".join(name for name in commands.choices if name != "prepare") + "}"
     args = parser.parse_args(argv)
     from slackapp import logs

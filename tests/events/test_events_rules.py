@@ -11,6 +11,7 @@ import pytest
 from slackapp.errors import UserError
 from slackapp.events import service
 from slackapp.events.models import Answer, Attendance, Event, Rsvp, RsvpAction, Seat
+from tests.events.test_service import form
 
 pytestmark = pytest.mark.fast
 
@@ -33,20 +34,6 @@ def fresh_statements():
     yield
     service._LOG_ACTION.clear()
 
-
-def form(**changes) -> dict:
-    raw = {
-        "title": "Career night",
-        "description": "Meet alumni.",
-        "starts_at": stamp(STARTS),
-        "ends_at": stamp(STARTS + timedelta(hours=2)),
-        "location": "Room 101",
-        "online_link": None,
-        "capacity": None,
-        "channel": CHANNEL,
-    }
-    raw.update(changes)
-    return raw
 
 
 def draft(editing: bool = False, **changes) -> service.EventDraft:

@@ -15,6 +15,7 @@ from slackapp.micro import service
 from slackapp.micro.models import Bid, Evaluation, Milestone, Project
 from slackapp.profiles import service as profiles
 from slackapp.slack.text import escape
+from tests.micro.test_service import form
 
 pytestmark = pytest.mark.fast
 
@@ -26,15 +27,6 @@ T0 = datetime(2031, 3, 3, 12, 0, tzinfo=timezone.utc)
 T1 = T0 + timedelta(hours=1)
 T2 = T0 + timedelta(hours=2)
 
-
-def form(**changes) -> dict:
-    raw = {
-        "title": "Market research", "organization": "Acme", "supervisor": SUPERVISOR, "description": "A 10-page report",
-        "hours": "10", "fee": "400", "where": "remote", "positions": "1", "audience_school": None,
-        "bid_deadline": "2031-03-10", "due_date": "2031-03-24",
-    }
-    raw.update(changes)
-    return raw
 
 
 def refused_fields(raw: dict, today: date = TODAY, poster: str = POSTER) -> dict:

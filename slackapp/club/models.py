@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slackapp.db import Base, UTCDateTime, utcnow
@@ -23,6 +23,8 @@ class Workspace(Base):
     # The weekly digest: weekday 0 = Monday, time of day on the workspace's clock.
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    # A guest's first lead always waits for an officer's approval; with this, every member's does.
+    approve_first_leads: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

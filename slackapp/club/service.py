@@ -36,6 +36,7 @@ class Settings:
     officers_channel: str | None = None
     digest_weekday: int = 0
     digest_time: str = "09:00"
+    approve_first_leads: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class ConfigChange:
     gigs_channel: str | None = None
     events_channel: str | None = None
     officers_channel: str | None = None
+    approve_first_leads: bool = False
 
 
 def configure(session: Session, *, team_id: str, change: ConfigChange) -> Workspace:
@@ -106,6 +108,7 @@ def configure(session: Session, *, team_id: str, change: ConfigChange) -> Worksp
     settings.gigs_channel = change.gigs_channel
     settings.events_channel = change.events_channel
     settings.officers_channel = change.officers_channel
+    settings.approve_first_leads = change.approve_first_leads
     return settings
 
 

@@ -15,6 +15,9 @@ PAGE = "lead_page"
 PAGE_BACK = "lead_page_back"
 STAGE = "lead_stage"
 UNSAVE = "lead_unsave"
+REPORT = "lead_report"  # opens the report form (leads.handlers.moderation)
+HISTORY = "lead_history"  # officers: the lead's history
+HISTORY_CSV = "lead_history_csv"
 
 FIELDS = ("company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags")
 NUDGE_APPLIED = "lead_nudge_applied"

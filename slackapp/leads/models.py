@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from slackapp.db import Base, UTCDateTime, utcnow
@@ -36,6 +36,28 @@ class Stage(str, enum.Enum):
         return self.value.capitalize()
 
 
+class LeadStatus(str, enum.Enum):
+    """Whether a lead is shown (open), and why not: waiting for an officer's approval (a guest's
+    first lead), hidden by reports until an officer reviews it, removed, or declined."""
+
+    pending = "pending"
+    open = "open"
+    hidden = "hidden"
+    removed = "removed"
+    declined = "declined"
+
+
+# A lead without a deadline stays open this long after it is shared (or kept open).
+OPEN_FOR = timedelta(days=30)
+
+
+def _first_expiry(context) -> date:
+    values = context.get_current_parameters()
+    if values.get("deadline"):
+        return values["deadline"]
+    return (values.get("created_at") or utcnow()).date() + OPEN_FOR
+
+
 class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
@@ -64,6 +86,19 @@ class Lead(Base):
     closed_by: Mapped[str | None] = mapped_column(String(32))
     announce_channel: Mapped[str | None] = mapped_column(String(32))
     announce_ts: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=LeadStatus.open.value, server_default=LeadStatus.open.value)
+    # The last day it is shown: the deadline, else 30 days after it was shared; Keep open adds 30.
+    expires_on: Mapped[date] = mapped_column(Date, default=_first_expiry)
+    # The expiry the poster's "Still open?" DM was planned for, and when expiry was recorded.
+    still_open_asked_for: Mapped[date | None] = mapped_column(Date)
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When members' alerts were matched against it (it was new and shown then).
+    alerts_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_shown(self) -> bool:
+        # A Lead not yet stored has no status: it is stored open.
+        return self.status in (None, LeadStatus.open.value) and self.closed_at is None
 
     @property
     def lead_type(self) -> LeadType:
@@ -96,3 +131,54 @@ class SavedLead(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     lead: Mapped[Lead] = relationship(lazy="joined")
+
+
+class ReportReason(str, enum.Enum):
+    closed = "closed"
+    spam = "spam"
+    wrong = "wrong"
+    inappropriate = "inappropriate"
+    other = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "closed": "It's closed",
+            "spam": "Spam or scam",
+            "wrong": "Wrong details",
+            "inappropriate": "Inappropriate",
+            "other": "Other",
+        }[self.value]
+
+
+class LeadReport(Base):
+    """A member's report of a lead; one per member and lead."""
+
+    __tablename__ = "lead_reports"
+    __table_args__ = (UniqueConstraint("team_id", "lead_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    by_officer: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LeadChange(Base):
+    """One line of a lead's history: who did what, when. It names the lead in words and has no
+    foreign key, so it outlives the lead."""
+
+    __tablename__ = "lead_history"
+    __table_args__ = (Index("ix_lead_history_lead", "team_id", "lead_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    lead_id: Mapped[int] = mapped_column(Integer)
+    lead_name: Mapped[str] = mapped_column(String(400))
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -17,10 +17,13 @@ from slackapp.slack.commands import first_word
 SearchSection = Callable[[Session, Club, str, tuple[str, ...], bool], list]
 # (session, club, user_id, limit) -> blocks
 MineSection = Callable[[Session, Club, str, int], list]
+# (club, user_id, query text, page number) -> blocks, after a list's leads
+BelowSearch = Callable[[Club, str, str, int], list]
 
 _their_words: set[str] = set()
 _above_search: dict[str, SearchSection] = {}
 _below_mine: dict[str, MineSection] = {}
+_below_search: dict[str, BelowSearch] = {}
 
 
 def answer_word(word: str) -> None:
@@ -45,3 +48,11 @@ def above_search(session: Session, club: Club, user_id: str, words: tuple[str, .
 
 def below_mine(session: Session, club: Club, user_id: str, limit: int) -> list:
     return [block for section in _below_mine.values() for block in section(session, club, user_id, limit)]
+
+
+def add_below_search(name: str, below: BelowSearch) -> None:
+    _below_search[name] = below
+
+
+def below_search(club: Club, user_id: str, query: str, page: int) -> list:
+    return [block for section in _below_search.values() for block in section(club, user_id, query, page)]

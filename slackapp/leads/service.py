@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Select, and_, bindparam, column, func, literal_column, or_, select, table
+from sqlalchemy import Select, and_, bindparam, column, func, literal_column, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from slackapp.db import insert_for, inserted, team_row, utcnow
 from slackapp.errors import UserError
-from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
+from slackapp.leads import history
+from slackapp.leads.history import Action
+from slackapp.leads.models import OPEN_FOR, Lead, LeadStatus, LeadType, SavedLead, Stage
 from slackapp.slack.text import escape
 
 PAGE_SIZE = 10
@@ -139,12 +141,17 @@ def _existing_with_link(session: Session, *, team_id: str, url_key: str) -> Lead
     return session.scalar(select(Lead).where(Lead.team_id == team_id, Lead.url_key == url_key))
 
 
-def create_lead(session: Session, *, team_id: str, user_id: str, draft: LeadDraft, now: datetime | None = None) -> Lead:
+def create_lead(
+    session: Session, *, team_id: str, user_id: str, draft: LeadDraft, now: datetime | None = None, waits_for_approval: bool = False
+) -> Lead:
+    """Store a shared lead: shown at once, or (`waits_for_approval`) once an officer approves it."""
     url_key = normalize_url(draft.url)
     existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
     if existing is not None:
         raise duplicate(existing)
-    lead = Lead(team_id=team_id, posted_by=user_id, url_key=url_key, created_at=now or utcnow(), **_columns(draft))
+    now = now or utcnow()
+    status = LeadStatus.pending if waits_for_approval else LeadStatus.open
+    lead = Lead(team_id=team_id, posted_by=user_id, url_key=url_key, created_at=now, status=status.value, **_columns(draft))
     try:
         with session.begin_nested():
             session.add(lead)
@@ -154,6 +161,7 @@ def create_lead(session: Session, *, team_id: str, user_id: str, draft: LeadDraf
         if existing is None:
             raise
         raise duplicate(existing) from None
+    history.record(session, lead=lead, actor=user_id, action=Action.posted, detail="waiting for an officer's approval" if waits_for_approval else None, at=now)
     return lead
 
 
@@ -181,7 +189,7 @@ def _ensure_may_manage(lead: Lead, *, user_id: str, is_officer: bool) -> None:
         raise UserError("Only the person who shared this lead, or an officer, can change it.")
 
 
-def update_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, is_officer: bool, draft: LeadDraft) -> Lead:
+def update_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, is_officer: bool, draft: LeadDraft, today: date | None = None) -> Lead:
     lead = get_lead(session, team_id=team_id, lead_id=lead_id)
     _ensure_may_manage(lead, user_id=user_id, is_officer=is_officer)
     url_key = normalize_url(draft.url)
@@ -190,10 +198,23 @@ def update_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, i
         if existing is not None:
             raise duplicate(existing)
         lead.url_key = url_key
+    changed = [name for name, value in _columns(draft).items() if getattr(lead, name) != value]
+    if "deadline" in changed:
+        lead.expires_on = expiry_after_edit(draft.deadline, shared_on=lead.created_at.date(), today=today or utcnow().date())
     for name, value in _columns(draft).items():
         setattr(lead, name, value)
+    if changed:
+        history.record(session, lead=lead, actor=user_id, action=Action.edited, detail=", ".join(changed))
     session.flush()
     return lead
+
+
+def expiry_after_edit(deadline: date | None, *, shared_on: date, today: date) -> date:
+    """A new deadline is the new expiry; without one, 30 days after it was shared, or from today
+    when those have passed (the poster just looked at it)."""
+    if deadline is not None:
+        return deadline
+    return shared_on + OPEN_FOR if shared_on + OPEN_FOR >= today else today + OPEN_FOR
 
 
 def close_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, is_officer: bool, now: datetime | None = None) -> Lead:
@@ -202,6 +223,7 @@ def close_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, is
     if lead.closed_at is None:
         lead.closed_at = now or utcnow()
         lead.closed_by = user_id
+        history.record(session, lead=lead, actor=user_id, action=Action.closed, at=lead.closed_at)
     return lead
 
 
@@ -270,7 +292,9 @@ def _search_terms(words: tuple[str, ...]) -> list[str]:
 
 
 def _open_filter(team_id: str, today: date):
-    return and_(Lead.team_id == team_id, Lead.closed_at.is_(None), or_(Lead.deadline.is_(None), Lead.deadline >= today))
+    """Shown in search, digests and alerts: open (not waiting, hidden or removed), not closed,
+    not expired."""
+    return and_(Lead.team_id == team_id, Lead.status == LeadStatus.open.value, Lead.closed_at.is_(None), Lead.expires_on >= today)
 
 
 # How much a word counts in each column: the role and the company say what a lead is, tags are
@@ -361,7 +385,8 @@ def _best_matches(dialect: str, *, ranked_matches: int, remote: bool, paid: bool
 def _filters(*, remote: bool, paid: bool, of_kind: bool) -> list:
     """The workspace's open leads that the query's filters (not its words) let through."""
     leads = _leads.c
-    conditions = [leads.team_id == bindparam("team"), leads.closed_at.is_(None), or_(leads.deadline.is_(None), leads.deadline >= bindparam("today"))]
+    # As _open_filter.
+    conditions = [leads.team_id == bindparam("team"), leads.status == LeadStatus.open.value, leads.closed_at.is_(None), leads.expires_on >= bindparam("today")]
     if remote:
         conditions.append(leads.remote.is_(True))
     if paid:

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from slackapp.leads import ids
-from slackapp.leads.models import Lead, LeadType, SavedLead, Stage, tag_list
+from slackapp.leads.models import Lead, LeadStatus, LeadType, SavedLead, Stage, tag_list
 from slackapp.leads.service import LIMITS, Page, due_soon
 from slackapp.localtime import end_of_day
 from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, divider, header, modal, section, text_input
@@ -43,7 +43,22 @@ def _where(lead: Lead) -> str:
 DESCRIPTION_SHOWN = 300
 
 
-def lead_text(lead: Lead, tz: str) -> str:
+def state_of(lead: Lead, today: date | None) -> str | None:
+    """Why a lead isn't open any more (or not yet), in a word or two; None while it is open.
+    Without `today`, expiry isn't judged (a list of open leads)."""
+    status = getattr(lead, "status", LeadStatus.open.value)
+    if status == LeadStatus.pending.value:
+        return "Waiting for approval"
+    if status == LeadStatus.hidden.value:
+        return "Hidden while officers review it"
+    if lead.closed_at is not None or status in (LeadStatus.removed.value, LeadStatus.declined.value):
+        return "Closed"
+    if today is not None and lead.expires_on is not None and lead.expires_on < today:
+        return "Closed (expired)"
+    return None
+
+
+def lead_text(lead: Lead, tz: str, *, today: date | None = None) -> str:
     """The lead in a few lines of mrkdwn; every piece of user text escaped, and cut before it is
     escaped so that the lines after it always fit."""
     # A lead here may be a row of a list (slackapp.leads.service.open_leads) or a Lead.
@@ -54,18 +69,22 @@ def lead_text(lead: Lead, tz: str) -> str:
     head = [f"*{escape(lead.role, 450)}* · {escape(lead.company, 300)}", " · ".join(facts)]
     tags = tag_list(lead.tags)
     tail = [escape(" ".join(f"`{tag}`" for tag in tags), 600)] if tags else []
-    tail.append(("*Closed* · " if lead.closed_at is not None else "") + f"shared by <@{lead.posted_by}>")
+    state = state_of(lead, today)
+    tail.append((f"*{state}* · " if state else "") + f"shared by <@{lead.posted_by}>")
     room = SECTION_TEXT - len("\n".join(head + tail)) - 1
     about = [escape(truncate(lead.description, DESCRIPTION_SHOWN), room)] if lead.description and room > 1 else []
     return "\n".join(head + about + tail)
 
 
-def lead_buttons(lead: Lead, *, saved: bool, can_manage: bool, page: Page | None = None):
+def lead_buttons(lead: Lead, *, saved: bool, can_manage: bool, page: Page | None = None, officer: bool = False):
+    """Report is for everyone (reporting twice is refused by the server); History for officers."""
     return actions(
         button("Open", ids.OPEN, str(lead.id), url=lead.url),
         button("Saved ✓" if saved else "Save", ids.SAVE, _save_value(lead, page), style=None if saved else "primary"),
         button("Edit", ids.EDIT, str(lead.id)) if can_manage else None,
         button("Close", ids.CLOSE, str(lead.id), style="danger", confirm=close_confirm()) if can_manage and lead.closed_at is None else None,
+        button("Report", ids.REPORT, str(lead.id)),
+        button("History", ids.HISTORY, str(lead.id)) if officer else None,
         block_id=f"lead_{lead.id}",
     )
 
@@ -89,8 +108,9 @@ def saved_from_list(value: object) -> tuple[int, str, int] | None:
         return None
 
 
-def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int], above: list = ()) -> list:
-    """`above`: blocks another feature lists before the leads (micro-internship projects matching the search)."""
+def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int], above: list = (), below: list = (), officer: bool = False) -> list:
+    """`above`: blocks another feature lists before the leads (micro-internship projects matching
+    the search); `below`: after them (Alert me)."""
     query = page.query.as_text()
     title = f"Leads matching “{truncate(query, 80)}”" if query else "Open internship leads"
     blocks: list = [header(title), *above]
@@ -99,7 +119,8 @@ def lead_list(page: Page, *, tz: str, saved: set[int], manageable: set[int], abo
         blocks.append(section(empty if page.number == 1 else "No more leads on this page."))
     for lead in page.leads:
         blocks.append(section(lead_text(lead, tz)))
-        blocks.append(lead_buttons(lead, saved=lead.id in saved, can_manage=lead.id in manageable, page=page))
+        blocks.append(lead_buttons(lead, saved=lead.id in saved, can_manage=lead.id in manageable, page=page, officer=officer))
+    blocks.extend(below)
     nav = [
         button("◀ Previous", ids.PAGE_BACK, _page_value(page, page.number - 1)) if page.has_previous else None,
         button("Next ▶", ids.PAGE, _page_value(page, page.number + 1)) if page.has_next else None,
@@ -142,7 +163,8 @@ def announcement(lead: Lead, tz: str) -> tuple[str, list]:
         section(lead_text(lead, tz)),
         actions(
             button("Open", ids.OPEN, str(lead.id), url=lead.url),
-            button("Save", ids.SAVE, str(lead.id), style="primary") if lead.closed_at is None else None,
+            button("Save", ids.SAVE, str(lead.id), style="primary") if lead.is_shown else None,
+            button("Report", ids.REPORT, str(lead.id)) if lead.is_shown else None,
             block_id=f"lead_{lead.id}",
         ),
     ]
@@ -231,7 +253,7 @@ def my_leads(saved: list[SavedLead], *, tz: str, today: date, below: list = ()) 
         stage = next(option for option in _STAGE_OPTIONS if option.value == row.stage)
         blocks.append(
             section(
-                flag + lead_text(lead, tz),
+                flag + lead_text(lead, tz, today=today),
                 block_id=f"saved_{lead.id}",
                 accessory=StaticSelectElement(
                     action_id=ids.STAGE,

@@ -69,6 +69,8 @@ class Project(Base):
     closed_by: Mapped[str | None] = mapped_column(String(32))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When members' alerts were matched against it (it was open for bids then).
+    alerts_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Milestone(Base):

@@ -57,7 +57,7 @@ def test_shared_lead_is_stored_announced_and_listed(workspace):
     announcement = workspace.posted(channel=workspace.channel)[-1]
     assert "Data analyst intern" in announcement.args["text"]
     labels = [b["text"]["text"] for b in buttons(announcement.args["blocks"])]
-    assert labels == ["Open", "Save"]
+    assert labels == ["Open", "Save", "Report"]
     [lead] = eventually_got(lambda: announced_leads(workspace), count=1)
     assert (lead.company, lead.role, lead.posted_by) == ("Acme Analytics", "Data analyst intern", user)
     assert (lead.announce_channel, lead.announce_ts) == (workspace.channel, announcement.response["ts"])
@@ -160,7 +160,7 @@ def test_past_deadline_and_closed_leads_leave_the_list(workspace):
     assert share_lead(workspace, user, role="Closing", url="https://e.example/2").body == b""
     expiring, closing = eventually_got(lambda: announced_leads(workspace), count=2)
     with workspace.server.store.write() as session:
-        session.execute(update(Lead).where(Lead.id == expiring.id).values(deadline=date.today() - timedelta(days=3)))
+        session.execute(update(Lead).where(Lead.id == expiring.id).values(deadline=date.today() - timedelta(days=3), expires_on=date.today() - timedelta(days=3)))
     response_url = workspace.response_url()
     workspace.click(ids.CLOSE, str(closing.id), user=user, response_url=response_url)
     assert "Closed" in workspace.responses(response_url)[-1].args["text"]
@@ -175,7 +175,7 @@ def test_only_poster_or_officer_can_edit_or_close(workspace):
     [lead] = eventually_got(lambda: announced_leads(workspace), count=1)
 
     listing = workspace.command("/internships", user=stranger).json()
-    assert [b["text"]["text"] for b in buttons([blk for blk in listing["blocks"] if blk.get("block_id") == f"lead_{lead.id}"])] == ["Open", "Save"]
+    assert [b["text"]["text"] for b in buttons([blk for blk in listing["blocks"] if blk.get("block_id") == f"lead_{lead.id}"])] == ["Open", "Save", "Report"]
 
     assert "Only the person who shared" in press(workspace, ids.CLOSE, str(lead.id), user=stranger)["text"]
     forged = share_lead(workspace, stranger, role="Hijacked", url="https://g.example/1", private_metadata=json.dumps({"lead_id": lead.id}))

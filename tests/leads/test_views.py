@@ -47,7 +47,7 @@ def test_the_announcement_is_valid_and_offers_open_and_save():
     text, blocks = views.announcement(lead(role=EVIL), "America/New_York")
     message = {"text": text, "blocks": to_dicts(blocks)}
     assert message_problems(message) == []
-    assert [b["text"]["text"] for b in buttons(message["blocks"])] == ["Open", "Save"]
+    assert [b["text"]["text"] for b in buttons(message["blocks"])] == ["Open", "Save", "Report"]
     assert EVIL not in json.dumps(message)
 
 
@@ -55,9 +55,10 @@ def test_only_managers_see_edit_and_close_and_a_closed_lead_has_no_close():
     def labels(shown: Lead, **kwargs):
         return [b["text"]["text"] for b in buttons(to_dicts([views.lead_buttons(shown, **kwargs)]))]
 
-    assert labels(lead(), saved=False, can_manage=False) == ["Open", "Save"]
-    assert labels(lead(), saved=True, can_manage=True) == ["Open", "Saved ✓", "Edit", "Close"]
-    assert labels(lead(closed_at=datetime(2031, 3, 2, tzinfo=timezone.utc)), saved=False, can_manage=True) == ["Open", "Save", "Edit"]
+    assert labels(lead(), saved=False, can_manage=False) == ["Open", "Save", "Report"]
+    assert labels(lead(), saved=True, can_manage=True) == ["Open", "Saved ✓", "Edit", "Close", "Report"]
+    assert labels(lead(closed_at=datetime(2031, 3, 2, tzinfo=timezone.utc)), saved=False, can_manage=True) == ["Open", "Save", "Edit", "Report"]
+    assert labels(lead(), saved=False, can_manage=True, officer=True) == ["Open", "Save", "Edit", "Close", "Report", "History"]
 
 
 @pytest.mark.parametrize(("days", "flag"), [(0, ":warning: *due today* · "), (1, ":warning: *due in 1 day* · "), (7, ":warning: *due in 7 days* · "), (8, ""), (None, "")])

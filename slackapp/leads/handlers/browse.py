@@ -36,7 +36,8 @@ def lead_list(club: Club, session: Session, user_id: str, query: service.Query, 
     above = sections.above_search(session, club, user_id, query.words, query.remote) if _finds_projects(query, page) else []
     officer = club.looks_like_officer(user_id)
     manageable = {lead.id for lead in found.leads if service.may_manage(lead, user_id=user_id, is_officer=officer)}
-    blocks = views.lead_list(found, tz=club.timezone, saved=found.saved, manageable=manageable, above=above)
+    below = sections.below_search(club, user_id, query.as_text(), page) if query.is_search else []
+    blocks = views.lead_list(found, tz=club.timezone, saved=found.saved, manageable=manageable, above=above, below=below, officer=officer)
     return ephemeral(f"{len(found.leads)} internship leads", blocks)
 
 

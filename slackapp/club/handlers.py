@@ -77,6 +77,7 @@ def on_config(ack, view, club: Club, slack: Slack, session: Session, store: Stor
         gigs_channel=values.get(ids.GIGS_CHANNEL),
         events_channel=values.get(ids.EVENTS_CHANNEL),
         officers_channel=values.get(ids.OFFICERS_CHANNEL),
+        approve_first_leads="on" in (values.get(ids.APPROVE_FIRST_LEADS) or []),
     )
     with store.writing(session):
         service.configure(session, team_id=club.team_id, change=change)

@@ -12,3 +12,4 @@ OFFICERS_CHANNEL = "officers_channel"
 CHANNELS = (LEADS_CHANNEL, EVENTS_CHANNEL, GIGS_CHANNEL, OFFICERS_CHANNEL)
 DIGEST_DAY = "digest_day"
 DIGEST_TIME = "digest_time"
+APPROVE_FIRST_LEADS = "approve_first_leads"  # a checkbox: every new member's first lead waits for an officer

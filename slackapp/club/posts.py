@@ -10,13 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slackapp.db import team_row
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import NotYet, Outgoing, Skip, Work
-from slackapp.scheduler.models import Job
-from slackapp.scheduler.outbox import dm, refresh, send
+from slackapp.scheduler.models import Job, JobStatus
+from slackapp.scheduler.outbox import dm, refresh, send, update
 from slackapp.slack.blocks import to_dicts
 from slackapp.slack.facade import is_announceable, why_not_posted
 
@@ -92,12 +93,29 @@ class OfficersAsked:
     asker: Callable[[object], str]
     no_reviewers: str
 
-    def ask(self, session: Session, *, row, channel: str | None, reviewers: list[str]) -> None:
+    def _key(self, row, occasion: str | None) -> str:
+        return f"{self.kind}:{row.id}" + (f":{occasion}" if occasion else "")
+
+    def ask(self, session: Session, *, row, channel: str | None, reviewers: list[str], occasion: str | None = None) -> None:
+        """`occasion` tells apart the times one row is asked about (a lead hidden again after a restore)."""
         if channel:
             payload = {self.id_key: row.id, "reviewers": reviewers}
-            send(session, team_id=row.team_id, kind=self.kind, key=f"{self.kind}:{row.id}", target=channel, payload=payload)
+            send(session, team_id=row.team_id, kind=self.kind, key=self._key(row, occasion), target=channel, payload=payload)
         else:
             self._ask_each(session, row=row, reviewers=reviewers)
+
+    def show_now(self, session: Session, *, row, occasion: str | None = None, except_ts: str | None = None) -> None:
+        """Owe an update of the question about `row` posted in the officers' channel (unless it is
+        the message at `except_ts`, answered in place), showing `row` as it is now: decided and by
+        whom, or with what has come in since it was asked. One not posted yet is rendered when sent."""
+        posted = session.execute(
+            select(Job.result_channel, Job.result_ts).where(
+                Job.team_id == row.team_id, Job.key == self._key(row, occasion), Job.status == JobStatus.sent.value
+            )
+        ).first()
+        if posted is not None and posted.result_channel and posted.result_ts and posted.result_ts != except_ts:
+            text, blocks = self.render(row)
+            update(session, team_id=row.team_id, channel=posted.result_channel, ts=posted.result_ts, text=text, blocks=blocks)
 
     def _ask_each(self, session: Session, *, row, reviewers: list[str]) -> None:
         text, blocks = self.render(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slack_sdk.models.blocks import (
+    CheckboxesElement,
     ConversationFilter,
     ConversationSelectElement,
     InputBlock,
@@ -13,6 +14,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from slackapp.club.ids import (
+    APPROVE_FIRST_LEADS,
     CONFIG_FORM,
     DIGEST_DAY,
     DIGEST_TIME,
@@ -87,7 +89,22 @@ def config_form(settings: Workspace) -> View:
                 label="Weekly digest time",
                 element=TimePickerElement(action_id=VALUE, initial_time=settings.digest_time or "09:00"),
             ),
+            _approve_first_leads_input(bool(settings.approve_first_leads)),
         ],
+    )
+
+
+APPROVE_FIRST_LEADS_LABEL = "Every new member's first lead waits for approval"
+
+
+def _approve_first_leads_input(on: bool) -> InputBlock:
+    option = Option(value="on", label=APPROVE_FIRST_LEADS_LABEL)
+    return InputBlock(
+        block_id=APPROVE_FIRST_LEADS,
+        label="First leads",
+        optional=True,
+        hint="An officer approves it before it is announced or listed. Guests' first leads always wait.",
+        element=CheckboxesElement(action_id=VALUE, options=[option], initial_options=[option] if on else None),
     )
 
 

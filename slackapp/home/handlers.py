@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.home import ids, jobs, service
+from slackapp.leads import sections as lead_sections
 from slackapp.slack import inbox
 
 
@@ -25,3 +26,5 @@ def on_opened(body: dict, event: dict, club: Club, session: Session, store: Stor
 
 def register(app: App) -> None:
     app.event(ids.OPENED)(on_opened)
+    # Leads hidden by reports or waiting for approval, and officers' decisions on them.
+    lead_sections.watch_review("home", jobs.publish_officers)

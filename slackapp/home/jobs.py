@@ -19,6 +19,12 @@ def publish(session: Session, *, team_id: str, user_id: str) -> None:
     outbox.refresh(session, team_id=team_id, kind=ids.PUBLISH, subject=user_id)
 
 
+def publish_officers(session: Session, team_id: str) -> None:
+    """Owe a fresh Home to every officer who has opened it: what waits for officers changed."""
+    for user_id in service.officer_viewers(session, team_id=team_id):
+        publish(session, team_id=team_id, user_id=user_id)
+
+
 def plan(session: Session, now: datetime) -> int:
     changed = service.changed_viewers(session, now=now)
     for viewer in changed:

@@ -20,6 +20,7 @@ from slackapp.gigs import service as gigs
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
 from slackapp.habit import service as habit
 from slackapp.home.models import HomeViewer
+from slackapp.leads import moderation as lead_moderation
 from slackapp.leads import service as leads
 from slackapp.leads.models import Lead
 from slackapp.localtime import week_start
@@ -60,6 +61,7 @@ class OfficerDesk:
     events: Shown  # upcoming events, each with its counts
     counts: dict[int, dict[Seat, int]]
     month: MonthNumbers
+    leads: Shown = Shown.of([])  # leads to review: hidden by reports, or first leads waiting (moderation.ToReview)
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ def officer_desk(session: Session, *, team_id: str, now: datetime, tz: str) -> O
         events=Shown.of(upcoming),
         counts=events.seat_counts(session, team_id=team_id, event_ids=[event.id for event in upcoming[:SHOWN]]),
         month=month_numbers(session, team_id=team_id, now=now, tz=tz),
+        leads=Shown.of(lead_moderation.review_queue(session, team_id=team_id, limit=SHOWN + 1)),
     )
 
 
@@ -147,6 +150,11 @@ def opened(session: Session, *, team_id: str, user_id: str, officer: bool, now: 
     values = {"team_id": team_id, "user_id": user_id, "officer": officer, "opened_at": now, "seen_changes_at": now}
     statement = insert_for(session)(HomeViewer).values(**values)
     session.execute(statement.on_conflict_do_update(index_elements=["team_id", "user_id"], set_={"officer": officer, "opened_at": now, "seen_changes_at": now}))
+
+
+def officer_viewers(session: Session, *, team_id: str) -> list[str]:
+    """Officers of the workspace who have opened Home (their Home shows what waits for officers)."""
+    return list(session.scalars(select(HomeViewer.user_id).where(HomeViewer.team_id == team_id, HomeViewer.officer.is_(True)).order_by(HomeViewer.id)))
 
 
 def viewer(session: Session, *, team_id: str, user_id: str) -> HomeViewer | None:

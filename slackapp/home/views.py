@@ -9,6 +9,7 @@ from slackapp.gigs import ids as gig_ids
 from slackapp.habit.service import ITEMS as HABIT_ITEMS
 from slackapp.home.service import Dashboard, OfficerDesk
 from slackapp.leads import ids as lead_ids
+from slackapp.leads import moderation_views as lead_moderation
 from slackapp.micro.models import BidStatus, Project, ProjectStatus
 from slackapp.passport import ids as passport_ids
 from slackapp.passport.program import Record
@@ -124,6 +125,7 @@ def _officer_blocks(desk: OfficerDesk, tz: str) -> list:
     if requests or projects:
         blocks.append(section("\n".join(requests + projects)))
         blocks.append(context("Approve or decline them from their message in the officers' channel or your DMs."))
+    blocks += lead_moderation.home_queue(desk.leads.items, more=desk.leads.more)
     blocks += [divider(), section("*Upcoming events*")]
     for event in desk.events.items:
         counts = desk.counts.get(event.id, {})

@@ -4,9 +4,10 @@ lead and export it as CSV; it outlives the lead, and forget-me replaces the memb
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from slackapp.db import utcnow
@@ -43,3 +44,23 @@ def record(session: Session, *, lead: Lead, actor: str, action: Action, detail: 
 def of_lead(session: Session, *, team_id: str, lead_id: int) -> list[LeadChange]:
     """Oldest first, as it happened."""
     return list(session.scalars(select(LeadChange).where(LeadChange.team_id == team_id, LeadChange.lead_id == lead_id).order_by(LeadChange.id)))
+
+
+def find(session: Session, *, team_id: str, words: str, limit: int = 10) -> list[tuple[int, str]]:
+    """Leads with history, as (id, name), for `/internships history <number or words>`: a number
+    is that lead (even one no longer stored); words are in its company or role, newest first."""
+    words = words.strip()
+    if re.fullmatch(r"#?[0-9]{1,9}", words):
+        lead_id = int(words.lstrip("#"))
+        lead = session.scalar(select(Lead).where(Lead.team_id == team_id, Lead.id == lead_id))
+        if lead is not None:
+            return [(lead_id, name_of(lead))]
+        name = session.scalar(select(LeadChange.lead_name).where(LeadChange.team_id == team_id, LeadChange.lead_id == lead_id).order_by(LeadChange.id.desc()).limit(1))
+        return [(lead_id, name)] if name is not None else []
+    statement = select(Lead.id, Lead.role, Lead.company).where(Lead.team_id == team_id)
+    for word in words.split():
+        literal = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{literal}%"
+        statement = statement.where((func.lower(Lead.company).like(pattern, escape="\\") | func.lower(Lead.role).like(pattern, escape="\\")))
+    rows = session.execute(statement.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit))
+    return [(lead_id, f"{role} at {company}") for lead_id, role, company in rows]

@@ -18,9 +18,19 @@ UNSAVE = "lead_unsave"
 REPORT = "lead_report"  # opens the report form (leads.handlers.moderation)
 HISTORY = "lead_history"  # officers: the lead's history
 HISTORY_CSV = "lead_history_csv"
+KEEP_OPEN = "lead_keep_open"  # the poster's "Still open?" DM
 
 FIELDS = ("company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags")
 NUDGE_APPLIED = "lead_nudge_applied"
 FIND = "lead_find"  # App Home: a search form
 FIND_FORM = "lead_find_form"
 FIND_WORDS = "words"
+
+# Reports and moderation (leads.handlers.moderation)
+REPORT_FORM = "lead_report_form"
+REPORT_REASON = "reason"
+REPORT_NOTE = "note"
+RESTORE = "lead_restore"  # officers: a hidden lead back in the list
+REMOVE = "lead_remove"
+APPROVE = "lead_approve"  # officers: a first lead waiting for approval
+DECLINE = "lead_decline"

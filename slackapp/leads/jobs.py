@@ -1,5 +1,6 @@
-"""A lead's messages, sent by the scheduler: its announcement, updates of that post, and deadline
-nudges (a DM 3 days and 1 day before a saved lead closes, until the member applies)."""
+"""A lead's messages, sent by the scheduler: its announcement, updates of that post, deadline
+nudges (a DM 3 days and 1 day before a saved lead closes, until the member applies), and its
+freshness: the poster's "Still open?" DM 3 days before it expires, and its expiry."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from slackapp.club import posts
 from slackapp.club import service as club
-from slackapp.leads import views
+from slackapp.club.models import Workspace
+from slackapp.leads import freshness, views
 from slackapp.leads.models import Lead, SavedLead, Stage
-from slackapp.localtime import at_local, end_of_day
+from slackapp.localtime import at_local, end_of_day, local
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
@@ -21,6 +23,7 @@ from slackapp.slack.blocks import to_dicts
 KIND = "nudge"
 ANNOUNCE = "lead_announcement"
 POST = "lead_post"
+STILL_OPEN = "lead_still_open"
 DAYS_BEFORE = (3, 1)
 AT = time(9, 0)
 
@@ -80,7 +83,7 @@ def render(session: Session, job: Job, now: datetime) -> Outgoing:
     if saved.stage != Stage.saved.value:
         raise Skip(f"the member already moved it to {saved.stage}")
     lead = saved.lead
-    if lead.closed_at is not None:
+    if not lead.is_shown or freshness.is_expired(lead, today=local(now, job.payload.get("tz") or "UTC").date()):
         raise Skip("the lead was closed")
     if lead.deadline is None or lead.deadline.isoformat() != job.payload["deadline"]:
         raise Skip("the deadline changed")
@@ -111,5 +114,108 @@ def refresh(session: Session, *, lead: Lead) -> None:
     ANNOUNCEMENT.refresh(session, row=lead)
 
 
-RENDERERS = {KIND: render, **ANNOUNCEMENT.work()}
-PLANNERS = ()
+# --- freshness ----------------------------------------------------------------------------------
+
+
+def plan_freshness(session: Session, now: datetime) -> int:
+    """Record the expiry of leads whose last day has passed (in their workspace's zone), and owe
+    each poster one "Still open?" DM per expiry, at 9:00 their time 3 days before it. A lead
+    shared less than 3 days before its expiry isn't asked about."""
+    # The earliest of all zones' tomorrows: no workspace's "3 days before" is later than that.
+    candidates = freshness.to_look_at(session, until=(now + timedelta(days=2)).date() + freshness.ASK_BEFORE)
+    if not candidates:
+        return 0
+    teams = {lead.team_id for lead in candidates}
+    zones = dict(session.execute(select(Workspace.team_id, Workspace.timezone).where(Workspace.team_id.in_(teams))).all())
+    posters: dict[str, dict[str, str]] = {}
+    planned = 0
+    for lead in candidates:
+        club_tz = zones.get(lead.team_id) or "UTC"
+        if freshness.is_expired(lead, today=local(now, club_tz).date()):
+            freshness.expire(session, lead=lead, now=now)
+            refresh(session, lead=lead)
+            continue
+        if not freshness.needs_asking(lead):
+            continue
+        if lead.team_id not in posters:
+            who = {row.posted_by for row in candidates if row.team_id == lead.team_id}
+            posters[lead.team_id] = queue.member_timezones(session, team_id=lead.team_id, user_ids=sorted(who))
+        tz = posters[lead.team_id].get(lead.posted_by, club_tz)
+        due = at_local(freshness.ask_day(lead), AT, tz)
+        if due > now + timedelta(days=1):
+            continue  # not yet: looked at again on a later tick
+        lead.still_open_asked_for = lead.expires_on
+        if due < lead.created_at:
+            continue
+        planned += queue.plan(
+            session,
+            team_id=lead.team_id,
+            kind=STILL_OPEN,
+            key=f"{STILL_OPEN}:{lead.id}:{lead.expires_on.isoformat()}",
+            target=lead.posted_by,
+            due_at=max(due, now),
+            # Once it has expired the question is moot: it can be kept open from /internships mine no more.
+            expires_at=end_of_day(lead.expires_on, club_tz),
+            payload={"lead_id": lead.id, "expires_on": lead.expires_on.isoformat(), "tz": tz},
+        )
+    return planned
+
+
+def render_still_open(session: Session, job: Job, now: datetime) -> Outgoing:
+    lead = session.scalar(select(Lead).where(Lead.team_id == job.team_id, Lead.id == int(job.payload["lead_id"])))
+    if lead is None or not lead.is_shown:
+        raise Skip("the lead is closed, hidden or removed")
+    if lead.expires_on.isoformat() != job.payload["expires_on"]:
+        raise Skip("it was kept open or its deadline changed")
+    text, blocks = views.still_open(lead)
+    return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks))
+
+
+RENDERERS = {KIND: render, STILL_OPEN: render_still_open, **ANNOUNCEMENT.work()}
+PLANNERS = (plan_freshness,)
+
+
+# --- moderation: the officers' review queue and first leads waiting for approval --------------------
+# (imported here, not at the top, so this section stays apart from the rest of the file)
+
+from sqlalchemy.orm import object_session
+
+from slackapp.leads import moderation, moderation_views
+
+REVIEW = "lead_review"
+APPROVAL = "lead_approval"
+
+
+def _review_request(lead: Lead) -> tuple[str, list]:
+    session = object_session(lead)
+    tz = club.workspace(session, team_id=lead.team_id).timezone
+    return moderation_views.review_request(lead, moderation.reports_of(session, lead=lead), moderation.last_decision(session, lead=lead), tz)
+
+
+def _approval_request(lead: Lead) -> tuple[str, list]:
+    session = object_session(lead)
+    tz = club.workspace(session, team_id=lead.team_id).timezone
+    return moderation_views.approval_request(lead, moderation.last_decision(session, lead=lead), tz)
+
+
+REVIEW_ASKED = posts.OfficersAsked(
+    model=Lead, kind=REVIEW, id_key="lead_id", render=_review_request, asker=lambda lead: lead.posted_by, no_reviewers=moderation_views.NO_REVIEWERS
+)
+APPROVAL_ASKED = posts.OfficersAsked(
+    model=Lead, kind=APPROVAL, id_key="lead_id", render=_approval_request, asker=lambda lead: lead.posted_by, no_reviewers=moderation_views.NO_REVIEWERS
+)
+
+
+def ask_review(session: Session, *, lead: Lead, hidden: int, reviewers: list[str]) -> None:
+    """A hidden lead to the officers' channel, or to each officer by DM; `hidden` (the id of the
+    history line that hid it) tells this time in review apart from a later one."""
+    channel = club.workspace(session, team_id=lead.team_id).officers_channel
+    REVIEW_ASKED.ask(session, row=lead, channel=channel, reviewers=reviewers, occasion=str(hidden))
+
+
+def ask_approval(session: Session, *, lead: Lead, reviewers: list[str]) -> None:
+    channel = club.workspace(session, team_id=lead.team_id).officers_channel
+    APPROVAL_ASKED.ask(session, row=lead, channel=channel, reviewers=reviewers)
+
+
+RENDERERS = {**RENDERERS, **REVIEW_ASKED.work(), **APPROVAL_ASKED.work()}

@@ -63,6 +63,11 @@ class Lead(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "url_key"),
         Index("ix_leads_team_created", "team_id", "created_at"),
+        # The clock looks every few seconds for open leads about to expire.
+        Index("ix_leads_expiry", "expires_on"),
+        # Whether a member has a lead shown yet (first leads wait), and the officers' review queue.
+        Index("ix_leads_team_poster", "team_id", "posted_by"),
+        Index("ix_leads_team_status", "team_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,9 +101,15 @@ class Lead(Base):
     alerts_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
-    def is_shown(self) -> bool:
+    def is_open(self) -> bool:
+        """Neither closed nor waiting, hidden or removed (it may have expired)."""
         # A Lead not yet stored has no status: it is stored open.
         return self.status in (None, LeadStatus.open.value) and self.closed_at is None
+
+    @property
+    def is_shown(self) -> bool:
+        """Open and not recorded as expired: in search, digests and alerts (until its last day)."""
+        return self.is_open and self.expired_at is None
 
     @property
     def lead_type(self) -> LeadType:

@@ -56,3 +56,18 @@ def add_below_search(name: str, below: BelowSearch) -> None:
 
 def below_search(club: Club, user_id: str, query: str, page: int) -> list:
     return [block for section in _below_search.values() for block in section(club, user_id, query, page)]
+
+
+# (session, team_id) -> None: the leads waiting for officers changed (reported, hidden, waiting for
+# approval, decided), in the caller's transaction. Home registers one to publish officers' Homes.
+ReviewChanged = Callable[[Session, str], None]
+_review_watchers: dict[str, ReviewChanged] = {}
+
+
+def watch_review(name: str, watcher: ReviewChanged) -> None:
+    _review_watchers[name] = watcher
+
+
+def review_changed(session: Session, team_id: str) -> None:
+    for watcher in _review_watchers.values():
+        watcher(session, team_id)

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from slackapp.csvfile import csv_text
 from slackapp.leads import ids
 from slackapp.leads.models import Lead, LeadStatus, LeadType, SavedLead, Stage, tag_list
 from slackapp.leads.service import LIMITS, Page, due_soon
@@ -51,9 +52,11 @@ def state_of(lead: Lead, today: date | None) -> str | None:
         return "Waiting for approval"
     if status == LeadStatus.hidden.value:
         return "Hidden while officers review it"
-    if lead.closed_at is not None or status in (LeadStatus.removed.value, LeadStatus.declined.value):
+    if status == LeadStatus.removed.value:
+        return "Removed by the officers"
+    if lead.closed_at is not None or status == LeadStatus.declined.value:
         return "Closed"
-    if today is not None and lead.expires_on is not None and lead.expires_on < today:
+    if getattr(lead, "expired_at", None) is not None or (today is not None and lead.expires_on is not None and lead.expires_on < today):
         return "Closed (expired)"
     return None
 
@@ -175,8 +178,10 @@ def _text_input(name: str, label: str, *, initial: str | None, **options) -> Inp
     return text_input(name, label, max_length=LIMITS[name], initial=initial, **options)
 
 
-def lead_form(values: dict | None = None, *, lead_id: int | None = None, channel: str | None = None) -> View:
-    """The share/edit modal. `values` prefills it (field name -> value, as the form returns them)."""
+def lead_form(values: dict | None = None, *, lead_id: int | None = None, channel: str | None = None, like: Lead | None = None) -> View:
+    """The share/edit modal. `values` prefills it (field name -> value, as the form returns them).
+    `like`: an open lead with the same company and role; the form warns of it, and sharing again
+    (the metadata remembers the warning) shares anyway."""
     values = values or {}
     types = [Option(value=kind.value, label=kind.label) for kind in LeadType]
     kind = next((option for option in types if option.value == values.get("kind")), None)
@@ -214,7 +219,20 @@ def lead_form(values: dict | None = None, *, lead_id: int | None = None, channel
         _text_input("tags", "Tags", initial=values.get("tags"), optional=True, placeholder="analytics, supply chain", hint="Comma-separated; they help people search."),
     ]
     title, submit = ("Edit lead", "Save") if lead_id else ("Share a lead", "Share")
-    return modal(ids.FORM, title, blocks, submit=submit, metadata={"lead_id": lead_id, "channel": channel})
+    metadata = {"lead_id": lead_id, "channel": channel}
+    if like is not None:
+        blocks.insert(0, section(duplicate_warning(like)))
+        metadata["shared_anyway"] = like.id
+        submit = "Share anyway"
+    return modal(ids.FORM, title, blocks, submit=submit, metadata=metadata)
+
+
+def duplicate_warning(like: Lead) -> str:
+    return (
+        f":warning: *{escape(like.role, 300)}* at {escape(like.company, 300)} was already shared on "
+        f"{like.created_at:%b %-d} and is still open: <{like.url}|open it>, or find it with "
+        f"`/internships {escape(truncate(like.company, 60), 200)}`.\nShare yours anyway only if it is a different opening."
+    )
 
 
 def draft_values(lead: Lead) -> dict:
@@ -286,9 +304,12 @@ HELP = """*Finding internship leads*
 • `/internships post` — share a lead (a form opens)
 • `/internships mine` — the leads you saved, with where you are: saved → applied → interviewing → offer, or closed
 • `/internships habit on` — a weekly checklist by DM for your job-search hour; `/internships habit` — your last 8 weeks
+• *Alert me* under a search — new leads matching it by DM (daily at 09:00 your time, or instant); `/internships alerts` — yours
 • On any message: *More actions → Save as internship lead* turns a posted link into a lead
+• *Report* on a lead (closed, spam or scam, wrong details…) tells the officers; two members' reports, or an officer's, hide it until an officer reviews it
 Saved leads you haven't applied to get a reminder 3 days and 1 day before their deadline.
-Leads leave the list by themselves once their deadline has passed or someone closes them."""
+Leads leave the list by themselves once their deadline has passed, 30 days after they were shared (the poster is asked first and can keep one open), or when someone closes them.
+Officers: `/internships history <number or words>` — who changed a lead and when, with a CSV export."""
 
 
 def help_blocks() -> list:
@@ -301,6 +322,31 @@ def saved(lead: Lead, *, fresh: bool) -> str:
 
 def closed(lead: Lead) -> str:
     return f"Closed: {escape(lead.role)} at {escape(lead.company)}. It has left the open list."
+
+
+def still_open(lead: Lead) -> tuple[str, list]:
+    """The poster's DM 3 days before their lead expires."""
+    last_day = f"{lead.expires_on:%a %b %-d}"
+    text = f"Is {escape(lead.role)} at {escape(lead.company)} still open?"
+    blocks = [
+        section(
+            f":hourglass_flowing_sand: Is *{escape(lead.role, 500)}* at {escape(lead.company, 300)}, which you shared, still open?\n"
+            f"It leaves `/internships`, digests and alerts after {last_day} unless you keep it open."
+        ),
+        actions(
+            button("Keep open 30 more days", ids.KEEP_OPEN, str(lead.id), style="primary"),
+            button("Close it", ids.CLOSE, str(lead.id), style="danger", confirm=close_confirm()),
+            button("Open", ids.OPEN, str(lead.id), url=lead.url),
+            block_id=f"still_open_{lead.id}",
+        ),
+        context("Members who saved it keep it in `/internships mine`, marked closed once it leaves."),
+    ]
+    return text, blocks
+
+
+def kept_open(lead: Lead) -> str:
+    last_day = f"{lead.expires_on:%a %b %-d}"
+    return f"Kept open: {escape(lead.role)} at {escape(lead.company)} stays in `/internships` until {last_day}."
 
 
 def nudge(lead: Lead, *, days: int, tz: str) -> tuple[str, list]:
@@ -319,3 +365,51 @@ def nudge(lead: Lead, *, days: int, tz: str) -> tuple[str, list]:
         ),
     ]
     return text, blocks
+
+
+# --- a lead's history (officers) ------------------------------------------------------------------
+
+ONLY_OFFICERS_HISTORY = "Only officers can see a lead's history."
+HISTORY_HELP = "Give a lead's number or words from its company or role: `/internships history 12` or `/internships history acme`."
+HISTORY_SENT = "I sent you the history as a CSV file in our DM."
+# Lines of history shown in the message; the CSV has them all.
+HISTORY_SHOWN = 40
+
+
+def _actor(actor: str) -> str:
+    return "the app" if actor == "app" else f"<@{actor}>"
+
+
+def history(lead_id: int, name: str, changes: list) -> tuple[str, list]:
+    """A lead's history, newest last, with who did what and when (each reader's own time zone)."""
+    lines = [
+        f"{date_token(change.at)} · {_actor(change.actor)} *{change.action}*" + (f" — {escape(change.detail, 300)}" if change.detail else "")
+        for change in changes[-HISTORY_SHOWN:]
+    ]
+    more = len(changes) - HISTORY_SHOWN
+    blocks: list = [header(truncate(f"History of #{lead_id}: {name}", 140))]  # a header is plain text: nothing to escape
+    if more > 0:
+        blocks.append(context(f"The {more} earlier changes are in the CSV."))
+    # A section holds 3,000 characters: the lines go in as many as they need.
+    chunk: list[str] = []
+    for line in lines or ["No changes recorded."]:
+        if sum(len(item) + 1 for item in chunk) + len(line) > SECTION_TEXT - 10:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    blocks.append(section("\n".join(chunk)))
+    blocks.append(actions(button("Export CSV", ids.HISTORY_CSV, str(lead_id)), block_id=f"history_{lead_id}"))
+    return f"History of lead #{lead_id}", blocks
+
+
+def history_choices(found: list[tuple[int, str]]) -> tuple[str, list]:
+    """Several leads matched `/internships history <words>`: pick one."""
+    blocks: list = [section(f"{plural(len(found), 'lead')} match. Which one's history?")]
+    for lead_id, name in found:
+        blocks.append(section(f"#{lead_id} · {escape(name, 600)}", accessory=button("History", ids.HISTORY, str(lead_id))))
+    return "Which lead?", blocks
+
+
+def history_csv(changes: list) -> str:
+    rows = ([change.lead_id, change.lead_name, change.at.isoformat(), change.actor, change.action, change.detail or ""] for change in changes)
+    return csv_text(["lead_id", "lead", "when_utc", "who", "action", "detail"], rows)

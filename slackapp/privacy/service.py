@@ -20,11 +20,12 @@ from slackapp.db import ERASED
 from slackapp.models import metadata
 
 # Rows that are only about the member (by their user_id column): deleted.
-PERSONAL = {"profiles", "saved_leads", "habit_members", "habit_checks", "passport_members", "passport_claims", "home_viewers", "members", "officers"}
+PERSONAL = {"profiles", "saved_leads", "lead_alerts", "alert_matches", "habit_members", "habit_checks", "passport_members", "passport_claims", "home_viewers", "members", "officers"}
 # Rows whose subject is the member (another column names them): deleted.
 ABOUT = {"micro_evaluations": "student"}
 # What a member wrote in a row that stays (their bid on a project that counts its positions).
-WRITTEN = {"micro_bids": ("application", "availability", "portfolio", "submission_link")}
+# (A report counts towards hiding a lead, so it stays; its note is the member's words.)
+WRITTEN = {"micro_bids": ("application", "availability", "portfolio", "submission_link"), "lead_reports": ("note",)}
 REMOVED = "(removed at the member's request)"
 # Raw events and owed messages mention people anywhere in their JSON: deleted when they do.
 LOGS = {"inbox": "body", "jobs": "payload"}
@@ -84,7 +85,11 @@ EXPLAINED = {
     "officers": "Your officer role in the club.",
     "home_viewers": "When you last opened the app's Home tab.",
     "leads": "Internship leads you shared (or whose text names you).",
+    "lead_history": "Changes you made to leads (shared, edited, closed, kept open, reported, reviewed), as each lead's history records them.",
+    "lead_reports": "Leads you reported, with your reason and note (lead: its company and role).",
     "saved_leads": "Leads you saved and how far you got with each (lead: its company and role).",
+    "lead_alerts": "Your alerts: the searches whose new matches come to you by DM, how and whether they run.",
+    "alert_matches": "Leads and projects your alerts found for you, and the DM each went in.",
     "events": "Events you created (or whose text names you).",
     "rsvps": "Your answer to each event and your seat (event: its title and start, UTC).",
     "rsvp_actions": "Each RSVP you gave, by reaction or button, as it arrived.",

@@ -99,8 +99,9 @@ def test_unsigned_or_stale_request_is_refused_and_changes_nothing(workspace, how
     [lead] = eventually_got(lambda: announced_leads(workspace), count=1)
     assert (lead.role, lead.url) == ("Accepted role", accepted_url)
     sent = [call for call in workspace.fake.calls[start:] if about_workspace(call, workspace, user)]
-    assert [call.method for call in sent] == ["chat.postMessage"]
-    assert "Accepted role" in sent[0].args["text"]
+    # The accepted share asks Slack whether its poster is a guest (a guest's first lead waits), then is announced.
+    assert [call.method for call in sent] == ["users.info", "chat.postMessage"]
+    assert "Accepted role" in sent[-1].args["text"]
 
 
 def test_four_minute_old_request_is_accepted(workspace):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from slack_bolt import App
 
 from slackapp.leads import ids, sections
-from slackapp.leads.handlers import browse, sharing, tracking
+from slackapp.leads.handlers import browse, history, sharing, tracking
+from slackapp.leads.handlers import moderation as moderating
 
 
 def register(app: App) -> None:
@@ -20,7 +21,16 @@ def register(app: App) -> None:
     app.action(ids.EDIT)(sharing.on_edit)
     app.action(ids.CLOSE)(sharing.on_close)
     app.view(ids.FORM)(sharing.on_form)
+    app.action(ids.KEEP_OPEN)(sharing.on_keep_open)
+    app.action(ids.HISTORY)(history.on_history)
+    app.action(ids.HISTORY_CSV)(history.on_history_csv)
     app.action(ids.SAVE)(tracking.on_save)
     app.action(ids.STAGE)(tracking.on_stage)
     app.action(ids.UNSAVE)(tracking.on_unsave)
     app.action(ids.NUDGE_APPLIED)(tracking.on_nudge_applied)
+    app.action(ids.REPORT)(moderating.on_report)
+    app.view(ids.REPORT_FORM)(moderating.on_report_form)
+    app.action(ids.RESTORE)(moderating.on_restore)
+    app.action(ids.REMOVE)(moderating.on_remove)
+    app.action(ids.APPROVE)(moderating.on_approve)
+    app.action(ids.DECLINE)(moderating.on_decline)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from slackapp.club.context import Club
 from slackapp.errors import UserError
 from slackapp.leads import ids, sections, service, views
+from slackapp.leads.handlers import history as lead_history
 from slackapp.leads.models import LeadType
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.facade import Slack
@@ -25,6 +26,8 @@ def on_command(ack, command, club: Club, slack: Slack, session: Session, user_id
         slack.open_modal(command["trigger_id"], views.lead_form(channel=command.get("channel_id")))
     elif first == "mine" and len(text.split()) == 1:
         ack(**my_leads(club, session, user_id))
+    elif first == "history" and club.looks_like_officer(user_id):  # for anyone else, a search for the word
+        ack(**lead_history.answer(club, session, user_id, text.split(maxsplit=1)[1] if " " in text else ""))
     else:
         ack(**lead_list(club, session, user_id, service.parse_query(text)))
 

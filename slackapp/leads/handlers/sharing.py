@@ -11,7 +11,8 @@ from slackapp.club import service as club_service
 from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.errors import UserError
-from slackapp.leads import jobs, service, views
+from slackapp.leads import freshness, jobs, service, views
+from slackapp.leads.handlers import moderation as moderating
 from slackapp.leads.models import Lead
 from slackapp.slack.blocks import ephemeral
 from slackapp.slack.facade import Slack
@@ -74,22 +75,45 @@ def on_form(ack, view, club: Club, session: Session, store: Store, user_id: str)
     raw["remote"] = "remote" in (raw.get("remote") or [])
     draft = service.validate(raw, today=club.today())
     editing = number_in(meta.get("lead_id")) if meta.get("lead_id") else None
+    if editing is None:
+        like = freshness.similar_open(session, team_id=club.team_id, company=draft.company, role=draft.role, today=club.today(), now=datetime.now(timezone.utc))
+        if like is not None and meta.get("shared_anyway") != like.id:
+            ack(response_action="update", view=views.lead_form(raw, channel=meta.get("channel"), like=like))
+            return
     is_officer = editing is not None and _officer_acting_on(club, session, user_id, editing)
+    waits = editing is None and moderating.first_lead_waits(club, session, user_id)
+    # The poster's zone: their "Still open?" DM comes at 9:00 their time.
+    club.member_timezone(user_id)
     with store.writing(session):
         club_service.ensure_workspace(session, team_id=club.team_id)
+        club.keep_timezone(user_id)
         if editing is not None:
             lead = _edit(session, club, user_id, lead_id=editing, is_officer=is_officer, draft=draft)
             jobs.refresh(session, lead=lead)
         else:
-            lead = service.create_lead(session, team_id=club.team_id, user_id=user_id, draft=draft)
+            lead = service.create_lead(session, team_id=club.team_id, user_id=user_id, draft=draft, waits_for_approval=waits)
             leads_channel = club_service.workspace(session, team_id=club.team_id).leads_channel
-            jobs.announce(session, lead=lead, channel=leads_channel or meta.get("channel"), poster=user_id)
+            if waits:
+                moderating.hold_for_approval(session, club, lead=lead, channel=leads_channel or meta.get("channel"))
+            else:
+                jobs.announce(session, lead=lead, channel=leads_channel or meta.get("channel"), poster=user_id)
     ack()
 
 
 def _edit(session, club: Club, user_id: str, *, lead_id: int, is_officer: bool, draft: service.LeadDraft) -> Lead:
     old_deadline = service.get_lead(session, team_id=club.team_id, lead_id=lead_id).deadline
-    lead = service.update_lead(session, team_id=club.team_id, lead_id=lead_id, user_id=user_id, is_officer=is_officer, draft=draft)
+    lead = service.update_lead(session, team_id=club.team_id, lead_id=lead_id, user_id=user_id, is_officer=is_officer, draft=draft, today=club.today())
     if lead.deadline != old_deadline:
         jobs.replan_lead(session, lead=lead, club_tz=club.timezone, now=datetime.now(timezone.utc))
     return lead
+
+
+def on_keep_open(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    """The poster's "Still open?" DM: 30 more days; the DM says until when."""
+    lead_id = number_in(action.get("value"))
+    is_officer = _officer_acting_on(club, session, user_id, lead_id)
+    with store.writing(session):
+        lead = freshness.keep_open(session, team_id=club.team_id, lead_id=lead_id, user_id=user_id, is_officer=is_officer, today=club.today())
+        jobs.refresh(session, lead=lead)
+    ack()
+    respond(text=views.kept_open(lead), replace_original=True)

@@ -94,6 +94,9 @@ def upgrade() -> None:
             "UPDATE leads SET expires_on = COALESCE(deadline, greatest((created_at + interval '30 days')::date, (now() + interval '7 days')::date))"
         )
         op.alter_column('leads', 'expires_on', nullable=False)
+    op.create_index('ix_leads_expiry', 'leads', ['expires_on'])
+    op.create_index('ix_leads_team_poster', 'leads', ['team_id', 'posted_by'])
+    op.create_index('ix_leads_team_status', 'leads', ['team_id', 'status'])
     leads = sa.table('leads', sa.column('alerts_matched_at'))
     projects = sa.table('micro_projects', sa.column('alerts_matched_at'))
     op.execute(leads.update().values(alerts_matched_at=now))
@@ -106,6 +109,8 @@ def downgrade() -> None:
     with op.batch_alter_table('micro_projects', schema=None) as batch_op:
         batch_op.drop_column('alerts_matched_at')
     # SQLite 3.35+ drops a column in place, which keeps the leads' full-text triggers.
+    for index in ('ix_leads_expiry', 'ix_leads_team_poster', 'ix_leads_team_status'):
+        op.drop_index(index, table_name='leads')
     for column in ('expires_on', 'alerts_matched_at', 'expired_at', 'still_open_asked_for', 'status'):
         op.drop_column('leads', column)
     op.drop_table('lead_reports')

@@ -19,6 +19,8 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackApiError
 
 from slackapp import logs
+from slackapp.alerts import handlers as alerts_handlers
+from slackapp.alerts import jobs as alerts_jobs
 from slackapp.club import handlers as club_handlers
 from slackapp.club.context import Club
 from slackapp.club.officers import Officers
@@ -67,6 +69,7 @@ FEATURES = (
     leads_handlers,
     events_handlers,
     micro_handlers,
+    alerts_handlers,
     habit_handlers,
     privacy_handlers,
     profiles_handlers,
@@ -78,7 +81,7 @@ FEATURES = (
 )
 log = logging.getLogger(__name__)
 
-TIMED_WORK = (purge, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, gigs_jobs, events_jobs, home_jobs)
+TIMED_WORK = (purge, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, alerts_jobs, gigs_jobs, events_jobs, home_jobs)
 
 
 @dataclass

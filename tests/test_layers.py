@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "slackapp"
-FEATURES = {"club", "profiles", "leads", "micro", "habit", "digest", "gigs", "events", "passport", "home", "privacy", "installs"}
+FEATURES = {"club", "profiles", "leads", "micro", "alerts", "habit", "digest", "gigs", "events", "passport", "home", "privacy", "installs"}
 # The club's own records (its settings and officers, its members' profiles): any feature reads them.
 FOUNDATION = {"club", "profiles"}
 # Features that read across the others, each in one named place; and hooks a feature registers in another.
@@ -18,6 +18,9 @@ READERS = {"digest", "home", "passport", "privacy"}
 # What a feature adds to another's command (leads/sections.py): micro-internship projects head
 # /internships searches, and /internships micro and /internships habit are answered by their features.
 HOOKS = {("micro", "leads"), ("habit", "leads")}
+# Alerts are saved /internships searches: they match leads and projects as search does, show them
+# as leads and micro show them, and save or bid through their listeners.
+HOOKS |= {("alerts", "leads"), ("alerts", "micro")}
 SHARED = {"slack", "scheduler"}
 
 

@@ -262,6 +262,13 @@ class Dispatcher:
                 self._retry(job, now + timedelta(seconds=wait), "the message was updated less than a second ago")
                 return Outcome(retried=1)
         self._pacer.wait(job.team_id)
+        # Another process may have been told to wait (its 429) since this batch was claimed.
+        with self.store.read() as session:
+            paused_until = queue.paused_until(session, team_id=job.team_id)
+        if paused_until and paused_until > max(now, self.clock()):
+            self._paused[job.team_id] = max(paused_until, self._paused.get(job.team_id, paused_until))
+            self._retry(job, paused_until, "waiting out Slack's rate limit")
+            return Outcome(retried=1)
         sending = time.monotonic()
         try:
             channel, ts = self._send(client, outgoing)
@@ -326,7 +333,7 @@ class Dispatcher:
             # Counted from Slack's answer, which may come a while after the batch's `now`.
             until = max(now, self.clock()) + timedelta(seconds=wait)
             self._paused[job.team_id] = max(until, self._paused.get(job.team_id, until))
-            self._retry(job, until, f"rate limited by Slack; retrying after {wait}s")
+            self._retry(job, until, f"rate limited by Slack; retrying after {wait}s", pause_team=True)
             return Outcome(retried=1, rate_limited=1)
         if status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
             return self._backoff(job, now, f"Slack error {status} {error or ''}".strip())
@@ -354,9 +361,11 @@ class Dispatcher:
             elif status == JobStatus.failed and work and work.failed:
                 work.failed(session, job, error or "failed")
 
-    def _retry(self, job: Job, at: datetime, reason: str) -> None:
+    def _retry(self, job: Job, at: datetime, reason: str, *, pause_team: bool = False) -> None:
         with self.store.write() as session:
             queue.retry_later(session, job_id=job.id, worker=self.worker, at=at, reason=reason)
+            if pause_team:
+                queue.pause_team(session, team_id=job.team_id, until=at)
 
     def stop(self) -> None:
         """Finish the batch in hand (each claimed job gets sent and recorded), then claim no more."""

@@ -62,3 +62,14 @@ class Member(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     tz: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SlackPause(Base):
+    """Until when Slack asked (a 429's Retry-After) that nothing more be sent for a workspace. Kept
+    in the store so that every process sending for the workspace waits, not only the one Slack
+    answered."""
+
+    __tablename__ = "slack_pauses"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.db import Store, insert_for, inserted
-from slackapp.scheduler.models import Job, JobStatus, Member
+from slackapp.scheduler.models import Job, JobStatus, Member, SlackPause
 
 # A claim older than this belongs to a process that died mid-send; the work goes back in the queue.
 LEASE = timedelta(minutes=5)
@@ -208,3 +208,14 @@ def due_now(store: Store, now: datetime) -> tuple[int, datetime | None]:
             select(func.count(), func.min(Job.next_attempt_at)).where(Job.status == JobStatus.pending.value, Job.next_attempt_at <= now)
         ).one()
     return count, oldest
+
+
+def pause_team(session: Session, *, team_id: str, until: datetime) -> None:
+    """Nothing is sent for the workspace before `until` (Slack's 429), by any process."""
+    table = SlackPause.__table__
+    statement = insert_for(session)(SlackPause).values(team_id=team_id, until=until)
+    session.execute(statement.on_conflict_do_update(index_elements=["team_id"], set_={"until": until}, where=table.c.until < until))
+
+
+def paused_until(session: Session, *, team_id: str) -> datetime | None:
+    return session.scalar(select(SlackPause.until).where(SlackPause.team_id == team_id))

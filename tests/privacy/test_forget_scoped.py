@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from slackapp.alerts.models import Alert, AlertMatch
 from slackapp.club.models import Officer
 from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
@@ -61,6 +62,8 @@ def seed(session, team: str, user: str) -> None:
             RsvpAction(team_id=team, event_id=event.id, user_id=user, delivery_id=f"Ev{team[-4:]}", action="going", at="1.0"),
             Attendance(team_id=team, event_id=event.id, user_id=user, method="button", marked_by=user),
             SavedLead(team_id=team, user_id=user, lead_id=lead.id, stage="applied"),
+            Alert(team_id=team, user_id=user, query="analyst"),
+            AlertMatch(team_id=team, user_id=user, item_kind="lead", item_id=lead.id, job_key=f"alerts:daily:{user}:2031-10-06"),
             GigVolunteer(team_id=team, gig_id=gig.id, user_id=user, spot="volunteer", hours=Decimal(2), hours_confirmed_by=OFFICER),
             GigRequest(team_id=team, requester=user, organization="Org", needed="n", hours=Decimal(3), status="pending"),
             HabitMember(team_id=team, user_id=user),

@@ -210,7 +210,8 @@ def test_every_emoji_the_app_names_is_one_the_sandbox_draws():
     package = Path(slackapp.__file__).parent
     named = {
         name for path in package.rglob("*.py") if "sandbox" not in path.parts
-        for name in re.findall(r":([a-z][a-z0-9_+-]*):", path.read_text(encoding="utf-8"))
+        # Not a word run into colons (a job key such as "alerts:daily:U1"): that is no emoji.
+        for name in re.findall(r"(?<![\w:]):([a-z][a-z0-9_+-]*):(?![\w{])", path.read_text(encoding="utf-8"))
     }
     assert named and named <= set(EMOJI), sorted(named - set(EMOJI))
 

@@ -16,6 +16,12 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A 429's pause, seen by every process sending for the workspace (slackapp.scheduler.queue).
+    op.create_table('slack_pauses',
+    sa.Column('team_id', sa.String(length=32), nullable=False),
+    sa.Column('until', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('team_id', name=op.f('pk_slack_pauses'))
+    )
     op.create_table('lead_alerts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('team_id', sa.String(length=32), nullable=False),
@@ -97,6 +103,9 @@ def upgrade() -> None:
     op.create_index('ix_leads_expiry', 'leads', ['expires_on'])
     op.create_index('ix_leads_team_poster', 'leads', ['team_id', 'posted_by'])
     op.create_index('ix_leads_team_status', 'leads', ['team_id', 'status'])
+    unmatched = sa.text('alerts_matched_at IS NULL')
+    op.create_index('ix_leads_unmatched', 'leads', ['team_id'], sqlite_where=unmatched, postgresql_where=unmatched)
+    op.create_index('ix_micro_projects_unmatched', 'micro_projects', ['team_id'], sqlite_where=unmatched, postgresql_where=unmatched)
     leads = sa.table('leads', sa.column('alerts_matched_at'))
     projects = sa.table('micro_projects', sa.column('alerts_matched_at'))
     op.execute(leads.update().values(alerts_matched_at=now))
@@ -104,12 +113,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table('slack_pauses')
+    op.drop_index('ix_micro_projects_unmatched', table_name='micro_projects')
     with op.batch_alter_table('workspaces', schema=None) as batch_op:
         batch_op.drop_column('approve_first_leads')
     with op.batch_alter_table('micro_projects', schema=None) as batch_op:
         batch_op.drop_column('alerts_matched_at')
     # SQLite 3.35+ drops a column in place, which keeps the leads' full-text triggers.
-    for index in ('ix_leads_expiry', 'ix_leads_team_poster', 'ix_leads_team_status'):
+    for index in ('ix_leads_expiry', 'ix_leads_team_poster', 'ix_leads_team_status', 'ix_leads_unmatched'):
         op.drop_index(index, table_name='leads')
     for column in ('expires_on', 'alerts_matched_at', 'expired_at', 'still_open_asked_for', 'status'):
         op.drop_column('leads', column)

@@ -1,0 +1,170 @@
+"""Bolt glue for alerts: Alert me under a search, `/internships alerts`, and the alert DMs' buttons.
+
+Every id a button carries is checked against the store by workspace and member: an alert that is
+not the clicker's own is not touched. A click on any button of an alert DM counts as a click for
+its alerts (they won't pause themselves for the next 8 weeks)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from slack_bolt import App
+from sqlalchemy.orm import Session
+
+from slackapp.alerts import ids, jobs, service, views
+from slackapp.club.context import Club
+from slackapp.db import Store
+from slackapp.errors import UserError
+from slackapp.leads import sections
+from slackapp.leads.handlers import tracking
+from slackapp.micro.handlers import bidding
+from slackapp.slack.blocks import ephemeral
+from slackapp.slack.commands import starting_with
+from slackapp.slack.facade import Slack
+from slackapp.slack.forms import number_in
+
+
+def below_search(club: Club, user_id: str, query: str, page: int) -> list:
+    """Under an `/internships` search's first page (leads.sections)."""
+    return views.alert_me(query) if page == 1 and query else []
+
+
+# ---- /internships alerts ---------------------------------------------------------------------
+
+
+def on_command(ack, command, club: Club, session: Session, user_id: str):
+    words = (command.get("text") or "").split()[1:]
+    if words and words[0].lower() == "help":
+        ack(**ephemeral(views.HELP, views.help_blocks()))
+        return
+    ack(**_listing(club, session, user_id))
+
+
+def _listing(club: Club, session: Session, user_id: str) -> dict:
+    text, blocks = views.alert_list(service.mine(session, team_id=club.team_id, user_id=user_id), tz=club.member_timezone(user_id))
+    return ephemeral(text, blocks)
+
+
+def on_create(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    tz = club.member_timezone(user_id)
+    with store.writing(session):
+        # Daily DMs come at 09:00 in the member's own zone: the clock needs it.
+        club.keep_timezone(user_id)
+        alert, fresh = service.create_alert(session, team_id=club.team_id, user_id=user_id, text=str(action.get("value") or ""))
+    text, blocks = views.created(alert, fresh=fresh, tz=tz)
+    ack()
+    respond(**ephemeral(text, blocks), replace_original=False)
+
+
+def on_delivery(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    alert_id, _, delivery = str(action.get("value") or "").partition(":")
+    tz = club.member_timezone(user_id)
+    with store.writing(session):
+        club.keep_timezone(user_id)
+        alert = service.set_delivery(session, team_id=club.team_id, user_id=user_id, alert_id=number_in(alert_id), delivery=delivery)
+    ack()
+    if str(action.get("block_id") or "").startswith(views.LIST_BLOCK):
+        respond(**_listing(club, session, user_id), replace_original=True)
+    else:
+        text, blocks = views.created(alert, fresh=True, tz=tz)
+        respond(**ephemeral(text, blocks), replace_original=True)
+
+
+def _change_from_list(change, ack, action, respond, club: Club, session: Session, store: Store, user_id: str) -> None:
+    with store.writing(session):
+        change(session, team_id=club.team_id, user_id=user_id, alert_ids=[number_in(action.get("value"))])
+        if not service.has_alerts(session, team_id=club.team_id, user_id=user_id):
+            jobs.cancel_all(session, team_id=club.team_id, user_id=user_id, now=datetime.now(UTC), reason="the member has no alerts left")
+    ack()
+    respond(**_listing(club, session, user_id), replace_original=True)
+
+
+def on_list_pause(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    _change_from_list(service.pause, ack, action, respond, club, session, store, user_id)
+
+
+def on_list_resume(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    _change_from_list(service.resume, ack, action, respond, club, session, store, user_id)
+
+
+def on_list_delete(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    _change_from_list(service.delete_alerts, ack, action, respond, club, session, store, user_id)
+
+
+# ---- an alert DM's buttons -------------------------------------------------------------------
+
+
+def _carried(action: dict) -> tuple[list[int], int | None]:
+    alert_ids, item = views.read_carried(action.get("value"))
+    if not alert_ids:
+        raise UserError(views.BROKEN)
+    return alert_ids, item
+
+
+def _clicked(club: Club, session: Session, store: Store, user_id: str, alert_ids: list[int]) -> None:
+    with store.writing(session):
+        service.clicked(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
+
+
+def on_open(ack, action, club: Club, session: Session, store: Store, user_id: str):
+    # A link button still reports its click; the browser has already opened the link.
+    alert_ids, _ = views.read_carried(action.get("value"))
+    _clicked(club, session, store, user_id, alert_ids)
+    ack()
+
+
+def on_save(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    alert_ids, lead_id = _carried(action)
+    _clicked(club, session, store, user_id, alert_ids)
+    # Saved as leads' own Save does it (with its deadline reminders).
+    tracking.on_save(ack, {"value": str(lead_id or 0)}, respond, club, session, store, user_id)
+
+
+def on_bid(ack, body, action, club: Club, slack: Slack, session: Session, store: Store, user_id: str):
+    alert_ids, project_id = _carried(action)
+    _clicked(club, session, store, user_id, alert_ids)
+    bidding.on_bid(ack, body, {"value": str(project_id or 0)}, club, slack, session, user_id)
+
+
+def on_pause(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    alert_ids, _ = _carried(action)
+    with store.writing(session):
+        service.clicked(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
+        found = service.pause(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
+    ack()
+    respond(**ephemeral(views.paused(found)), replace_original=False)
+
+
+def on_stop(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    alert_ids, _ = _carried(action)
+    with store.writing(session):
+        queries = service.delete_alerts(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
+        if not service.has_alerts(session, team_id=club.team_id, user_id=user_id):
+            jobs.cancel_all(session, team_id=club.team_id, user_id=user_id, now=datetime.now(UTC), reason="the member has no alerts left")
+    ack()
+    respond(**ephemeral(views.stopped(queries)), replace_original=False)
+
+
+def on_resume(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    alert_ids, _ = _carried(action)
+    with store.writing(session):
+        found = service.resume(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
+    ack()
+    respond(**ephemeral(views.resumed(found)), replace_original=False)
+
+
+def register(app: App) -> None:
+    sections.answer_word(ids.WORD)
+    sections.add_below_search("alerts", below_search)
+    app.command(ids.COMMAND, matchers=[starting_with(ids.WORD)])(on_command)
+    app.action(ids.CREATE)(on_create)
+    app.action(ids.DELIVERY)(on_delivery)
+    app.action(ids.LIST_PAUSE)(on_list_pause)
+    app.action(ids.LIST_RESUME)(on_list_resume)
+    app.action(ids.LIST_DELETE)(on_list_delete)
+    app.action(ids.OPEN)(on_open)
+    app.action(ids.SAVE)(on_save)
+    app.action(ids.BID)(on_bid)
+    app.action(ids.PAUSE)(on_pause)
+    app.action(ids.STOP)(on_stop)
+    app.action(ids.RESUME)(on_resume)

@@ -21,6 +21,8 @@ from slack_sdk.errors import SlackApiError
 from slackapp import logs
 from slackapp.alerts import handlers as alerts_handlers
 from slackapp.alerts import jobs as alerts_jobs
+from slackapp.ask import handlers as ask_handlers
+from slackapp.ask import jobs as ask_jobs
 from slackapp.club import handlers as club_handlers
 from slackapp.club.context import Club
 from slackapp.club.officers import Officers
@@ -41,6 +43,8 @@ from slackapp.installs.identity import Identity
 from slackapp.installs.oauth import CheckedOAuthFlow
 from slackapp.installs.secrets import Sealer
 from slackapp.installs.tenants import InstalledAuthorize, ManyWorkspaces, OneWorkspace
+from slackapp.intros import handlers as intros_handlers
+from slackapp.intros import jobs as intros_jobs
 from slackapp.leads import handlers as leads_handlers
 from slackapp.leads import jobs as leads_jobs
 from slackapp.metrics import OutboxCollector, exposition
@@ -75,13 +79,15 @@ FEATURES = (
     profiles_handlers,
     club_handlers,
     gigs_handlers,
+    ask_handlers,
+    intros_handlers,
     passport_handlers,
     home_handlers,
     installs_handlers,
 )
 log = logging.getLogger(__name__)
 
-TIMED_WORK = (purge, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, alerts_jobs, gigs_jobs, events_jobs, home_jobs)
+TIMED_WORK = (purge, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, alerts_jobs, gigs_jobs, ask_jobs, intros_jobs, events_jobs, home_jobs)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Every table, imported in one place so migrations see the whole schema."""
 
 from slackapp.alerts.models import Alert, AlertMatch  # noqa: F401
+from slackapp.ask.models import Helper, HelpRequest  # noqa: F401
 from slackapp.club.models import Officer, Workspace  # noqa: F401
 from slackapp.db import Base
 from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction  # noqa: F401
@@ -8,6 +9,7 @@ from slackapp.gigs.models import Gig, GigRequest, GigVolunteer  # noqa: F401
 from slackapp.habit.models import HabitCheck, HabitMember  # noqa: F401
 from slackapp.home.models import HomeViewer  # noqa: F401
 from slackapp.installs.installations import Departure, Installed, OAuthState  # noqa: F401
+from slackapp.intros.models import Intro, IntroAvoid, IntroMember, IntroPerson, IntroRound  # noqa: F401
 from slackapp.leads.models import Lead, LeadChange, LeadReport, SavedLead  # noqa: F401
 from slackapp.micro.models import Bid, Evaluation, Milestone, Project  # noqa: F401
 from slackapp.passport.models import Claim, PassportMember, ProgramSettings  # noqa: F401

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "slackapp"
-FEATURES = {"club", "profiles", "leads", "micro", "alerts", "habit", "digest", "gigs", "events", "passport", "home", "privacy", "installs"}
+FEATURES = {"club", "profiles", "leads", "micro", "alerts", "ask", "intros", "habit", "digest", "gigs", "events", "passport", "home", "privacy", "installs"}
 # The club's own records (its settings and officers, its members' profiles): any feature reads them.
 FOUNDATION = {"club", "profiles"}
 # Features that read across the others, each in one named place; and hooks a feature registers in another.

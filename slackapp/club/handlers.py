@@ -78,17 +78,25 @@ def on_config(ack, view, club: Club, slack: Slack, session: Session, store: Stor
         events_channel=values.get(ids.EVENTS_CHANNEL),
         officers_channel=values.get(ids.OFFICERS_CHANNEL),
         approve_first_leads="on" in (values.get(ids.APPROVE_FIRST_LEADS) or []),
+        helpers_channel=values.get(ids.HELPERS_CHANNEL),
+        intro_weekday=_weekday(values.get(ids.INTRO_DAY)),
     )
     with store.writing(session):
         service.configure(session, team_id=club.team_id, change=change)
     ack()
     # Joining now means the first announcement doesn't fail; a private channel needs an invitation.
-    chosen = dict.fromkeys(filter(None, (change.leads_channel, change.events_channel, change.gigs_channel, change.officers_channel)))
+    chosen = dict.fromkeys(filter(None, (change.leads_channel, change.events_channel, change.gigs_channel, change.officers_channel, change.helpers_channel)))
     unjoinable = [channel for channel in chosen if not slack.join(channel)]
     if unjoinable:
         with store.writing(session):
             for channel in unjoinable:
                 outbox.dm(session, team_id=club.team_id, user_id=user_id, text=views.cannot_join(channel))
+
+
+def _weekday(value: object) -> int:
+    """A day picked in the form; the default (Monday) when the form had none."""
+    text = str(value if value is not None else 0)
+    return int(text) if text.isdigit() else -1
 
 
 def register(app: App) -> None:

@@ -20,11 +20,16 @@ class Workspace(Base):
     events_channel: Mapped[str | None] = mapped_column(String(32))
     # Where requests for officers go; without one, each officer gets a DM.
     officers_channel: Mapped[str | None] = mapped_column(String(32))
+    # Where requests for help (/ask) are posted; without one, the officers' channel; without
+    # either, each helper gets a DM.
+    helpers_channel: Mapped[str | None] = mapped_column(String(32))
     # The weekly digest: weekday 0 = Monday, time of day on the workspace's clock.
     digest_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     digest_time: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
     # A guest's first lead always waits for an officer's approval; with this, every member's does.
     approve_first_leads: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Introductions' rounds start on this weekday (0 = Monday), on the workspace's calendar.
+    intro_weekday: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

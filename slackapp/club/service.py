@@ -37,6 +37,8 @@ class Settings:
     digest_weekday: int = 0
     digest_time: str = "09:00"
     approve_first_leads: bool = False
+    helpers_channel: str | None = None
+    intro_weekday: int = 0
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,8 @@ class ConfigChange:
     events_channel: str | None = None
     officers_channel: str | None = None
     approve_first_leads: bool = False
+    helpers_channel: str | None = None
+    intro_weekday: int = 0
 
 
 def configure(session: Session, *, team_id: str, change: ConfigChange) -> Workspace:
@@ -100,6 +104,8 @@ def configure(session: Session, *, team_id: str, change: ConfigChange) -> Worksp
         raise UserError("Pick a day of the week for the digest.", field=ids.DIGEST_DAY)
     if not _is_clock_time(change.digest_time):
         raise UserError("Pick a time of day for the digest.", field=ids.DIGEST_TIME)
+    if not 0 <= change.intro_weekday <= 6:
+        raise UserError("Pick a day of the week for introductions.", field=ids.INTRO_DAY)
     settings = ensure_workspace(session, team_id=team_id)
     settings.timezone = valid_timezone(change.timezone)
     settings.leads_channel = change.leads_channel
@@ -109,6 +115,8 @@ def configure(session: Session, *, team_id: str, change: ConfigChange) -> Worksp
     settings.events_channel = change.events_channel
     settings.officers_channel = change.officers_channel
     settings.approve_first_leads = change.approve_first_leads
+    settings.helpers_channel = change.helpers_channel
+    settings.intro_weekday = change.intro_weekday
     return settings
 
 

@@ -20,6 +20,8 @@ from slackapp.club.ids import (
     DIGEST_TIME,
     EVENTS_CHANNEL,
     GIGS_CHANNEL,
+    HELPERS_CHANNEL,
+    INTRO_DAY,
     LEADS_CHANNEL,
     OFFICERS_CHANNEL,
     TIMEZONE,
@@ -45,6 +47,9 @@ HELP = """*What I can do*
 • Message menu → *Save as internship lead* — turn a posted link into a lead
 *Volunteer gigs*
 • `/gigs` — gigs that need volunteers · `/gigs mine` · `/gigs post` (officers) · `/gigs request` — ask the club for a volunteer · `/gigs help`
+*Help queue*
+• `/ask` — ask the club's helpers for a resume review, a mock interview or career advice · `/ask mine` — your requests and where they are
+• `/ask helper on` — help others, with the kinds of help you take · `/ask helper off` · `/ask help`
 *Events*
 • `/events` — upcoming events; react :white_check_mark: / :thinking_face: / :x: on a post to answer · `/events new` (officers)
 • `/events roster <number or title>` (officers) · `/events checkin CODE` · `/events help`
@@ -57,6 +62,7 @@ HELP = """*What I can do*
 *The club*
 • `/club help` — this list
 • `/internships habit on` / `off` — a weekly job-search checklist by DM · `/internships habit day tue 18:00` moves it · `/internships habit` — your last 8 weeks
+• `/intros on` — introductions: meet another member, an alum or an officer every 2 weeks or monthly, by DM · `/intros help`
 • `/club config` — officers: time zone, the leads channel, and when the weekly digest is posted
 • `/club officers list` — who runs the club · `/club officers add @someone` / `remove @someone` — officers only"""
 
@@ -78,6 +84,8 @@ def config_form(settings: Workspace) -> View:
             _channel_input(EVENTS_CHANNEL, "Announce events in", settings.events_channel, "Empty: in the channel chosen in each event's form, or where it was created."),
             _channel_input(GIGS_CHANNEL, "Announce volunteer gigs in", settings.gigs_channel, "Empty: in the channel where the gig was posted."),
             _channel_input(OFFICERS_CHANNEL, "Officers' channel", settings.officers_channel, "Where volunteer requests go for approval. Empty: a DM to each officer."),
+            _channel_input(HELPERS_CHANNEL, "Helpers' channel", settings.helpers_channel,
+                           "Where requests for help (/ask) are posted, without their links. Empty: the officers' channel, else a DM to each helper."),
             InputBlock(
                 block_id=DIGEST_DAY,
                 label="Weekly digest day",
@@ -88,6 +96,12 @@ def config_form(settings: Workspace) -> View:
                 block_id=DIGEST_TIME,
                 label="Weekly digest time",
                 element=TimePickerElement(action_id=VALUE, initial_time=settings.digest_time or "09:00"),
+            ),
+            InputBlock(
+                block_id=INTRO_DAY,
+                label="Introductions day",
+                hint="Rounds of /intros start on this day: each intro arrives at 10:00 in its reader's own time zone.",
+                element=StaticSelectElement(action_id=VALUE, options=day_options, initial_option=day_options[getattr(settings, "intro_weekday", 0) or 0]),
             ),
             _approve_first_leads_input(bool(settings.approve_first_leads)),
         ],

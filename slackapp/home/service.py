@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from slackapp.ask import service as ask
+from slackapp.ask.models import HelpRequest
 from slackapp.db import insert_for, utcnow
 from slackapp.events import service as events
 from slackapp.events.models import Attendance, Event, Rsvp, Seat
@@ -62,6 +64,9 @@ class OfficerDesk:
     counts: dict[int, dict[Seat, int]]
     month: MonthNumbers
     leads: Shown = Shown.of([])  # leads to review: hidden by reports, or first leads waiting (moderation.ToReview)
+    help_queue: Shown = Shown.of([])  # requests for help waiting for a helper (/ask), oldest first
+    help_claims: ask.ClaimTimes = ask.ClaimTimes(claimed=0, median=None)  # this month's claims and median time to claim
+    help_ratings: tuple = ()  # the latest requests marked done, with their ratings (officers only)
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,9 @@ def officer_desk(session: Session, *, team_id: str, now: datetime, tz: str) -> O
         counts=events.seat_counts(session, team_id=team_id, event_ids=[event.id for event in upcoming[:SHOWN]]),
         month=month_numbers(session, team_id=team_id, now=now, tz=tz),
         leads=Shown.of(lead_moderation.review_queue(session, team_id=team_id, limit=SHOWN + 1)),
+        help_queue=Shown.of(ask.open_queue(session, team_id=team_id, limit=SHOWN + 1)),
+        help_claims=ask.month_claims(session, team_id=team_id, now=now, tz=tz),
+        help_ratings=tuple(ask.recent_ratings(session, team_id=team_id, limit=3)),
     )
 
 
@@ -174,11 +182,14 @@ def _changed_for_members(since_column):
 
 
 def _changed_for_officers(since_column):
-    """What officers' Home shows of everyone: new claims, gig requests and posts to approve."""
+    """What officers' Home shows of everyone: new claims, gig requests and posts to approve, and
+    requests for help put in the queue, claimed or closed."""
     claim = select(1).where(Claim.team_id == HomeViewer.team_id, Claim.created_at > since_column)
     request = select(1).where(GigRequest.team_id == HomeViewer.team_id, GigRequest.created_at > since_column)
     project = select(1).where(Project.team_id == HomeViewer.team_id, Project.created_at > since_column)
-    return HomeViewer.officer.is_(True) & (claim.exists() | request.exists() | project.exists())
+    moved = (HelpRequest.queued_at > since_column) | (HelpRequest.claimed_at > since_column) | (HelpRequest.closed_at > since_column)
+    help_asked = select(1).where(HelpRequest.team_id == HomeViewer.team_id, moved)
+    return HomeViewer.officer.is_(True) & (claim.exists() | request.exists() | project.exists() | help_asked.exists())
 
 
 # A change stamped just before `now` may commit just after the planner looked: it is looked for

@@ -3,6 +3,8 @@ is more, so the view stays far inside Slack's 100 blocks whatever lies behind it
 
 from __future__ import annotations
 
+from slackapp.ask import ids as ask_ids
+from slackapp.ask import views as ask_views
 from slackapp.events import ids as event_ids
 from slackapp.events.models import Seat
 from slackapp.gigs import ids as gig_ids
@@ -42,6 +44,7 @@ def _member_blocks(board: Dashboard) -> list:
             button("Share a lead", lead_ids.SHARE, "share"),
             button("Request a volunteer", gig_ids.REQUEST),
             button("Claim an activity", passport_ids.NEW_CLAIM),
+            button("Ask for help", ask_ids.OPEN),
             button("Edit my profile", profile_ids.EDIT),
             block_id="home_actions",
         ),
@@ -126,6 +129,7 @@ def _officer_blocks(desk: OfficerDesk, tz: str) -> list:
         blocks.append(section("\n".join(requests + projects)))
         blocks.append(context("Approve or decline them from their message in the officers' channel or your DMs."))
     blocks += lead_moderation.home_queue(desk.leads.items, more=desk.leads.more)
+    blocks += [divider()] + ask_views.home_queue(desk.help_queue.items, more=desk.help_queue.more, times=desk.help_claims, ratings=list(desk.help_ratings))
     blocks += [divider(), section("*Upcoming events*")]
     for event in desk.events.items:
         counts = desk.counts.get(event.id, {})

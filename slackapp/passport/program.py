@@ -39,6 +39,7 @@ SERVICE = "service"
 DEVELOPMENT = "professional_development"
 CLUBS = "clubs"
 MICRO = "micro_internships"
+HELPING = "helping_others"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ DEFAULT = Program(
         Category(DEVELOPMENT, "Professional development", 1, cap=6),
         Category(MICRO, "Micro-internships", 3),
         Category(CLUBS, "Joining clubs", 1, cap=2),
+        Category(HELPING, "Helping others", 2, cap=6),
     ),
     target=12,
     required=(CAREER_EVENTS, EMPLOYER_MEETINGS),
@@ -100,7 +102,7 @@ class Stamp:
     user_id: str
     category: str
     on: date
-    source: str  # event, gig, lead, habit, claim, micro
+    source: str  # event, gig, lead, habit, claim, micro, help
     title: str
     ref: str
     units: Decimal = Decimal(1)

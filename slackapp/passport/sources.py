@@ -13,14 +13,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
+from slackapp.ask.models import HelpRequest, Kind
+from slackapp.ask.models import Status as HelpStatus
 from slackapp.events.models import Attendance, Event
 from slackapp.gigs.models import Gig, GigStatus, GigVolunteer
 from slackapp.habit.models import HabitCheck
+from slackapp.intros.models import Intro, IntroPerson
 from slackapp.leads.models import Lead
 from slackapp.micro.models import DONE as MICRO_DONE
 from slackapp.micro.models import Bid, Project
 from slackapp.passport.models import Claim, ClaimStatus
-from slackapp.passport.program import DEVELOPMENT, MICRO, SERVICE, Stamp
+from slackapp.passport.program import DEVELOPMENT, HELPING, MICRO, SERVICE, Stamp
 
 # A week of the job-search habit counts when the member ticked at least this many of its items.
 HABIT_WEEK_TICKS = 3
@@ -104,7 +107,27 @@ def completed_projects(session: Session, team_id: str, users: Collection[str] | 
     return [Stamp(user, MICRO, window.day(done), "micro", f"{title} ({organization})", f"micro:{project_id}") for user, project_id, title, organization, done in rows]
 
 
-SOURCES: tuple[Source, ...] = (event_checkins, gig_hours, leads_shared, habit_weeks, approved_claims, completed_projects)
+def help_given(session: Session, team_id: str, users: Collection[str] | None, window: Window) -> list[Stamp]:
+    """Requests for help the member claimed and the member who asked marked done (/ask)."""
+    rows = session.execute(
+        select(HelpRequest.helper, HelpRequest.id, HelpRequest.kind, HelpRequest.closed_at).where(
+            *_whose(HelpRequest.team_id, team_id, HelpRequest.helper, users), HelpRequest.status == HelpStatus.done.value, *_within(HelpRequest.closed_at, window)
+        )
+    ).all()
+    return [Stamp(user, HELPING, window.day(done), "help", f"Helped a member: {Kind(kind).label.lower()}", f"help:{request_id}") for user, request_id, kind, done in rows]
+
+
+def intros_met(session: Session, team_id: str, users: Collection[str] | None, window: Window) -> list[Stamp]:
+    """Introductions the member said they followed up on ("Did you meet?" → Yes, /intros): networking."""
+    rows = session.execute(
+        select(IntroPerson.user_id, Intro.id, Intro.day)
+        .join(Intro, Intro.id == IntroPerson.intro_id)
+        .where(*_whose(IntroPerson.team_id, team_id, IntroPerson.user_id, users), IntroPerson.answer == "yes", Intro.day >= window.start, Intro.day <= window.end)
+    ).all()
+    return [Stamp(user, DEVELOPMENT, day, "intro", f"Met a member through an introduction, week of {day:%b} {day.day}", f"intro:{intro_id}") for user, intro_id, day in rows]
+
+
+SOURCES: tuple[Source, ...] = (event_checkins, gig_hours, leads_shared, habit_weeks, approved_claims, completed_projects, help_given, intros_met)
 
 
 def stamps(session: Session, *, team_id: str, users: Collection[str] | None, start: date, end: date, tz: str) -> list[Stamp]:

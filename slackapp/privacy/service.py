@@ -20,12 +20,21 @@ from slackapp.db import ERASED
 from slackapp.models import metadata
 
 # Rows that are only about the member (by their user_id column): deleted.
-PERSONAL = {"profiles", "saved_leads", "lead_alerts", "alert_matches", "habit_members", "habit_checks", "passport_members", "passport_claims", "home_viewers", "members", "officers"}
+PERSONAL = {"profiles", "saved_leads", "lead_alerts", "alert_matches", "habit_members", "habit_checks", "passport_members", "passport_claims", "home_viewers", "members", "officers", "helpers", "intro_members", "intro_avoids"}
 # Rows whose subject is the member (another column names them): deleted.
-ABOUT = {"micro_evaluations": "student"}
+# An avoid list's row names two people: forgetting either drops it (intro_avoids by user_id above).
+ABOUT = {"micro_evaluations": "student", "intro_avoids": "avoided"}
+# Rows a member's export shows only to the member this column names: an avoid list is private to
+# whoever made it, so the one avoided never learns of it.
+PRIVATE_TO = {"intro_avoids": "user_id"}
 # What a member wrote in a row that stays (their bid on a project that counts its positions).
-# (A report counts towards hiding a lead, so it stays; its note is the member's words.)
-WRITTEN = {"micro_bids": ("application", "availability", "portfolio", "submission_link"), "lead_reports": ("note",)}
+# (A report counts towards hiding a lead, so it stays; its note is the member's words. A request for
+# help counts for its helper's passport and the officers' numbers: it stays, without what they wrote.)
+WRITTEN = {
+    "micro_bids": ("application", "availability", "portfolio", "submission_link"),
+    "lead_reports": ("note",),
+    "help_requests": ("topic", "link", "availability", "note"),
+}
 REMOVED = "(removed at the member's request)"
 # Raw events and owed messages mention people anywhere in their JSON: deleted when they do.
 LOGS = {"inbox": "body", "jobs": "payload"}
@@ -90,6 +99,9 @@ EXPLAINED = {
     "saved_leads": "Leads you saved and how far you got with each (lead: its company and role).",
     "lead_alerts": "Your alerts: the searches whose new matches come to you by DM, how and whether they run.",
     "alert_matches": "Leads and projects your alerts found for you, and the DM each went in.",
+    "intro_members": "Your introductions settings: on, paused or off, how often, whom you're open to meet, a snooze.",
+    "intro_avoids": "People you asked never to be paired with in introductions (private to you).",
+    "intro_people": "Your place in each introduction and your answer to \"Did you meet?\" (kept under a stand-in when you are forgotten: it counts for the others).",
     "events": "Events you created (or whose text names you).",
     "rsvps": "Your answer to each event and your seat (event: its title and start, UTC).",
     "rsvp_actions": "Each RSVP you gave, by reaction or button, as it arrived.",
@@ -97,6 +109,9 @@ EXPLAINED = {
     "gigs": "Volunteer gigs you posted or are the contact for.",
     "gig_volunteers": "Volunteer gigs you signed up for, your spot and your confirmed hours (gig: its title).",
     "gig_requests": "Requests for volunteers you sent to the officers.",
+    "help_requests": "Requests for help you asked for (the kind, what you wanted help with, your link, when you were available, your rating and note) "
+    "or claimed as a helper, and where each got to.",
+    "helpers": "Whether you take requests for help (/ask helper on), and which kinds.",
     "habit_members": "Your weekly job-search checklist settings.",
     "habit_checks": "Checklist items you ticked, week by week.",
     "passport_members": "Your Business Passport choices (the leaderboard).",
@@ -122,7 +137,8 @@ def everything_about(session: Session, *, team_id: str, user_id: str) -> dict[st
     another row named in words next to its id."""
     found: dict[str, list[dict]] = {}
     for table in _workspace_tables():
-        rows = session.execute(select(table).where(table.c.team_id == team_id, _mentioning(table, user_id))).mappings().all()
+        whose = table.c[PRIVATE_TO[table.name]] == user_id if table.name in PRIVATE_TO else _mentioning(table, user_id)
+        rows = session.execute(select(table).where(table.c.team_id == team_id, whose)).mappings().all()
         if rows:
             found[table.name] = _with_references_named(session, team_id, _plain_rows(rows))
     return found

@@ -14,3 +14,4 @@ GRADUATION_YEAR = "graduation_year"
 SKILLS = "skills"
 LINK = "link"
 JOB_BOARD = "job_board"
+ALUMNI = "alumni"  # a checkbox: they graduated (introductions match alumni with students)

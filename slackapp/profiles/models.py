@@ -24,5 +24,7 @@ class Profile(Base):
     link: Mapped[str | None] = mapped_column(String(2000))
     # Registered on the school's own job board (the careers page asks every member to be).
     job_board: Mapped[bool | None] = mapped_column(Boolean)
+    # A graduate of the school: introductions match alumni with students (Slack guests are alumni too).
+    alumni: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -39,6 +39,7 @@ class ProfileDraft:
     skills: str | None
     link: str | None
     job_board: bool | None
+    alumni: bool | None = None
 
 
 def clean_text(raw: dict, name: str, errors: dict[str, str], *, required: bool = False) -> str | None:
@@ -67,9 +68,10 @@ def validate(raw: dict, *, today: date) -> ProfileDraft:
         errors[ids.LINK] = "Give a web link starting with http:// or https://"
     year = _year(raw, errors, today)
     board = {"yes": True, "no": False}.get(str(raw.get(ids.JOB_BOARD) or ""))
+    alumni = "yes" in raw[ids.ALUMNI] if isinstance(raw.get(ids.ALUMNI), list) else None
     if errors:
         raise UserError.in_fields(errors)
-    return ProfileDraft(school=school, major=major, graduation_year=year, skills=skills, link=link, job_board=board)
+    return ProfileDraft(school=school, major=major, graduation_year=year, skills=skills, link=link, job_board=board, alumni=alumni)
 
 
 def profile_of(session: Session, *, team_id: str, user_id: str) -> Profile | None:

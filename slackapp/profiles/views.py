@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import InputBlock, NumberInputElement, Option, StaticSelectElement
+from slack_sdk.models.blocks import CheckboxesElement, InputBlock, NumberInputElement, Option, StaticSelectElement
 from slack_sdk.models.views import View
 
 from slackapp.profiles import ids
@@ -12,6 +12,7 @@ from slackapp.slack.blocks import modal, section, text_input
 from slackapp.slack.text import escape
 
 _BOARD = [Option(value="yes", label="Yes"), Option(value="no", label="Not yet")]
+_ALUMNI = Option(value="yes", label="I graduated: I'm an alum")
 
 
 def profile_form(profile: Profile | None) -> View:
@@ -38,6 +39,13 @@ def profile_form(profile: Profile | None) -> View:
                 label="Registered on the school job board?",
                 optional=True,
                 element=StaticSelectElement(action_id=ids.VALUE, options=_BOARD, initial_option=board),
+            ),
+            InputBlock(
+                block_id=ids.ALUMNI,
+                label="Alumni",
+                optional=True,
+                hint="Introductions (/intros) match alumni with students.",
+                element=CheckboxesElement(action_id=ids.VALUE, options=[_ALUMNI], initial_options=[_ALUMNI] if getattr(profile, "alumni", None) else None),
             ),
         ],
     )

@@ -45,7 +45,7 @@ def test_opening_home_publishes_the_members_dashboard(workspace):
     view = call.args["view"]
     text = all_text(view["blocks"])
     assert view["type"] == "home" and "Your club, at a glance" in text and "Officers" not in text
-    assert [e["text"]["text"] for e in view["blocks"][1]["elements"]] == ["Find internships", "Share a lead", "Request a volunteer", "Claim an activity", "Edit my profile"]
+    assert [e["text"]["text"] for e in view["blocks"][1]["elements"]] == ["Find internships", "Share a lead", "Request a volunteer", "Claim an activity", "Ask for help", "Edit my profile"]
     assert viewers(workspace) == {member: False}
 
 

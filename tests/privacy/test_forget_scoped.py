@@ -13,12 +13,14 @@ import pytest
 from sqlalchemy import func, select
 
 from slackapp.alerts.models import Alert, AlertMatch
+from slackapp.ask.models import Helper, HelpRequest
+from slackapp.intros.models import IntroAvoid, IntroMember
 from slackapp.club.models import Officer
 from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
 from slackapp.habit.models import HabitCheck, HabitMember
 from slackapp.home.models import HomeViewer
-from slackapp.leads.models import Lead, SavedLead
+from slackapp.leads.models import Lead, LeadReport, SavedLead
 from slackapp.micro.models import Bid, Evaluation, Project
 from slackapp.models import metadata
 from slackapp.passport.models import Claim, PassportMember
@@ -62,8 +64,14 @@ def seed(session, team: str, user: str) -> None:
             RsvpAction(team_id=team, event_id=event.id, user_id=user, delivery_id=f"Ev{team[-4:]}", action="going", at="1.0"),
             Attendance(team_id=team, event_id=event.id, user_id=user, method="button", marked_by=user),
             SavedLead(team_id=team, user_id=user, lead_id=lead.id, stage="applied"),
+            LeadReport(team_id=team, lead_id=lead.id, user_id=user, reason="spam", note="Looks like a scam"),
             Alert(team_id=team, user_id=user, query="analyst"),
             AlertMatch(team_id=team, user_id=user, item_kind="lead", item_id=lead.id, job_key=f"alerts:daily:{user}:2031-10-06"),
+            HelpRequest(team_id=team, user_id=user, kind="resume", topic="My resume", link="https://me.example/cv", availability="Evenings",
+                        status="done", helper=OFFICER, claimed_at=NOW, closed_at=NOW, rating=5, note="Great help"),
+            Helper(team_id=team, user_id=user, kinds="advice"),
+            IntroMember(team_id=team, user_id=user, counted_since=date(2031, 10, 6)),
+            IntroAvoid(team_id=team, user_id=user, avoided=OFFICER),
             GigVolunteer(team_id=team, gig_id=gig.id, user_id=user, spot="volunteer", hours=Decimal(2), hours_confirmed_by=OFFICER),
             GigRequest(team_id=team, requester=user, organization="Org", needed="n", hours=Decimal(3), status="pending"),
             HabitMember(team_id=team, user_id=user),

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import Text, cast, func, or_, select
 
 from slackapp.alerts.models import Alert, AlertMatch
+from slackapp.ask.models import Helper, HelpRequest
+from slackapp.intros.models import IntroAvoid, IntroMember
 from slackapp.club.models import Officer
 from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
@@ -50,6 +52,10 @@ def seed(session, user: str) -> None:
         SavedLead(team_id=TEAM, user_id=user, lead_id=lead.id, stage="applied"),
         Alert(team_id=TEAM, user_id=user, query="analyst"),
         AlertMatch(team_id=TEAM, user_id=user, item_kind="lead", item_id=lead.id, job_key=f"alerts:daily:{user}:2031-10-06"),
+        HelpRequest(team_id=TEAM, user_id=user, kind="resume", topic="My resume", link="https://me.example/cv", availability="Evenings", status="done",
+                    helper=OFFICER, claimed_at=NOW, closed_at=NOW, rating=5, note="Great help"),
+        Helper(team_id=TEAM, user_id=user, kinds="advice"),
+        IntroMember(team_id=TEAM, user_id=user, counted_since=date(2031, 10, 6)), IntroAvoid(team_id=TEAM, user_id=user, avoided=OFFICER),
         GigVolunteer(team_id=TEAM, gig_id=gig.id, user_id=user, spot="volunteer", hours=Decimal(2), hours_confirmed_by=OFFICER),
         GigRequest(team_id=TEAM, requester=user, organization="Org", needed="n", hours=Decimal(3), status="pending"),
         HabitMember(team_id=TEAM, user_id=user), HabitCheck(team_id=TEAM, user_id=user, week_start=date(2031, 10, 6), item="resume"),
@@ -91,7 +97,7 @@ def test_a_member_is_found_in_every_table_that_names_them(session):
     assert set(found) == {
         "events", "leads", "rsvps", "rsvp_actions", "attendance", "saved_leads", "gig_volunteers", "gig_requests", "habit_members", "habit_checks",
         "home_viewers", "passport_claims", "passport_members", "profiles", "members", "officers", "micro_bids", "micro_evaluations", "jobs", "inbox",
-        "lead_alerts", "alert_matches",
+        "lead_alerts", "alert_matches", "help_requests", "helpers", "intro_members", "intro_avoids",
     }
     assert [row["school"] for row in found["profiles"]] == ["State U"] and len(found["saved_leads"]) == 1
     assert '"user_id": "UFORGETME01"' in service.as_json(found, user_id=ME, team_id=TEAM)

@@ -6,7 +6,8 @@ Prints, each with PASS or FAIL:
 1. a round for 2,000 participants (10% alumni, profiles with schools, majors and skills, two
    earlier rounds in the history) planned in the store (`intros.service.plan`: pausing the silent,
    pairing, keeping the groups): seconds, target < 5 s; the pairing alone; and the whole of what
-   the clock does (`intros.jobs.hold`: the same, plus its 4,000 DM jobs, one `queue.plan` each);
+   the clock does (`intros.jobs.hold`: the same, plus its 4,000 DM jobs, in a few INSERTs:
+   `queue.plan_many`);
 2. 20 simulated rounds of the same 50 participants: pairs repeated while pairs that never met
    remained among them, target 0;
 3. alumni spread: 50 alumni and 20 students open to alumni over 10 rounds, and 30 alumni with 60

@@ -54,6 +54,9 @@ from slackapp.passport import handlers as passport_handlers
 from slackapp.privacy import handlers as privacy_handlers
 from slackapp.privacy import purge
 from slackapp.profiles import handlers as profiles_handlers
+from slackapp.review import handlers as review_handlers
+from slackapp.roles import handlers as roles_handlers
+from slackapp.roles import jobs as roles_jobs
 from slackapp.scheduler import outbox, queue
 from slackapp.scheduler.dispatch import Dispatcher, Renderer, Work
 from slackapp.scheduler.runner import Clock, Planner, worker_name
@@ -77,6 +80,8 @@ FEATURES = (
     habit_handlers,
     privacy_handlers,
     profiles_handlers,
+    review_handlers,
+    roles_handlers,
     club_handlers,
     gigs_handlers,
     ask_handlers,
@@ -87,7 +92,7 @@ FEATURES = (
 )
 log = logging.getLogger(__name__)
 
-TIMED_WORK = (purge, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, alerts_jobs, gigs_jobs, ask_jobs, intros_jobs, events_jobs, home_jobs)
+TIMED_WORK = (purge, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, alerts_jobs, gigs_jobs, ask_jobs, intros_jobs, events_jobs, home_jobs, roles_jobs)
 
 
 @dataclass

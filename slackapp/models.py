@@ -14,6 +14,7 @@ from slackapp.leads.models import Lead, LeadChange, LeadReport, SavedLead  # noq
 from slackapp.micro.models import Bid, Evaluation, Milestone, Project  # noqa: F401
 from slackapp.passport.models import Claim, PassportMember, ProgramSettings  # noqa: F401
 from slackapp.profiles.models import Profile  # noqa: F401
+from slackapp.roles.models import Handover, OfficerRole, RoleNote  # noqa: F401
 from slackapp.scheduler.models import Job, Member  # noqa: F401
 from slackapp.slack.inbox import InboxEvent  # noqa: F401
 

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "slackapp"
-FEATURES = {"club", "profiles", "leads", "micro", "alerts", "ask", "intros", "habit", "digest", "gigs", "events", "passport", "home", "privacy", "installs"}
+FEATURES = {"club", "profiles", "leads", "micro", "alerts", "ask", "intros", "habit", "digest", "gigs", "events", "passport", "home", "privacy", "installs", "review", "roles"}
 # The club's own records (its settings and officers, its members' profiles): any feature reads them.
 FOUNDATION = {"club", "profiles"}
 # Features that read across the others, each in one named place; and hooks a feature registers in another.
-READERS = {"digest", "home", "passport", "privacy"}
+# roles/openitems.py reads (and, for a handover, moves) every feature's open items.
+READERS = {"digest", "home", "passport", "privacy", "review", "roles"}
 # What a feature adds to another's command (leads/sections.py): micro-internship projects head
 # /internships searches, and /internships micro and /internships habit are answered by their features.
 HOOKS = {("micro", "leads"), ("habit", "leads")}

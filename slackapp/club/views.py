@@ -64,7 +64,9 @@ HELP = """*What I can do*
 • `/internships habit on` / `off` — a weekly job-search checklist by DM · `/internships habit day tue 18:00` moves it · `/internships habit` — your last 8 weeks
 • `/intros on` — introductions: meet another member, an alum or an officer every 2 weeks or monthly, by DM · `/intros help`
 • `/club config` — officers: time zone, the leads channel, and when the weekly digest is posted
-• `/club officers list` — who runs the club · `/club officers add @someone` / `remove @someone` — officers only"""
+• `/club officers` — roles, holders, term ends · officers: `add @someone [title]`, `role @someone <title>`, `remove @someone`
+• `/club handover @someone [role]` — officers: a role and its open items to the next officer · `/club notes [role]` — the role's notes
+• `/club review 2026-08-01 2027-05-31` — officers: the club's numbers for a period, with a chart of attendance by month and a CSV per area by DM"""
 
 
 def help_blocks() -> list:

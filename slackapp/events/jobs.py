@@ -1,6 +1,7 @@
 """An event's messages, sent by the scheduler: its announcement (or the counts reply under an
 officer's own message), updates of the post that shows the counts, the check-in post, reminders
-(24 h and 1 h before) and cancellation notices."""
+(24 h and 1 h before) and cancellation notices; and the occurrences of recurring events, made and
+announced ahead by their planner."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from slackapp.db import team_row
-from slackapp.events import service, views
-from slackapp.events.models import EMOJI, Event, Rsvp, Seat
+from slackapp.events import series, service, views
+from slackapp.events.models import EMOJI, Event, EventSeries, Rsvp, Seat
 from slackapp.scheduler import outbox, queue
 from slackapp.scheduler.dispatch import NotYet, Outgoing, Skip, Work
 from slackapp.scheduler.models import Job
@@ -97,11 +98,12 @@ def render_cancellation(session: Session, job: Job, now: datetime) -> Outgoing:
 # --- the event's posts ------------------------------------------------------------------------
 
 
-def announce(session: Session, *, event: Event, channel: str | None, poster: str) -> None:
+def announce(session: Session, *, event: Event, channel: str | None, poster: str, now: datetime | None = None) -> None:
     if not is_announceable(channel):
         outbox.dm(session, team_id=event.team_id, user_id=poster, text=views.NO_EVENTS_CHANNEL)
         return
-    outbox.send(session, team_id=event.team_id, kind=ANNOUNCE, key=f"{ANNOUNCE}:{event.id}", target=channel, payload={"event_id": event.id, "poster": poster})
+    payload = {"event_id": event.id, "poster": poster}
+    outbox.send(session, team_id=event.team_id, kind=ANNOUNCE, key=f"{ANNOUNCE}:{event.id}", target=channel, payload=payload, now=now)
 
 
 def adopt(session: Session, *, event: Event, channel: str, rsvp_ts: str, poster: str) -> None:
@@ -184,6 +186,43 @@ def checkin_posted(session: Session, job: Job, channel: str | None, ts: str | No
         event.checkin_ts = ts
 
 
+# --- recurring events ----------------------------------------------------------------------------
+
+
+def plan_series(session: Session, now: datetime) -> int:
+    """Make each series' occurrences that are due to be announced (`announce_days` ahead), count
+    in the members going to all, and owe each its own RSVP post, once."""
+    made = 0
+    for found in series.due_series(session, now=now):
+        made += len(occurrences_due(session, found, now=now))
+    return made
+
+
+def occurrences_due(session: Session, found: EventSeries, *, now: datetime) -> list[Event]:
+    made = series.make_due(session, series=found, now=now)
+    for event in made:
+        for change in series.seat_new_occurrence(session, event=event, series=found, now=now):
+            if change.after == Seat.waitlist:
+                outbox.dm(session, team_id=event.team_id, user_id=change.user_id, text=views.waitlisted(event, change.waitlist_place))
+        announce(session, event=event, channel=found.channel, poster=found.created_by, now=now)
+    return made
+
+
+def plan_series_change(session: Session, *, changed: series.Changed, now: datetime, cancelled: bool) -> None:
+    """After changing (or cancelling) this and later occurrences: their reminders are planned
+    again (or dropped), their posts show it, and everyone concerned is told once, in one DM."""
+    reason = "the event was cancelled" if cancelled else "the event's time changed"
+    for event in changed.events:
+        queue.cancel(session, team_id=event.team_id, kind=REMIND, key_prefix=reminder_prefix(event.id), reason=reason, now=now)
+        refresh(session, event=event)
+    for event, promoted in changed.promoted:
+        for user_id in promoted:
+            outbox.dm(session, team_id=event.team_id, user_id=user_id, text=views.promoted(event))
+    text, blocks = (views.series_cancelled if cancelled else views.series_changed)(changed.series, changed.events)
+    for user_id in changed.told:
+        outbox.dm(session, team_id=changed.series.team_id, user_id=user_id, text=text, blocks=blocks)
+
+
 RENDERERS = {
     REMIND: render_reminder,
     CANCELLED: render_cancellation,
@@ -192,4 +231,5 @@ RENDERERS = {
     POST: Work(render_post),
     CHECKIN: Work(render_checkin, sent=checkin_posted, failed=_tell_poster(views.checkin_post_failed("{reason}"))),
 }
-PLANNERS = (plan,)
+# Occurrences first: one made now gets its reminders planned in the same turn.
+PLANNERS = (plan_series, plan)

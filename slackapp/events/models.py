@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slackapp.db import Base, UTCDateTime, utcnow
@@ -59,6 +59,8 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_team_starts", "team_id", "starts_at"),
         Index("ix_events_rsvp_message", "team_id", "channel", "rsvp_ts"),
+        # One row per occurrence of a series, however many planners run at once.
+        Index("ux_events_series_occurrence", "series_id", "occurrence", unique=True),
         # Never hand a deleted event's number to a new one: old buttons and messages carry it.
         {"sqlite_autoincrement": True},
     )
@@ -84,6 +86,76 @@ class Event(Base):
     checkin_ts: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # An occurrence of a recurring event: its series and its number in it (0 for the first).
+    series_id: Mapped[int | None] = mapped_column(Integer)
+    occurrence: Mapped[int | None] = mapped_column(Integer)
+
+
+class Repeat(str, enum.Enum):
+    none = "none"
+    weekly = "weekly"
+    biweekly = "biweekly"
+    monthly = "monthly"  # on the nth weekday of the month, the nth of the first occurrence
+
+    @property
+    def label(self) -> str:
+        return {"none": "Doesn't repeat", "weekly": "Weekly", "biweekly": "Every 2 weeks", "monthly": "Monthly on the same weekday (like 2nd Tuesday)"}[
+            self.value
+        ]
+
+
+class SeriesStatus(str, enum.Enum):
+    active = "active"
+    ended = "ended"  # every occurrence has been made
+    cancelled = "cancelled"  # an officer cancelled the rest
+
+
+class EventSeries(Base):
+    """A recurring event: the rule its occurrences follow, on the club's wall clock, and what each
+    new occurrence is made from. Occurrences are made (and announced) `announce_days` ahead."""
+
+    __tablename__ = "event_series"
+    __table_args__ = (Index("ix_event_series_due", "status", "next_announce_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(16))
+    first_day: Mapped[date] = mapped_column(Date)
+    # The wall-clock start ("18:00") in the zone the club had when the series was made.
+    local_start: Mapped[str] = mapped_column(String(5))
+    timezone: Mapped[str] = mapped_column(String(64))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    until: Mapped[date | None] = mapped_column(Date)
+    times: Mapped[int | None] = mapped_column(Integer)
+    announce_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    # What each occurrence is made from.
+    title: Mapped[str] = mapped_column(String(150))
+    description: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(200))
+    online_link: Mapped[str | None] = mapped_column(String(2000))
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(12), default=SeriesStatus.active.value)
+    # The number of the next occurrence to make, and when it is due to be made and announced.
+    next_occurrence: Mapped[int] = mapped_column(Integer, default=0)
+    next_announce_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SeriesMember(Base):
+    """A member going to every occurrence of a series ("Going to all")."""
+
+    __tablename__ = "event_series_members"
+    __table_args__ = (UniqueConstraint("series_id", "user_id"), Index("ix_event_series_members_team_user", "team_id", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    series_id: Mapped[int] = mapped_column(ForeignKey("event_series.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Rsvp(Base):

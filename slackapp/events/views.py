@@ -5,10 +5,12 @@ from __future__ import annotations
 from slack_sdk.models.blocks import (
     ConfirmObject,
     ConversationSelectElement,
+    DatePickerElement,
     DateTimePickerElement,
     InputBlock,
     NumberInputElement,
     Option,
+    RadioButtonsElement,
     StaticSelectElement,
     UserMultiSelectElement,
 )
@@ -19,6 +21,7 @@ from slackapp.events.ids import (
     ATTEND_BLOCK,
     CALENDAR,
     CANCEL,
+    CANCEL_REST,
     CANT,
     DELETE,
     EDIT,
@@ -30,9 +33,13 @@ from slackapp.events.ids import (
     NEW,
     OPEN_CHECKIN,
     ROSTER_CSV,
+    SCOPE_ONE,
+    SCOPE_REST,
+    SERIES_JOIN,
+    SERIES_LEAVE,
     VALUE,
 )
-from slackapp.events.models import Category, Event, Seat
+from slackapp.events.models import Category, Event, EventSeries, Repeat, Seat
 from slackapp.events.service import LIMITS, Roster
 from slackapp.slack.blocks import SECTION_TEXT, actions, button, context, divider, header, modal, section, text_input
 from slackapp.slack.phrases import date_token, plural, time_range
@@ -82,13 +89,19 @@ def event_text(event: Event, *, reserve: int = 0) -> str:
 
 
 def rsvp_buttons(event: Event):
+    series = event.series_id is not None
     return actions(
         button("Going", GOING, str(event.id), style="primary"),
         button("Maybe", MAYBE, str(event.id)),
         button("Can't go", CANT, str(event.id)),
+        button("Going to all", SERIES_JOIN, str(event.id)) if series else None,
+        button("Not going to all", SERIES_LEAVE, str(event.id)) if series else None,
         button("Add to calendar", CALENDAR, str(event.id)),
         block_id=f"event_{event.id}",
     )
+
+
+SERIES_NOTE = ":repeat: Repeats · *Going to all* counts you in for every date; react on one date's post to change just that one."
 
 
 def announcement(event: Event, roster: Roster, *, own_post: bool = True) -> tuple[str, list]:
@@ -98,6 +111,8 @@ def announcement(event: Event, roster: Roster, *, own_post: bool = True) -> tupl
         return f"Cancelled: {escape(event.title)}", blocks
     blocks = [section(event_text(event)) if own_post else section(f"RSVP for *{escape(event.title)}* · {when(event)}")]
     blocks += [context(PROMPT if own_post else PROMPT + " on the message above"), section(counts_text(event, roster)), rsvp_buttons(event)]
+    if event.series_id is not None:
+        blocks.append(context(SERIES_NOTE))
     return f"{escape(event.title)}: {roster.count(Seat.going)} going", blocks
 
 
@@ -147,13 +162,27 @@ def roster_view(event: Event, roster: Roster, *, tz_note: str = "") -> list:
             button("Open check-in", OPEN_CHECKIN, str(event.id), style="primary") if event.cancelled_at is None else None,
             button("Edit", EDIT, str(event.id)) if event.cancelled_at is None else None,
             button(
-                "Cancel event",
+                "Cancel this one" if event.series_id is not None else "Cancel event",
                 CANCEL,
                 str(event.id),
                 style="danger",
                 confirm=ConfirmObject(title="Cancel this event?", text="Everyone who answered gets a DM.", confirm="Cancel it", deny="Keep it"),
             )
             if event.cancelled_at is None
+            else None,
+            button(
+                "Cancel this and later",
+                CANCEL_REST,
+                str(event.id),
+                style="danger",
+                confirm=ConfirmObject(
+                    title="Cancel the rest?",
+                    text="This date and every later one are cancelled, and no more are announced. Everyone who answered gets one DM.",
+                    confirm="Cancel them",
+                    deny="Keep them",
+                ),
+            )
+            if event.cancelled_at is None and event.series_id is not None
             else None,
             button("Delete", DELETE, str(event.id)),
             block_id=f"roster_{event.id}",
@@ -187,7 +216,13 @@ def checkin_post(event: Event) -> tuple[str, list]:
 
 
 def event_form(
-    values: dict | None = None, *, event_id: int | None = None, channel: str | None = None, rsvp_ts: str | None = None, events_channel: str | None = None
+    values: dict | None = None,
+    *,
+    event_id: int | None = None,
+    channel: str | None = None,
+    rsvp_ts: str | None = None,
+    events_channel: str | None = None,
+    in_series: bool = False,
 ) -> View:
     """The event modal. `channel` is where it was opened; the "Announce in" choice starts at the
     officers' events channel, so that it wins unless the officer picks another."""
@@ -222,8 +257,50 @@ def event_form(
                 element=ConversationSelectElement(action_id=VALUE, initial_conversation=events_channel or channel),
             )
         )
+    if event_id is None and rsvp_ts is None:
+        blocks += _repeat_inputs()
+    if event_id is not None and in_series:
+        blocks.append(_scope_input())
     title, submit = ("Edit event", "Save") if event_id else ("New event", "Announce")
     return modal(FORM, title, blocks, submit=submit, metadata={"event_id": event_id, "channel": channel, "rsvp_ts": rsvp_ts})
+
+
+def _repeat_inputs() -> list[InputBlock]:
+    options = [Option(value=repeat.value, label=repeat.label) for repeat in Repeat]
+    return [
+        InputBlock(
+            block_id="repeats",
+            label="Repeats",
+            hint="Times are on the club's clock (/club config): an 18:00 meeting stays at 18:00 when the clocks change. "
+            "Monthly skips months without that weekday (a 5th Tuesday).",
+            element=StaticSelectElement(action_id=VALUE, options=options, initial_option=options[0]),
+        ),
+        InputBlock(block_id="until", label="Until", optional=True, hint="The last date; or give Times.", element=DatePickerElement(action_id=VALUE)),
+        InputBlock(
+            block_id="times",
+            label="Times",
+            optional=True,
+            hint="How many dates in all; or give Until.",
+            element=NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value="2", max_value="100"),
+        ),
+        InputBlock(
+            block_id="announce_days",
+            label="Announce each date this many days ahead",
+            optional=True,
+            hint="Each date gets its own RSVP post; empty: 7 days.",
+            element=NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value="1", max_value="60"),
+        ),
+    ]
+
+
+def _scope_input() -> InputBlock:
+    options = [Option(value=SCOPE_ONE, label="Only this date"), Option(value=SCOPE_REST, label="This date and all later ones")]
+    return InputBlock(
+        block_id="scope",
+        label="Change",
+        hint="For all later ones, the time of day changes on each one's own date. Everyone who answered gets one DM.",
+        element=RadioButtonsElement(action_id=VALUE, options=options, initial_option=options[0]),
+    )
 
 
 def _category_input(chosen: str | None) -> InputBlock:
@@ -253,7 +330,8 @@ def draft_values(event: Event) -> dict:
 HELP = """*Events*
 • `/events` — upcoming events, your answer, and buttons to answer
 • React to an event's post: :white_check_mark: going · :thinking_face: maybe · :x: can't go (the latest reaction counts; removing it withdraws)
-• `/events new` — officers: announce an event (title, time, place, online link, capacity, channel)
+• `/events new` — officers: announce an event (title, time, place, online link, capacity, channel); *Repeats* weekly, every 2 weeks or monthly (until a date or a number of times), each date announced on its own ahead
+• *Going to all* on a repeating event's post — going to every date; react on one date's post to change just that one; *Not going to all* stops
 • Message menu → *Make RSVP post* — officers: turn your own announcement into an event
 • `/events roster <number or title>` — officers: who is going, maybe, can't, waitlisted, checked in; export CSV; open check-in; edit or cancel
 • `/events checkin CODE` — check in at the door with the code the officer shows"""
@@ -335,6 +413,58 @@ def cancellation(event: Event) -> tuple[str, list]:
     text = f"Cancelled: {escape(event.title)}"
     body = f":no_entry: *{escape(event.title)}* ({when(event)}) is cancelled. Sorry, and thanks for answering."
     return text, [section(body)]
+
+
+# --- recurring events ----------------------------------------------------------------------------
+
+
+def _dates(events: list[Event]) -> str:
+    return "\n".join(f"• {when(event)}" for event in events[:20]) + (f"\n…and {len(events) - 20} more" if len(events) > 20 else "")
+
+
+def series_saved(series: EventSeries, description: str, now) -> str:
+    due = series.next_announce_at
+    first = "none is left to announce" if due is None else "the first now" if due <= now else f"the first on {date_token(due)}"
+    return (
+        f"*{escape(series.title)}* repeats {escape(description)}. Each date gets its own RSVP post "
+        f"{plural(series.announce_days, 'day')} ahead: {first}."
+    )
+
+
+def joined(series: EventSeries, going: int, waiting: int) -> str:
+    text = f"You're going to all of *{escape(series.title)}*"
+    if going or waiting:
+        text += f": {plural(going, 'upcoming date')}" + (f", on the waitlist for {waiting}" if waiting else "")
+    return text + ". I'll count you in for each new date as it's announced. React :x: on one date's post to skip just that one."
+
+
+def left(series: EventSeries, withdrawn: int) -> str:
+    text = f"You're no longer going to all of *{escape(series.title)}*."
+    if withdrawn:
+        text += f" Withdrawn from {plural(withdrawn, 'upcoming date')}; answers you gave on a date's own post stay."
+    return text
+
+
+def series_changed(series: EventSeries, events: list[Event]) -> tuple[str, list]:
+    text = f"Changed: {escape(series.title)}, this date and later ones"
+    first = events[0] if events else None
+    where = f" · {place(first)}" if first is not None else ""
+    body = f":pencil2: *{escape(series.title)}* changed from this date on{where}. Now:\n{_dates(events)}"
+    return text, [section(body)]
+
+
+def series_cancelled(series: EventSeries, events: list[Event]) -> tuple[str, list]:
+    text = f"Cancelled: {escape(series.title)}, this date and every later one"
+    body = f":no_entry: *{escape(series.title)}* is cancelled from this date on; no more dates will be announced. Cancelled:\n{_dates(events)}"
+    return text, [section(body)]
+
+
+def occurrence_changed(event: Event) -> str:
+    return f":pencil2: *{escape(event.title)}* changed for one date: now {when(event)} · {place(event)}."
+
+
+def cancelled_rest(series: EventSeries, count: int, told: int) -> str:
+    return f"Cancelled {plural(count, 'date')} of {escape(series.title)}; no more will be announced. {plural(told, 'person', 'people')} will get a DM."
 
 
 def roster_title(event: Event, *, escaped: bool = True) -> str:

@@ -55,19 +55,18 @@ def hold(session: Session, *, team_id: str, day: date, now: datetime) -> int:
     users = [user for _, group in held.intros for user in group] + held.paused
     zones = queue.member_timezones(session, team_id=team_id, user_ids=users)
     club_zone = session.scalar(select(Workspace.timezone).where(Workspace.team_id == team_id)) or "UTC"
-    planned = 0
+    work: list[queue.Planned] = []
     for intro, group in held.intros:
         for user in group:
             zone = zones.get(user) or club_zone
             due, check = at_local(day, AT, zone), at_local(intro.check_in_on, AT, zone)
             payload = {"intro": intro.id}
-            planned += queue.plan(session, team_id=team_id, kind=INTRO, key=f"intros:intro:{intro.id}:{user}", target=user, due_at=due, expires_at=due + INTRO_USEFUL_FOR, payload=payload)
-            planned += queue.plan(
-                session, team_id=team_id, kind=CHECK_IN, key=f"intros:check_in:{intro.id}:{user}", target=user, due_at=check, expires_at=check + CHECK_IN_USEFUL_FOR, payload=payload
-            )
+            work.append(queue.Planned(INTRO, f"intros:intro:{intro.id}:{user}", user, due, due + INTRO_USEFUL_FOR, payload))
+            work.append(queue.Planned(CHECK_IN, f"intros:check_in:{intro.id}:{user}", user, check, check + CHECK_IN_USEFUL_FOR, payload))
     for user in held.paused:
-        planned += queue.plan(session, team_id=team_id, kind=PAUSED, key=f"intros:paused:{user}:{day.isoformat()}", target=user, due_at=now, expires_at=now + NOTICE_USEFUL_FOR)
-    return planned
+        work.append(queue.Planned(PAUSED, f"intros:paused:{user}:{day.isoformat()}", user, now, now + NOTICE_USEFUL_FOR))
+    # A round of thousands: a few statements, not one a DM (the write lock is held meanwhile).
+    return queue.plan_many(session, team_id=team_id, work=work)
 
 
 def _people(session: Session, team_id: str, users: list[str]) -> dict[str, Person]:

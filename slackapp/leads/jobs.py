@@ -24,6 +24,8 @@ KIND = "nudge"
 ANNOUNCE = "lead_announcement"
 POST = "lead_post"
 STILL_OPEN = "lead_still_open"
+# The "Still open?" DM is planned this long before it is due (the clock comes by every few seconds).
+ASK_PLANNED_AHEAD = timedelta(hours=1)
 DAYS_BEFORE = (3, 1)
 AT = time(9, 0)
 
@@ -142,7 +144,7 @@ def plan_freshness(session: Session, now: datetime) -> int:
             posters[lead.team_id] = queue.member_timezones(session, team_id=lead.team_id, user_ids=sorted(who))
         tz = posters[lead.team_id].get(lead.posted_by, club_tz)
         due = at_local(freshness.ask_day(lead), AT, tz)
-        if due > now + timedelta(days=1):
+        if due > now + ASK_PLANNED_AHEAD:
             continue  # not yet: looked at again on a later tick
         lead.still_open_asked_for = lead.expires_on
         if due < lead.created_at:

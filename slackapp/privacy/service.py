@@ -20,7 +20,7 @@ from slackapp.db import ERASED
 from slackapp.models import metadata
 
 # Rows that are only about the member (by their user_id column): deleted.
-PERSONAL = {"profiles", "saved_leads", "lead_alerts", "alert_matches", "habit_members", "habit_checks", "passport_members", "passport_claims", "home_viewers", "members", "officers", "helpers", "intro_members", "intro_avoids"}
+PERSONAL = {"profiles", "saved_leads", "lead_alerts", "alert_matches", "habit_members", "habit_checks", "passport_members", "passport_claims", "home_viewers", "members", "officers", "helpers", "intro_members", "intro_avoids", "event_series_members"}
 # Rows whose subject is the member (another column names them): deleted.
 # An avoid list's row names two people: forgetting either drops it (intro_avoids by user_id above).
 ABOUT = {"micro_evaluations": "student", "intro_avoids": "avoided"}
@@ -92,6 +92,9 @@ EXPLAINED = {
     "profiles": "Your profile: school, major, graduation year, skills and links.",
     "members": "Your time zone as Slack gave it, so reminders come at your own hours.",
     "officers": "Your officer role in the club.",
+    "officer_roles": "Club roles (President, Treasurer …) you hold or gave, and their terms (kept under a stand-in when you are forgotten: they are the club's).",
+    "role_notes": "Versions of a role's notes you wrote, or that name you (kept for the club, at least 4 years, under a stand-in when you are forgotten).",
+    "role_handovers": "Handovers of club roles and open items from you, to you or run by you, and what moved.",
     "home_viewers": "When you last opened the app's Home tab.",
     "leads": "Internship leads you shared (or whose text names you).",
     "lead_history": "Changes you made to leads (shared, edited, closed, kept open, reported, reviewed), as each lead's history records them.",
@@ -104,6 +107,8 @@ EXPLAINED = {
     "intro_people": "Your place in each introduction and your answer to \"Did you meet?\" (kept under a stand-in when you are forgotten: it counts for the others).",
     "events": "Events you created (or whose text names you).",
     "rsvps": "Your answer to each event and your seat (event: its title and start, UTC).",
+    "event_series": "Repeating events you created: how they repeat and what each date is made from.",
+    "event_series_members": "Repeating events you are going to all of (Going to all).",
     "rsvp_actions": "Each RSVP you gave, by reaction or button, as it arrived.",
     "attendance": "Events you were checked in at.",
     "gigs": "Volunteer gigs you posted or are the contact for.",

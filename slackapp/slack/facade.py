@@ -95,6 +95,17 @@ class Slack:
             tell(self._context, FILE_REFUSED)
             return False
 
+    def send_files(self, user_id: str, files: list[dict], *, comment: str | None = None) -> bool:
+        """Several files in the person's DM, in one message (each a dict of filename, title, content)."""
+        try:
+            channel = self.client.conversations_open(users=user_id)["channel"]["id"]
+            self.client.files_upload_v2(channel=channel, file_uploads=files, initial_comment=comment)
+            return True
+        except (SlackApiError, OSError) as exc:
+            log.warning("upload of %d files failed: %s", len(files), exc.response.get("error") if isinstance(exc, SlackApiError) else exc)
+            tell(self._context, FILE_REFUSED)
+            return False
+
     def name_of(self, team_id: str, user_id: str) -> str:
         """A person's display name, or "" when Slack can't say."""
         person = self.directory.lookup(team_id, user_id)

@@ -149,10 +149,10 @@ def test_the_poster_is_asked_at_nine_their_time_three_days_before_expiry_once(se
     lead = share(session, url="https://x.example/13", deadline=TODAY + timedelta(days=10))
     session.flush()
     nine = datetime.combine(TODAY + timedelta(days=7), time(9), tzinfo=ZoneInfo("America/Los_Angeles")).astimezone(timezone.utc)
-    # More than a day ahead: not planned yet.
-    assert jobs.plan_freshness(session, nine - timedelta(days=1, minutes=1)) == 0
+    # More than an hour ahead: not planned yet.
+    assert jobs.plan_freshness(session, nine - timedelta(hours=1, minutes=1)) == 0
     assert still_open_jobs(session) == []
-    assert jobs.plan_freshness(session, nine - timedelta(hours=20)) == 1
+    assert jobs.plan_freshness(session, nine - timedelta(minutes=50)) == 1
     [job] = still_open_jobs(session)
     assert (job.target, job.due_at, job.key) == (POSTER, nine, f"lead_still_open:{lead.id}:{lead.expires_on.isoformat()}")
     assert job.payload == {"lead_id": lead.id, "expires_on": lead.expires_on.isoformat(), "tz": "America/Los_Angeles"}
@@ -164,7 +164,8 @@ def test_the_poster_is_asked_at_nine_their_time_three_days_before_expiry_once(se
 def test_the_still_open_dm_is_skipped_once_the_lead_is_kept_open_or_closed(session):
     lead = share(session, url="https://x.example/14", deadline=TODAY + timedelta(days=4))
     session.flush()
-    jobs.plan_freshness(session, NOW)
+    # 08:30 UTC the day after: the ask (9:00 in the poster's zone, UTC here) is within the hour.
+    jobs.plan_freshness(session, NOW + timedelta(hours=20, minutes=30))
     [job] = still_open_jobs(session)
     assert "still open" in jobs.render_still_open(session, job, NOW).text
     freshness.keep_open(session, team_id=TEAM, lead_id=lead.id, user_id=POSTER, is_officer=False, today=TODAY)

@@ -16,7 +16,7 @@ from slackapp.alerts.models import Alert, AlertMatch
 from slackapp.ask.models import Helper, HelpRequest
 from slackapp.intros.models import IntroAvoid, IntroMember
 from slackapp.club.models import Officer
-from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction
+from slackapp.events.models import Attendance, Event, EventSeries, Rsvp, RsvpAction, SeriesMember
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
 from slackapp.habit.models import HabitCheck, HabitMember
 from slackapp.home.models import HomeViewer
@@ -55,12 +55,14 @@ def seed(session, team: str, user: str) -> None:
         posted_by=OFFICER,
         status="open",
     )
-    session.add_all([event, lead, gig, project])
+    series = EventSeries(team_id=team, rule="weekly", first_day=date(2031, 10, 7), local_start="18:00", timezone="UTC", duration_minutes=60, times=4,
+                         title="Weekly", category="workshops", created_by=OFFICER, status="active", next_occurrence=0)
+    session.add_all([event, lead, gig, project, series])
     session.flush()
     bid = Bid(team_id=team, project_id=project.id, user_id=user, application="My application", availability="10h", portfolio="https://me.example", status="completed", completed_at=NOW)
     session.add_all(
         [
-            Rsvp(team_id=team, event_id=event.id, user_id=user, answer="going", seat="going"),
+            Rsvp(team_id=team, event_id=event.id, user_id=user, answer="going", seat="going"), SeriesMember(team_id=team, series_id=series.id, user_id=user),
             RsvpAction(team_id=team, event_id=event.id, user_id=user, delivery_id=f"Ev{team[-4:]}", action="going", at="1.0"),
             Attendance(team_id=team, event_id=event.id, user_id=user, method="button", marked_by=user),
             SavedLead(team_id=team, user_id=user, lead_id=lead.id, stage="applied"),

@@ -14,7 +14,7 @@ from slackapp.alerts.models import Alert, AlertMatch
 from slackapp.ask.models import Helper, HelpRequest
 from slackapp.intros.models import IntroAvoid, IntroMember
 from slackapp.club.models import Officer
-from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction
+from slackapp.events.models import Attendance, Event, EventSeries, Rsvp, RsvpAction, SeriesMember
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
 from slackapp.habit.models import HabitCheck, HabitMember
 from slackapp.home.models import HomeViewer
@@ -41,12 +41,14 @@ def seed(session, user: str) -> None:
     gig = Gig(team_id=TEAM, title="Web page", needed="help", hours=Decimal(2), slots=3, contact=OFFICER, posted_by=OFFICER, status="done", done_at=NOW)
     project = Project(team_id=TEAM, title="Deck", organization="Acme", supervisor=OFFICER, description="d", hours=10, due_date=date(2031, 11, 1),
                       fee_cents=40000, remote=True, bid_deadline=date(2031, 10, 20), posted_by=OFFICER, status="open")
-    session.add_all([event, lead, gig, project])
+    series = EventSeries(team_id=TEAM, rule="weekly", first_day=date(2031, 10, 7), local_start="18:00", timezone="UTC", duration_minutes=60, times=4,
+                         title="Weekly", category="workshops", created_by=OFFICER, status="active", next_occurrence=0)
+    session.add_all([event, lead, gig, project, series])
     session.flush()
     bid = Bid(team_id=TEAM, project_id=project.id, user_id=user, application="My application", availability="10h", portfolio="https://me.example",
               status="completed", completed_at=NOW)
     session.add_all([
-        Rsvp(team_id=TEAM, event_id=event.id, user_id=user, answer="going", seat="going"),
+        Rsvp(team_id=TEAM, event_id=event.id, user_id=user, answer="going", seat="going"), SeriesMember(team_id=TEAM, series_id=series.id, user_id=user),
         RsvpAction(team_id=TEAM, event_id=event.id, user_id=user, delivery_id=f"Ev{user[-4:]}", action="going", at="1.0"),
         Attendance(team_id=TEAM, event_id=event.id, user_id=user, method="button", marked_by=user),
         SavedLead(team_id=TEAM, user_id=user, lead_id=lead.id, stage="applied"),
@@ -97,7 +99,7 @@ def test_a_member_is_found_in_every_table_that_names_them(session):
     assert set(found) == {
         "events", "leads", "rsvps", "rsvp_actions", "attendance", "saved_leads", "gig_volunteers", "gig_requests", "habit_members", "habit_checks",
         "home_viewers", "passport_claims", "passport_members", "profiles", "members", "officers", "micro_bids", "micro_evaluations", "jobs", "inbox",
-        "lead_alerts", "alert_matches", "help_requests", "helpers", "intro_members", "intro_avoids",
+        "lead_alerts", "alert_matches", "help_requests", "helpers", "intro_members", "intro_avoids", "event_series_members",
     }
     assert [row["school"] for row in found["profiles"]] == ["State U"] and len(found["saved_leads"]) == 1
     assert '"user_id": "UFORGETME01"' in service.as_json(found, user_id=ME, team_id=TEAM)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from slackapp.events import ids
-from slackapp.events.handlers import checkin, commands, forms, roster, rsvp
+from slackapp.events.handlers import checkin, commands, forms, roster, rsvp, series
 
 
 def register(app: App) -> None:
@@ -20,6 +20,9 @@ def register(app: App) -> None:
     for action_id in rsvp.BUTTON_ANSWERS:
         app.action(action_id)(rsvp.on_button)
     app.action(ids.CANCEL)(roster.on_cancel)
+    app.action(ids.CANCEL_REST)(series.on_cancel_rest)
+    app.action(ids.SERIES_JOIN)(series.on_join)
+    app.action(ids.SERIES_LEAVE)(series.on_leave)
     app.action(ids.DELETE)(roster.on_delete)
     app.action(ids.ROSTER_CSV)(roster.on_csv)
     app.action(ids.ROSTER_DM)(roster.on_roster_dm)

@@ -1,5 +1,4 @@
-"""introductions: members' settings, avoid lists, rounds and who met whom; the club's intro day;
-alumni in profiles
+"""introductions: members' settings, avoid lists, rounds, who met whom; intro day; alumni
 
 Revision ID: 0014
 Revises: 0013

@@ -1,0 +1,1 @@
+"""A year in review: `/club review <from> <to>` for officers."""

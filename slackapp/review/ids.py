@@ -1,0 +1,4 @@
+"""The review's command word."""
+
+COMMAND = "/club"
+WORD = "review"

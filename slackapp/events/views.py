@@ -101,7 +101,7 @@ def rsvp_buttons(event: Event):
     )
 
 
-SERIES_NOTE = ":repeat: Repeats · *Going to all* counts you in for every date; react on one date's post to change just that one."
+SERIES_NOTE = ":spiral_calendar_pad: Repeats · *Going to all* counts you in for every date; react on one date's post to change just that one."
 
 
 def announcement(event: Event, roster: Roster, *, own_post: bool = True) -> tuple[str, list]:
@@ -246,6 +246,7 @@ def event_form(
             element=NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value="1", initial_value=str(values["capacity"]) if values.get("capacity") else None),
         ),
         _category_input(values.get("category")),
+        text("employer", "Employer", optional=True, hint="The company it is with, if any: the event shows on its /companies page."),
     ]
     if event_id is None and rsvp_ts is None:
         blocks.append(
@@ -324,6 +325,7 @@ def draft_values(event: Event) -> dict:
         "online_link": event.online_link,
         "capacity": event.capacity,
         "category": event.category,
+        "employer": event.employer,
     }
 
 
@@ -449,7 +451,7 @@ def series_changed(series: EventSeries, events: list[Event]) -> tuple[str, list]
     text = f"Changed: {escape(series.title)}, this date and later ones"
     first = events[0] if events else None
     where = f" · {place(first)}" if first is not None else ""
-    body = f":pencil2: *{escape(series.title)}* changed from this date on{where}. Now:\n{_dates(events)}"
+    body = f":memo: *{escape(series.title)}* changed from this date on{where}. Now:\n{_dates(events)}"
     return text, [section(body)]
 
 
@@ -460,7 +462,7 @@ def series_cancelled(series: EventSeries, events: list[Event]) -> tuple[str, lis
 
 
 def occurrence_changed(event: Event) -> str:
-    return f":pencil2: *{escape(event.title)}* changed for one date: now {when(event)} · {place(event)}."
+    return f":memo: *{escape(event.title)}* changed for one date: now {when(event)} · {place(event)}."
 
 
 def cancelled_rest(series: EventSeries, count: int, told: int) -> str:

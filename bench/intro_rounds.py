@@ -199,7 +199,7 @@ def run(args, store: Store) -> int:
     held, pairing, with_dms, planned = planning(store, rng)
     print(f"store: {store.dialect}")
     print(f"1. round of 2,000 participants planned (paired and kept in the store): {held:.2f} s; pairing alone: {pairing:.2f} s; "
-          f"with its {planned} DMs planned too (one job each, as the clock does it): {with_dms:.2f} s")
+          f"with its {planned} DMs planned too (as the clock does it): {with_dms:.2f} s")
     repeated, met = repeats_while_unused_remain()
     print(f"2. 20 rounds of 50 participants: {met} of 1,225 pairs met; pairs repeated while unused pairs remained: {repeated}")
     spreads = [alumni_spread(50, 20, 10), alumni_spread(30, 60, 10)]

@@ -26,6 +26,8 @@ from slackapp.ask import jobs as ask_jobs
 from slackapp.club import handlers as club_handlers
 from slackapp.club.context import Club
 from slackapp.club.officers import Officers
+from slackapp.companies import handlers as companies_handlers
+from slackapp.companies import jobs as companies_jobs
 from slackapp.config import Settings, load_settings
 from slackapp.db import Store
 from slackapp.digest import jobs as digest_jobs
@@ -54,6 +56,10 @@ from slackapp.passport import handlers as passport_handlers
 from slackapp.privacy import handlers as privacy_handlers
 from slackapp.privacy import purge
 from slackapp.profiles import handlers as profiles_handlers
+from slackapp.resumebook import handlers as resumebook_handlers
+from slackapp.resumebook import ids as resumebook_ids
+from slackapp.resumebook import jobs as resumebook_jobs
+from slackapp.resumebook import web as resumebook_web
 from slackapp.review import handlers as review_handlers
 from slackapp.roles import handlers as roles_handlers
 from slackapp.roles import jobs as roles_jobs
@@ -77,6 +83,7 @@ FEATURES = (
     events_handlers,
     micro_handlers,
     alerts_handlers,
+    companies_handlers,
     habit_handlers,
     privacy_handlers,
     profiles_handlers,
@@ -87,12 +94,13 @@ FEATURES = (
     ask_handlers,
     intros_handlers,
     passport_handlers,
+    resumebook_handlers,
     home_handlers,
     installs_handlers,
 )
 log = logging.getLogger(__name__)
 
-TIMED_WORK = (purge, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, alerts_jobs, gigs_jobs, ask_jobs, intros_jobs, events_jobs, home_jobs, roles_jobs)
+TIMED_WORK = (purge, outbox, digest_jobs, habit_jobs, leads_jobs, micro_jobs, companies_jobs, alerts_jobs, gigs_jobs, ask_jobs, intros_jobs, events_jobs, home_jobs, roles_jobs, resumebook_jobs)
 
 
 @dataclass
@@ -233,6 +241,7 @@ def routes(settings: Settings, store: Store, assembled: Assembled) -> Routes:
     return Routes(
         assembled.bolt, store, settings=settings, metrics=lambda: exposition(OutboxCollector(partial(queue.due_now, store))),
         metrics_port=settings.slackapp_metrics_port, slack_port=settings.port,
+        pages={resumebook_ids.PATH: resumebook_web.pages(store)},
     )
 
 

@@ -3,6 +3,7 @@
 from slackapp.alerts.models import Alert, AlertMatch  # noqa: F401
 from slackapp.ask.models import Helper, HelpRequest  # noqa: F401
 from slackapp.club.models import Officer, Workspace  # noqa: F401
+from slackapp.companies.models import Company, Contact, Follow, Review  # noqa: F401
 from slackapp.db import Base
 from slackapp.events.models import Attendance, Event, Rsvp, RsvpAction  # noqa: F401
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer  # noqa: F401
@@ -14,6 +15,7 @@ from slackapp.leads.models import Lead, LeadChange, LeadReport, SavedLead  # noq
 from slackapp.micro.models import Bid, Evaluation, Milestone, Project  # noqa: F401
 from slackapp.passport.models import Claim, PassportMember, ProgramSettings  # noqa: F401
 from slackapp.profiles.models import Profile  # noqa: F401
+from slackapp.resumebook.models import Access, Book, Consent, Link, OptOut  # noqa: F401
 from slackapp.roles.models import Handover, OfficerRole, RoleNote  # noqa: F401
 from slackapp.scheduler.models import Job, Member  # noqa: F401
 from slackapp.slack.inbox import InboxEvent  # noqa: F401

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "slackapp"
-FEATURES = {"club", "profiles", "leads", "micro", "alerts", "ask", "intros", "habit", "digest", "gigs", "events", "passport", "home", "privacy", "installs", "review", "roles"}
+FEATURES = {"club", "profiles", "leads", "micro", "alerts", "ask", "intros", "habit", "digest", "gigs", "events", "passport", "home", "privacy", "installs", "review", "roles", "resumebook", "companies"}
 # The club's own records (its settings and officers, its members' profiles): any feature reads them.
 FOUNDATION = {"club", "profiles"}
 # Features that read across the others, each in one named place; and hooks a feature registers in another.
@@ -22,6 +22,9 @@ HOOKS = {("micro", "leads"), ("habit", "leads")}
 # Alerts are saved /internships searches: they match leads and projects as search does, show them
 # as leads and micro show them, and save or bid through their listeners.
 HOOKS |= {("alerts", "leads"), ("alerts", "micro")}
+# Companies link leads, projects and events to their records and show them on a company page;
+# a follow is an alert (one DM path), whose matcher links new rows first through a hook.
+HOOKS |= {("companies", "leads"), ("companies", "micro"), ("companies", "events"), ("companies", "alerts")}
 SHARED = {"slack", "scheduler"}
 
 

@@ -62,6 +62,7 @@ def match_team(session: Session, *, team_id: str, club_tz: str, now: datetime) -
         # Nobody to alert: all that is new is matched at once, in two statements.
         service.mark_all_matched(session, team_id=team_id, today=today, now=now)
         return 0
+    service.prepare(session, team_id)
     leads, projects = service.unmatched(session, team_id=team_id, today=today, lock=postgres)
     if not leads and not projects:
         return 0

@@ -8,7 +8,7 @@ DM (instant, or daily at 09:00 their time), never twice, at most 10 items a DM a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -34,6 +34,9 @@ QUIET_FOR = timedelta(weeks=8)
 DAILY_AT = time(9, 0)
 
 LEAD, PROJECT = "lead", "project"
+# A follow (companies) is an alert whose query starts "company:<id>": it matches that company's
+# leads and projects, whatever their words.
+FOLLOW_PREFIX = "company:"
 
 NOT_YOURS = "That alert isn't one of yours (any more). See yours with `/internships alerts`."
 NO_SEARCH = "An alert needs words or a filter: search with `/internships <words>` first, then press Alert me."
@@ -169,6 +172,7 @@ class Candidate:
     paid: bool
     lead_type: LeadType
     company: str
+    company_id: int | None = None
 
 
 def terms(words: Sequence[str]) -> list[str]:
@@ -183,7 +187,7 @@ def words_in(*texts: str | None) -> frozenset[str]:
 def lead_candidate(lead: Lead) -> Candidate:
     return Candidate(
         kind=LEAD, id=lead.id, owner=lead.posted_by, words=words_in(lead.role, lead.company, lead.description, lead.tags),
-        remote=bool(lead.remote), paid=bool(lead.pay), lead_type=LeadType(lead.kind), company=lead.company,
+        remote=bool(lead.remote), paid=bool(lead.pay), lead_type=LeadType(lead.kind), company=lead.company, company_id=lead.company_id,
     )
 
 
@@ -191,7 +195,7 @@ def project_candidate(project: Project) -> Candidate:
     """Micro-internship projects are type micro and always paid (a fixed fee)."""
     return Candidate(
         kind=PROJECT, id=project.id, owner=project.posted_by, words=words_in(project.title, project.organization, project.description),
-        remote=bool(project.remote), paid=True, lead_type=LeadType.micro, company=project.organization,
+        remote=bool(project.remote), paid=True, lead_type=LeadType.micro, company=project.organization, company_id=project.company_id,
     )
 
 
@@ -205,6 +209,13 @@ def matches(query: Query, item: Candidate) -> bool:
     return all(any(word.startswith(term) for word in item.words) for term in terms(query.words))
 
 
+def followed_company(alert: Alert) -> int | None:
+    """The company a follow's alert is about; None for a saved search."""
+    head = (alert.query or "").split(maxsplit=1)[0] if alert.query else ""
+    number = head.removeprefix(FOLLOW_PREFIX)
+    return int(number) if head.startswith(FOLLOW_PREFIX) and number.isdigit() else None
+
+
 def _query_of(alert: Alert) -> Query | None:
     try:
         return parse_query(alert.query)
@@ -216,11 +227,15 @@ def owed(alerts: Sequence[Alert], items: Sequence[Candidate]) -> dict[tuple[str,
     """Each (member, item kind, item id) the active `alerts` match, with the alert it comes by:
     one per member and item however many of their alerts match it, an instant one before a daily
     one (then the oldest). Nobody is alerted to what they posted themselves."""
-    queries = [(alert, _query_of(alert)) for alert in alerts if alert.state == AlertState.active.value]
+    queries = [(alert, _query_of(alert), followed_company(alert)) for alert in alerts if alert.state == AlertState.active.value]
     found: dict[tuple[str, str, int], Alert] = {}
     for item in items:
-        for alert, query in queries:
-            if query is None or alert.user_id == item.owner or not matches(query, item):
+        for alert, query, company_id in queries:
+            if alert.user_id == item.owner:
+                continue
+            if company_id is not None and item.company_id != company_id:
+                continue
+            if company_id is None and (query is None or not matches(query, item)):
                 continue
             key = (alert.user_id, item.kind, item.id)
             if key not in found or _before(alert, found[key]):
@@ -249,6 +264,21 @@ def capped(companies: Sequence[str], *, per_dm: int = PER_DM, per_company: int =
 
 
 # ---- what is new and shown --------------------------------------------------------------------
+
+# (session, team_id) -> None, run in the matcher's transaction before it reads what is new:
+# companies links new leads and projects to their records there, so a follow sees a lead at once.
+# A feature registers one from its own register(app).
+BeforeMatching = Callable[[Session, str], None]
+_before_matching: dict[str, BeforeMatching] = {}
+
+
+def before_matching(name: str, hook: BeforeMatching) -> None:
+    _before_matching[name] = hook
+
+
+def prepare(session: Session, team_id: str) -> None:
+    for hook in _before_matching.values():
+        hook(session, team_id)
 
 
 def unmatched(session: Session, *, team_id: str, today: date, lock: bool, limit: int = 500) -> tuple[list[Lead], list[Project]]:

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import ConfirmObject
 
 from slackapp.alerts import ids
 from slackapp.alerts.models import Alert, AlertState, Delivery
-from slackapp.alerts.service import MAX_ALERTS, PER_COMPANY, PER_DM, QUIET_FOR, Contents
+from slackapp.alerts.service import MAX_ALERTS, PER_COMPANY, PER_DM, QUIET_FOR, Contents, followed_company
 from slackapp.leads.models import Lead
 from slackapp.leads.views import lead_text
 from slackapp.micro.models import Project
@@ -35,6 +35,9 @@ BROKEN = "That button is broken. See your alerts with `/internships alerts`."
 
 
 def query_text(alert: Alert) -> str:
+    if followed_company(alert) is not None:
+        # A follow (companies): its query is "company:<id> <name>".
+        return f"following {escape(alert.query.partition(' ')[2], 200)}"
     return escape(alert.query, 300)
 
 

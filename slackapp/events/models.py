@@ -89,6 +89,9 @@ class Event(Base):
     # An occurrence of a recurring event: its series and its number in it (0 for the first).
     series_id: Mapped[int | None] = mapped_column(Integer)
     occurrence: Mapped[int | None] = mapped_column(Integer)
+    # The employer it is with (the form's optional Employer), and its company record (companies links it).
+    employer: Mapped[str | None] = mapped_column(String(100))
+    company_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class Repeat(str, enum.Enum):

@@ -16,7 +16,7 @@ from slackapp.events.models import Answer, Attendance, Category, Event, Rsvp, Rs
 from slackapp.slack.text import escape
 from slackapp.validation import text_field
 
-LIMITS = {"title": 150, "description": 2000, "location": 200, "online_link": 2000}
+LIMITS = {"title": 150, "description": 2000, "location": 200, "online_link": 2000, "employer": 100}
 CHECKIN_OPENS = timedelta(minutes=30)
 MAX_CAPACITY = 100_000
 
@@ -38,6 +38,8 @@ class EventDraft:
     capacity: int | None
     channel: str | None
     category: str = Category.career_events.value
+    # The company it is with (linked to its record by companies), if any.
+    employer: str | None = None
 
 
 def _moment(value: object) -> datetime | None:
@@ -81,12 +83,13 @@ def validate(raw: dict, *, now: datetime, editing: bool = False) -> EventDraft:
     channel = raw.get("channel") if isinstance(raw.get("channel"), str) else None
     if not location and not link:
         errors["location"] = "Give a place, an online link, or both."
+    employer = text("employer")
     category = raw.get("category") or Category.career_events.value
     if category not in Category._value2member_map_:
         errors["category"] = "Pick what kind of event it is."
     if errors:
         raise UserError.in_fields(errors)
-    return EventDraft(title, description, starts, ends, location, link, capacity, channel, category)
+    return EventDraft(title, description, starts, ends, location, link, capacity, channel, category, employer=employer)
 
 
 def create_event(session: Session, *, team_id: str, user_id: str, is_officer: bool, draft: EventDraft) -> Event:
@@ -399,6 +402,9 @@ def update_event(session: Session, *, team_id: str, event_id: int, user_id: str,
     event.title, event.description, event.location = draft.title, draft.description, draft.location
     event.online_link, event.capacity, event.category = draft.online_link, draft.capacity, draft.category
     event.starts_at, event.ends_at = draft.starts_at, draft.ends_at
+    if event.employer != draft.employer:
+        # Linked again to the record its new name is (companies).
+        event.employer, event.company_id = draft.employer, None
     session.flush()
     return Updated(event=event, time_changed=time_changed, promoted=promote(session, event=event) if grew else [])
 

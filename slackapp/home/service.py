@@ -31,6 +31,7 @@ from slackapp.micro.models import Bid, Project
 from slackapp.passport import service as passport
 from slackapp.passport.models import Claim
 from slackapp.passport.program import Record
+from slackapp.resumebook import service as resumebook
 
 SHOWN = 5  # items per list before "see all"
 
@@ -84,6 +85,7 @@ class Dashboard:
     posted_gigs: Shown = Shown.of([])  # gigs the member posted or is the contact for
     projects: Shown = Shown.of([])  # (project, bids waiting) the member posted or supervises
     desk: OfficerDesk | None = None
+    books: tuple = ()  # (resume book, the member's invitation) still in play
 
 
 def dashboard(session: Session, *, team_id: str, user_id: str, officer: bool, now: datetime, tz: str) -> Dashboard:
@@ -109,6 +111,7 @@ def dashboard(session: Session, *, team_id: str, user_id: str, officer: bool, no
         habit_on=bool(member and member.enabled),
         habit_ticks=habit.ticks(session, team_id=team_id, user_id=user_id, week=week_start(today)),
         desk=officer_desk(session, team_id=team_id, now=now, tz=tz) if officer else None,
+        books=tuple(resumebook.books_of_member(session, team_id=team_id, user_id=user_id)),
     )
 
 

@@ -16,6 +16,7 @@ from slackapp.micro.models import BidStatus, Project, ProjectStatus
 from slackapp.passport import ids as passport_ids
 from slackapp.passport.program import Record
 from slackapp.profiles import ids as profile_ids
+from slackapp.resumebook import views as resumebook_views
 from slackapp.slack.blocks import actions, button, context, divider, header, section
 from slackapp.slack.phrases import date_token, deadline, hours, plural
 from slackapp.slack.text import escape
@@ -54,6 +55,7 @@ def _member_blocks(board: Dashboard) -> list:
     blocks += _events(board)
     blocks += [divider(), section("*Your saved leads*")] + _leads(board)
     blocks += [divider(), section("*Your gigs and micro-internships*")] + _gigs_and_bids(board)
+    blocks += resumebook_views.home_section(list(board.books))
     blocks += [divider(), section("*Your passport*\n" + _passport_line(board.passport)), context("By category: `/passport` · claim what you did elsewhere with *Claim an activity*.")]
     blocks += [divider(), _habit(board)]
     return blocks

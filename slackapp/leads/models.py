@@ -101,6 +101,8 @@ class Lead(Base):
     expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When members' alerts were matched against it (it was new and shown then).
     alerts_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its company record (companies: linked by the normalized name of `company`).
+    company_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     @property
     def is_open(self) -> bool:

@@ -75,6 +75,8 @@ class Project(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When members' alerts were matched against it (it was open for bids then).
     alerts_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Its company record (companies: linked by the normalized name of `organization`).
+    company_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class Milestone(Base):

@@ -20,7 +20,7 @@ from slackapp.db import ERASED
 from slackapp.models import metadata
 
 # Rows that are only about the member (by their user_id column): deleted.
-PERSONAL = {"profiles", "saved_leads", "lead_alerts", "alert_matches", "habit_members", "habit_checks", "passport_members", "passport_claims", "home_viewers", "members", "officers", "helpers", "intro_members", "intro_avoids", "event_series_members"}
+PERSONAL = {"profiles", "saved_leads", "lead_alerts", "alert_matches", "habit_members", "habit_checks", "passport_members", "passport_claims", "home_viewers", "members", "officers", "helpers", "intro_members", "intro_avoids", "event_series_members", "resume_book_consents", "resume_book_optouts", "company_follows"}
 # Rows whose subject is the member (another column names them): deleted.
 # An avoid list's row names two people: forgetting either drops it (intro_avoids by user_id above).
 ABOUT = {"micro_evaluations": "student", "intro_avoids": "avoided"}
@@ -34,6 +34,8 @@ WRITTEN = {
     "micro_bids": ("application", "availability", "portfolio", "submission_link"),
     "lead_reports": ("note",),
     "help_requests": ("topic", "link", "availability", "note"),
+    # A review counts on its company's page: it stays under a stand-in, without what they wrote.
+    "company_reviews": ("text", "role"),
 }
 REMOVED = "(removed at the member's request)"
 # Raw events and owed messages mention people anywhere in their JSON: deleted when they do.
@@ -117,6 +119,16 @@ EXPLAINED = {
     "help_requests": "Requests for help you asked for (the kind, what you wanted help with, your link, when you were available, your rating and note) "
     "or claimed as a helper, and where each got to.",
     "helpers": "Whether you take requests for help (/ask helper on), and which kinds.",
+    "resume_books": "Resume books for firms you opened, closed or sent as an officer (kept under a stand-in when you are forgotten).",
+    "resume_book_consents": "Resume books you were invited to, and when you opted in or withdrew (deleted when you are forgotten: you leave every future export).",
+    "resume_book_optouts": "That you asked for no more resume book invitations by DM.",
+    "resume_book_links": "Links for a firm to a resume book that you made as an officer (only a hash of each link is kept).",
+    "resume_book_accesses": "Times a firm opened a resume book link you made.",
+    "companies": "Company records you merged as an officer (kept under a stand-in when you are forgotten: they are the club's).",
+    "company_reviews": "Your reviews of companies: rating, year, role, text, whether anonymous, and whether approved; or reviews you decided on as an officer "
+    "(kept under a stand-in when you are forgotten, without what you wrote).",
+    "company_contacts": "Conversations with companies that the officers logged and that name you (kept for the club under a stand-in when you are forgotten).",
+    "company_follows": "Companies you follow (their new leads and projects come by DM).",
     "habit_members": "Your weekly job-search checklist settings.",
     "habit_checks": "Checklist items you ticked, week by week.",
     "passport_members": "Your Business Passport choices (the leaderboard).",

@@ -15,3 +15,5 @@ SKILLS = "skills"
 LINK = "link"
 JOB_BOARD = "job_board"
 ALUMNI = "alumni"  # a checkbox: they graduated (introductions match alumni with students)
+PAST_EMPLOYERS = "past_employers"  # companies they worked or interned at (company pages list them)
+SHOW_PAST_EMPLOYERS = "show_past_employers"  # a checkbox: their consent to be listed there

@@ -26,5 +26,9 @@ class Profile(Base):
     job_board: Mapped[bool | None] = mapped_column(Boolean)
     # A graduate of the school: introductions match alumni with students (Slack guests are alumni too).
     alumni: Mapped[bool | None] = mapped_column(Boolean)
+    # Companies they worked or interned at, comma-separated; listed on those company pages only
+    # while `show_past_employers` is on (their consent).
+    past_employers: Mapped[str | None] = mapped_column(String(500))
+    show_past_employers: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -16,7 +16,7 @@ from slackapp.profiles import ids
 from slackapp.profiles.models import Profile
 from slackapp.validation import text_field
 
-LIMITS = {ids.SCHOOL: 100, ids.MAJOR: 100, ids.SKILLS: 300, ids.LINK: 2000}
+LIMITS = {ids.SCHOOL: 100, ids.MAJOR: 100, ids.SKILLS: 300, ids.LINK: 2000, ids.PAST_EMPLOYERS: 500}
 FIRST_YEAR = 1950
 YEARS_AHEAD = 10
 
@@ -40,6 +40,9 @@ class ProfileDraft:
     link: str | None
     job_board: bool | None
     alumni: bool | None = None
+    past_employers: str | None = None
+    # Consent to be listed on those companies' pages (/companies); nobody is listed without it.
+    show_past_employers: bool | None = None
 
 
 def clean_text(raw: dict, name: str, errors: dict[str, str], *, required: bool = False) -> str | None:
@@ -69,9 +72,13 @@ def validate(raw: dict, *, today: date) -> ProfileDraft:
     year = _year(raw, errors, today)
     board = {"yes": True, "no": False}.get(str(raw.get(ids.JOB_BOARD) or ""))
     alumni = "yes" in raw[ids.ALUMNI] if isinstance(raw.get(ids.ALUMNI), list) else None
+    past = clean_text(raw, ids.PAST_EMPLOYERS, errors)
+    show_past = "yes" in raw[ids.SHOW_PAST_EMPLOYERS] if isinstance(raw.get(ids.SHOW_PAST_EMPLOYERS), list) else None
     if errors:
         raise UserError.in_fields(errors)
-    return ProfileDraft(school=school, major=major, graduation_year=year, skills=skills, link=link, job_board=board, alumni=alumni)
+    return ProfileDraft(
+        school=school, major=major, graduation_year=year, skills=skills, link=link, job_board=board, alumni=alumni, past_employers=past, show_past_employers=show_past
+    )
 
 
 def profile_of(session: Session, *, team_id: str, user_id: str) -> Profile | None:

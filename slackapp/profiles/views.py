@@ -13,6 +13,7 @@ from slackapp.slack.text import escape
 
 _BOARD = [Option(value="yes", label="Yes"), Option(value="no", label="Not yet")]
 _ALUMNI = Option(value="yes", label="I graduated: I'm an alum")
+_SHOW_PAST = Option(value="yes", label="Members may see on /companies that I worked there")
 
 
 def profile_form(profile: Profile | None) -> View:
@@ -46,6 +47,22 @@ def profile_form(profile: Profile | None) -> View:
                 optional=True,
                 hint="Introductions (/intros) match alumni with students.",
                 element=CheckboxesElement(action_id=ids.VALUE, options=[_ALUMNI], initial_options=[_ALUMNI] if getattr(profile, "alumni", None) else None),
+            ),
+            text_input(
+                ids.PAST_EMPLOYERS,
+                "Past employers",
+                max_length=LIMITS[ids.PAST_EMPLOYERS],
+                initial=getattr(profile, "past_employers", None),
+                optional=True,
+                hint="Companies you worked or interned at, comma-separated.",
+            ),
+            InputBlock(
+                block_id=ids.SHOW_PAST_EMPLOYERS,
+                label="Show me on their company pages",
+                optional=True,
+                element=CheckboxesElement(
+                    action_id=ids.VALUE, options=[_SHOW_PAST], initial_options=[_SHOW_PAST] if getattr(profile, "show_past_employers", None) else None
+                ),
             ),
         ],
     )

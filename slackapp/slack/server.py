@@ -42,7 +42,7 @@ class Routes:
     Bolt checks the signature again, as it always does."""
 
     def __init__(self, app: App, store: Store, *, settings: Settings, metrics: Callable[[], tuple[bytes, str]],
-                 metrics_port: int | None = None, slack_port: int | None = None):
+                 metrics_port: int | None = None, slack_port: int | None = None, pages: dict[str, Callable] | None = None):
         from slack_bolt.adapter.wsgi import SlackRequestHandler
         from slack_sdk.signature import SignatureVerifier
 
@@ -50,6 +50,8 @@ class Routes:
         self._store = store
         self._metrics = metrics
         self._metrics_port, self._slack_port = metrics_port, slack_port
+        # Pages a feature serves to people outside Slack (a firm's resume book link): path prefix -> WSGI app.
+        self._pages = dict(pages or {})
         secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         self._verifier = SignatureVerifier(secret) if secret else None
 
@@ -68,6 +70,9 @@ class Routes:
             return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", {"ok": healthy, "store": "up" if healthy else "down"})
         if path == EVENTS_PATH and method == "POST":
             return self._slack_request(environ, start_response)
+        for prefix, page in self._pages.items():
+            if path and path.startswith(prefix):
+                return page(environ, start_response)
         return self._bolt(environ, start_response)
 
     def _slack_request(self, environ, start_response):

@@ -74,7 +74,7 @@ def test_officer_opens_the_form_and_a_member_is_refused(workspace):
     [opened] = eventually_got(lambda: opened_forms(workspace, trigger), count=1)
     view = opened.args["view"]
     assert view["type"] == "modal"
-    assert [b["block_id"] for b in view["blocks"]] == ["title", "description", "starts_at", "ends_at", "location", "online_link", "capacity", "category", "channel", "repeats", "until", "times", "announce_days"]
+    assert [b["block_id"] for b in view["blocks"]] == ["title", "description", "starts_at", "ends_at", "location", "online_link", "capacity", "category", "employer", "channel", "repeats", "until", "times", "announce_days"]
     assert json.loads(view["private_metadata"]) == {"event_id": None, "channel": workspace.channel, "rsvp_ts": None}
 
     url, trigger = workspace.response_url(), payloads.new_trigger_id()

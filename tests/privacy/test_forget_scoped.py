@@ -16,6 +16,7 @@ from slackapp.alerts.models import Alert, AlertMatch
 from slackapp.ask.models import Helper, HelpRequest
 from slackapp.intros.models import IntroAvoid, IntroMember
 from slackapp.club.models import Officer
+from slackapp.companies.models import Company, Contact, Follow, Review
 from slackapp.events.models import Attendance, Event, EventSeries, Rsvp, RsvpAction, SeriesMember
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
 from slackapp.habit.models import HabitCheck, HabitMember
@@ -26,6 +27,8 @@ from slackapp.models import metadata
 from slackapp.passport.models import Claim, PassportMember
 from slackapp.privacy import service
 from slackapp.profiles.models import Profile
+from slackapp.resumebook.models import Consent as BookConsent
+from slackapp.resumebook.models import OptOut as BookOptOut
 from slackapp.scheduler.models import Job, Member
 from slackapp.slack.inbox import InboxEvent
 
@@ -57,8 +60,16 @@ def seed(session, team: str, user: str) -> None:
     )
     series = EventSeries(team_id=team, rule="weekly", first_day=date(2031, 10, 7), local_start="18:00", timezone="UTC", duration_minutes=60, times=4,
                          title="Weekly", category="workshops", created_by=OFFICER, status="active", next_occurrence=0)
-    session.add_all([event, lead, gig, project, series])
+    company = Company(team_id=team, name="Acme", key="acme")
+    session.add_all([event, lead, gig, project, series, company])
     session.flush()
+    session.add_all(
+        [
+            Review(team_id=team, company_id=company.id, user_id=user, rating=4, text="Kind interviewers", year=2031, role="Intern", anonymous=True, status="approved", decided_by=OFFICER),
+            Follow(team_id=team, company_id=company.id, user_id=user),
+            Contact(team_id=team, company_id=company.id, club_member=user, their_person="Dana", contacted_on=date(2031, 10, 1), logged_by=OFFICER),
+        ]
+    )
     bid = Bid(team_id=team, project_id=project.id, user_id=user, application="My application", availability="10h", portfolio="https://me.example", status="completed", completed_at=NOW)
     session.add_all(
         [
@@ -81,6 +92,7 @@ def seed(session, team: str, user: str) -> None:
             HomeViewer(team_id=team, user_id=user, officer=False, opened_at=NOW, seen_changes_at=NOW),
             Claim(team_id=team, user_id=user, category="workshops", title="Fair", evidence="photo", done_on=date(2031, 10, 1), status="pending"),
             PassportMember(team_id=team, user_id=user, leaderboard=True),
+            BookConsent(team_id=team, book_id=1, user_id=user, invited_at=NOW, consented_at=NOW), BookOptOut(team_id=team, user_id=user),
             Profile(team_id=team, user_id=user, school="State U", major="Finance"),
             Member(team_id=team, user_id=user, tz="America/Chicago"),
             Officer(team_id=team, user_id=user, added_by=OFFICER),

@@ -14,6 +14,7 @@ from slackapp.alerts.models import Alert, AlertMatch
 from slackapp.ask.models import Helper, HelpRequest
 from slackapp.intros.models import IntroAvoid, IntroMember
 from slackapp.club.models import Officer
+from slackapp.companies.models import Company, Contact, Follow, Review
 from slackapp.events.models import Attendance, Event, EventSeries, Rsvp, RsvpAction, SeriesMember
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer
 from slackapp.habit.models import HabitCheck, HabitMember
@@ -24,6 +25,8 @@ from slackapp.models import metadata
 from slackapp.passport.models import Claim, PassportMember
 from slackapp.privacy import service
 from slackapp.profiles.models import Profile
+from slackapp.resumebook.models import Consent as BookConsent
+from slackapp.resumebook.models import OptOut as BookOptOut
 from slackapp.scheduler.models import Job, Member
 from slackapp.slack.inbox import InboxEvent
 
@@ -64,6 +67,7 @@ def seed(session, user: str) -> None:
         HomeViewer(team_id=TEAM, user_id=user, officer=False, opened_at=NOW, seen_changes_at=NOW),
         Claim(team_id=TEAM, user_id=user, category="workshops", title="Fair", evidence="photo", done_on=date(2031, 10, 1), status="pending"),
         PassportMember(team_id=TEAM, user_id=user, leaderboard=True),
+        BookConsent(team_id=TEAM, book_id=1, user_id=user, invited_at=NOW, consented_at=NOW), BookOptOut(team_id=TEAM, user_id=user),
         Profile(team_id=TEAM, user_id=user, school="State U", major="Finance"),
         Member(team_id=TEAM, user_id=user, tz="America/Chicago"),
         Officer(team_id=TEAM, user_id=user, added_by=OFFICER),
@@ -74,6 +78,16 @@ def seed(session, user: str) -> None:
     ])
     session.flush()
     session.add(Evaluation(team_id=TEAM, bid_id=bid.id, student=user, quality=5, communication=5, timeliness=5, feedback="Great", evaluated_by=OFFICER))
+    session.flush()
+    # One record per seeded member (the key names nobody).
+    company = Company(team_id=TEAM, name="Acme", key=f"acme {session.scalar(select(func.count()).select_from(Company))}")
+    session.add(company)
+    session.flush()
+    session.add_all([
+        Review(team_id=TEAM, company_id=company.id, user_id=user, rating=4, text="Kind interviewers", year=2031, role="Intern", anonymous=True, status="approved"),
+        Follow(team_id=TEAM, company_id=company.id, user_id=user),
+        Contact(team_id=TEAM, company_id=company.id, club_member=user, their_person="Dana", contacted_on=date(2031, 10, 1), logged_by=OFFICER),
+    ])
     session.flush()
 
 
@@ -100,6 +114,8 @@ def test_a_member_is_found_in_every_table_that_names_them(session):
         "events", "leads", "rsvps", "rsvp_actions", "attendance", "saved_leads", "gig_volunteers", "gig_requests", "habit_members", "habit_checks",
         "home_viewers", "passport_claims", "passport_members", "profiles", "members", "officers", "micro_bids", "micro_evaluations", "jobs", "inbox",
         "lead_alerts", "alert_matches", "help_requests", "helpers", "intro_members", "intro_avoids", "event_series_members",
+        "resume_book_consents", "resume_book_optouts",
+        "company_reviews", "company_contacts", "company_follows",
     }
     assert [row["school"] for row in found["profiles"]] == ["State U"] and len(found["saved_leads"]) == 1
     assert '"user_id": "UFORGETME01"' in service.as_json(found, user_id=ME, team_id=TEAM)

@@ -1,0 +1,208 @@
+"""Companies' rules on a migrated store, and names' normalization, without the running app."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from slackapp.alerts import service as alerts
+from slackapp.alerts.models import Alert
+from slackapp.companies import names, service, views
+from slackapp.companies.models import Company, Contact, Follow, Review
+from slackapp.errors import UserError
+from slackapp.leads.models import Lead, LeadType
+from slackapp.profiles.models import Profile
+
+pytestmark = pytest.mark.fast
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def team() -> str:
+    return "T" + uuid.uuid4().hex[:10].upper()
+
+
+def lead(session, team: str, company: str, *, poster: str = "UPOSTER", role: str = "Analyst") -> Lead:
+    row = Lead(team_id=team, company=company, role=role, url=f"https://x.example/{uuid.uuid4().hex}", url_key=uuid.uuid4().hex, kind=LeadType.internship.value, posted_by=poster)
+    session.add(row)
+    session.flush()
+    return row
+
+
+# ---- names ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spelling", ["ACME Inc.", "Acme", "acme, inc.", "Acme Corporation", "  ACME   Corp ", "The Acme Company", "Acme Co. Ltd", "Acme S.A.", "ACME, LLC", "Acme GmbH", "Acme plc"])
+def test_every_spelling_of_acme_is_one_key(spelling):
+    assert names.key(spelling) == "acme"
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("Procter & Gamble Co.", "procter and gamble"),
+        ("McDonald's Corporation", "mcdonalds"),
+        ("Ernst & Young LLP", "ernst and young"),
+        ("Acme Analytics", "acme analytics"),
+        # A name made only of legal words keeps them (it is still a name).
+        ("Company", "company"),
+        ("Inc.", "inc"),
+        ("Société Générale SA", "société générale"),
+    ],
+)
+def test_keys(name, expected):
+    assert names.key(name) == expected
+
+
+def test_different_companies_stay_apart():
+    assert names.key("Acme") != names.key("Acme Analytics")
+    assert names.key("Globex") != names.key("Globex Holdings")
+
+
+def test_a_blank_name_has_an_empty_key_and_is_never_linked():
+    assert names.key("   ") == "" and names.clean("  a   b ") == "a b"
+
+
+# ---- records and links ----------------------------------------------------------------------------
+
+
+def test_linking_keeps_the_first_spelling_and_links_every_row(session, team):
+    rows = [lead(session, team, name) for name in ("ACME Inc.", "Acme", "acme, inc.", "Acme Corporation", "Globex")]
+    assert service.link_team(session, team, NOW) == 5
+    session.expire_all()
+    [acme] = session.scalars(select(Company).where(Company.team_id == team, Company.key == "acme")).all()
+    assert acme.name == "ACME Inc."
+    assert {row.company_id for row in rows[:4]} == {acme.id} and rows[4].company_id != acme.id
+    assert service.link_team(session, team, NOW) == 0
+    # Another workspace's Acme is its own.
+    other = "T" + uuid.uuid4().hex[:10].upper()
+    theirs = lead(session, other, "Acme")
+    service.link_team(session, other, NOW)
+    session.expire_all()
+    assert theirs.company_id not in (None, acme.id)
+
+
+def test_a_merged_record_sends_its_spelling_to_the_kept_one(session, team):
+    lead(session, team, "Globex")
+    lead(session, team, "Globex Holdings")
+    service.link_team(session, team, NOW)
+    with pytest.raises(UserError, match="Only club officers"):
+        service.merge(session, team_id=team, source_name="Globex Holdings", target_name="Globex", officer_id="U1", is_officer=False)
+    source, target = service.merge(session, team_id=team, source_name="Globex Holdings", target_name="Globex", officer_id="U1", is_officer=True)
+    assert source.merged_into == target.id
+    assert service.find_or_create(session, team_id=team, name="Globex Holdings Inc.").id == target.id
+    with pytest.raises(UserError, match="one company already"):
+        service.merge(session, team_id=team, source_name="Globex Holdings", target_name="Globex", officer_id="U1", is_officer=True)
+    with pytest.raises(UserError, match="I don't know"):
+        service.merge(session, team_id=team, source_name="Nothing Here", target_name="Globex", officer_id="U1", is_officer=True)
+    assert [c.name for c, _ in service.directory(session, team_id=team)] == ["Globex"]
+
+
+def test_merging_keeps_one_review_and_one_follow_a_member(session, team):
+    a, b = (service.find_or_create(session, team_id=team, name=name) for name in ("Initech", "Initrode"))
+    draft = service.ReviewDraft(rating=3, text="ok", year=2025, role="Intern", anonymous=False)
+    service.write_review(session, team_id=team, company_id=a.id, author="UBOTH", draft=draft)
+    service.write_review(session, team_id=team, company_id=b.id, author="UBOTH", draft=draft)
+    service.write_review(session, team_id=team, company_id=a.id, author="UONE", draft=draft)
+    service.follow(session, team_id=team, user_id="UBOTH", company_id=a.id)
+    service.follow(session, team_id=team, user_id="UBOTH", company_id=b.id)
+    service.follow(session, team_id=team, user_id="UONE", company_id=a.id)
+    service.merge(session, team_id=team, source_name="Initech", target_name="Initrode", officer_id="U1", is_officer=True)
+    session.expire_all()
+    assert sorted((r.user_id, r.company_id) for r in session.scalars(select(Review).where(Review.team_id == team))) == [("UBOTH", b.id), ("UONE", b.id)]
+    follows = session.scalars(select(Follow).where(Follow.team_id == team)).all()
+    assert sorted((f.user_id, f.company_id) for f in follows) == [("UBOTH", b.id), ("UONE", b.id)]
+    queries = sorted(session.scalars(select(Alert.query).where(Alert.team_id == team)))
+    assert queries == [f"company:{b.id} Initrode", f"company:{b.id} Initrode"]
+
+
+def test_split_parses_and_moves_only_this_workspaces_rows(session, team):
+    asked = service.parse_split("lead 1 2, project #3 events 4 into  Acme   Chicago ")
+    assert asked.items == (("lead", 1), ("lead", 2), ("project", 3), ("event", 4)) and asked.into == "Acme Chicago"
+    for bad in ("lead 1", "lead into X", "1 2 into X", "lead x into Y"):
+        with pytest.raises(UserError):
+            service.parse_split(bad)
+    mine = lead(session, team, "Acme")
+    theirs = lead(session, "TOTHER" + uuid.uuid4().hex[:6], "Acme")
+    service.link_team(session, team, NOW)
+    with pytest.raises(UserError, match="Only club officers"):
+        service.split(session, team_id=team, asked=service.parse_split(f"lead {mine.id} into Acme Chicago"), is_officer=False)
+    company, moved = service.split(session, team_id=team, asked=service.parse_split(f"lead {mine.id} {theirs.id} into Acme Chicago"), is_officer=True)
+    session.expire_all()
+    assert moved == 1 and mine.company_id == company.id and theirs.company_id is None
+
+
+# ---- the page, reviews, contacts -------------------------------------------------------------------
+
+
+def test_alumni_need_consent_and_a_matching_spelling(session, team):
+    acme = service.find_or_create(session, team_id=team, name="Acme")
+    for user, past, show in (("UYES", "Hooli; ACME Inc.", True), ("UNO", "Acme", False), ("UNONE", "Acme", None), ("UOTHER", "Acme Analytics", True)):
+        session.add(Profile(team_id=team, user_id=user, past_employers=past, show_past_employers=show))
+    session.flush()
+    found = service.page(session, team_id=team, company_id=acme.id, viewer="UX", is_officer=False, today=TODAY, now=NOW)
+    assert found.alumni == ["UYES"] and found.contacts is None
+
+
+def test_reviews_are_checked_and_decided_once_by_officers(session, team):
+    with pytest.raises(UserError) as problem:
+        service.validate_review({"rating": "6", "text": "x" * 1501, "role": "", "year": "2999"}, today=TODAY)
+    assert set(problem.value.fields) == {"rating", "text", "role", "year"}
+    draft = service.validate_review({"rating": "5", "text": " Great ", "role": "Intern", "year": "2025", "anonymous": ["yes"]}, today=TODAY)
+    assert draft == service.ReviewDraft(rating=5, text="Great", year=2025, role="Intern", anonymous=True)
+    acme = service.find_or_create(session, team_id=team, name="Acme")
+    written = service.write_review(session, team_id=team, company_id=acme.id, author="UA", draft=draft)
+    with pytest.raises(UserError, match="Only club officers"):
+        service.decide_review(session, team_id=team, review_id=written.id, officer_id="UB", is_officer=False, approve=True)
+    assert written.status == "pending"
+    service.decide_review(session, team_id=team, review_id=written.id, officer_id="UO", is_officer=True, approve=True)
+    with pytest.raises(UserError, match="approved already"):
+        service.decide_review(session, team_id=team, review_id=written.id, officer_id="UO", is_officer=True, approve=False)
+    with pytest.raises(UserError):
+        service.withdraw_review(session, team_id=team, review_id=written.id, user_id="USOMEONE")
+    assert "by a member" in views.review_text(written, is_officer=False) and "UA" not in views.review_text(written, is_officer=False)
+    assert "<@UA> (anonymous to members)" in views.review_text(written, is_officer=True)
+    # Edited: pending again.
+    again = service.write_review(session, team_id=team, company_id=acme.id, author="UA", draft=draft)
+    assert again.id == written.id and again.status == "pending" and again.decided_by is None
+
+
+def test_only_officers_log_and_read_contacts(session, team):
+    acme = service.find_or_create(session, team_id=team, name="Acme")
+    draft = service.validate_contact({"club_member": "UO", "their_person": "Dana", "contacted_on": "2026-03-01", "notes": "hi"}, today=TODAY)
+    with pytest.raises(UserError):
+        service.validate_contact({"club_member": "UO", "their_person": "Dana", "contacted_on": "2026-03-03"}, today=TODAY)
+    with pytest.raises(UserError, match="Only club officers"):
+        service.log_contact(session, team_id=team, company_id=acme.id, officer_id="UM", is_officer=False, draft=draft)
+    service.log_contact(session, team_id=team, company_id=acme.id, officer_id="UO", is_officer=True, draft=draft)
+    with pytest.raises(UserError, match="Only club officers"):
+        service.contact_log(session, team_id=team, company_id=acme.id, is_officer=False)
+    assert [c.their_person for c in service.contact_log(session, team_id=team, company_id=acme.id, is_officer=True)] == ["Dana"]
+    assert session.scalar(select(Contact.logged_by).where(Contact.team_id == team)) == "UO"
+    assert service.page(session, team_id=team, company_id=acme.id, viewer="UM", is_officer=False, today=TODAY, now=NOW).contacts is None
+
+
+# ---- follows are alerts ------------------------------------------------------------------------------
+
+
+def test_a_follow_is_an_instant_alert_matching_the_company_only(session, team):
+    acme = service.find_or_create(session, team_id=team, name="Acme")
+    _, fresh = service.follow(session, team_id=team, user_id="UF", company_id=acme.id)
+    _, again = service.follow(session, team_id=team, user_id="UF", company_id=acme.id)
+    assert fresh and not again
+    [alert] = session.scalars(select(Alert).where(Alert.team_id == team)).all()
+    assert alerts.followed_company(alert) == acme.id and alert.delivery == "instant"
+    ours = alerts.Candidate(kind="lead", id=1, owner="UP", words=frozenset({"cook"}), remote=False, paid=False, lead_type=LeadType.internship, company="Acme", company_id=acme.id)
+    others = alerts.Candidate(
+        kind="lead", id=2, owner="UP", words=frozenset({"acme", "company"}), remote=False, paid=False, lead_type=LeadType.internship, company="Acme Analytics", company_id=acme.id + 1
+    )
+    own = alerts.Candidate(kind="lead", id=3, owner="UF", words=frozenset(), remote=False, paid=False, lead_type=LeadType.internship, company="Acme", company_id=acme.id)
+    assert set(alerts.owed([alert], [ours, others, own])) == {("UF", "lead", 1)}
+    service.unfollow(session, team_id=team, user_id="UF", company_id=acme.id)
+    assert session.scalars(select(Alert).where(Alert.team_id == team)).all() == []
+    assert session.scalars(select(Follow).where(Follow.team_id == team)).all() == []

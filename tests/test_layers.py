@@ -22,6 +22,9 @@ HOOKS = {("micro", "leads"), ("habit", "leads")}
 # Alerts are saved /internships searches: they match leads and projects as search does, show them
 # as leads and micro show them, and save or bid through their listeners.
 HOOKS |= {("alerts", "leads"), ("alerts", "micro")}
+# A follow's DMs carry the company's new events too: alerts match them and show them as events
+# show them, with the events' own Going button.
+HOOKS |= {("alerts", "events")}
 # Companies link leads, projects and events to their records and show them on a company page;
 # a follow is an alert (one DM path), whose matcher links new rows first through a hook.
 HOOKS |= {("companies", "leads"), ("companies", "micro"), ("companies", "events"), ("companies", "alerts")}

@@ -47,9 +47,9 @@ def _club_zones(session: Session, team_ids: list[str]) -> dict[str, str]:
 
 
 def match(session: Session, now: datetime) -> int:
-    """The planner: match every lead and project that became shown since the last turn; the DMs
-    planned (new ones)."""
-    teams = service.teams_with_unmatched(session)
+    """The planner: match every lead, project and upcoming event that became shown since the last
+    turn; the DMs planned (new ones)."""
+    teams = service.teams_with_unmatched(session, now)
     zones = _club_zones(session, teams)
     return sum(match_team(session, team_id=team_id, club_tz=zones.get(team_id) or "UTC", now=now) for team_id in teams)
 
@@ -64,12 +64,14 @@ def match_team(session: Session, *, team_id: str, club_tz: str, now: datetime) -
         return 0
     service.prepare(session, team_id)
     leads, projects = service.unmatched(session, team_id=team_id, today=today, lock=postgres)
-    if not leads and not projects:
+    events = service.unmatched_events(session, team_id=team_id, now=now, lock=postgres)
+    if not leads and not projects and not events:
         return 0
     items = [service.lead_candidate(lead) for lead in leads] + [service.project_candidate(project) for project in projects]
+    items += [service.event_candidate(event) for event in events]
     owed = service.owed(alerts, items)
     # Matched, whoever it matched: an alert made later is for what is new from then on.
-    service.mark_matched(session, leads=leads, projects=projects, now=now)
+    service.mark_matched(session, leads=leads, projects=projects, events=events, now=now)
     if not owed:
         return 0
     instant_users = sorted({user for (user, _, _), alert in owed.items() if alert.delivery == Delivery.instant.value})
@@ -145,7 +147,7 @@ def _today(session: Session, team_id: str, now: datetime):
 
 
 def _contents(session: Session, job: Job, now: datetime) -> service.Contents:
-    return service.contents(session, team_id=job.team_id, user_id=job.target, job_key=job.key, today=_today(session, job.team_id, now))
+    return service.contents(session, team_id=job.team_id, user_id=job.target, job_key=job.key, today=_today(session, job.team_id, now), now=now)
 
 
 def render(session: Session, job: Job, now: datetime) -> Outgoing:

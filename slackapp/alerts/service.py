@@ -2,7 +2,8 @@
 
 A member saves a search; every lead and micro-internship project that becomes shown is matched,
 once, against the workspace's active alerts, the way `/internships` searches: every term must
-begin a word of the item, and the filters must hold. What matches is owed to the member in one
+begin a word of the item, and the filters must hold. A follow (an alert on a company) also
+brings the company's new events; a search never does. What matches is owed to the member in one
 DM (instant, or daily at 09:00 their time), never twice, at most 10 items a DM and 2 a company."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from slackapp.alerts.models import Alert, AlertMatch, AlertState, Delivery
 from slackapp.db import insert_for, inserted, utcnow
 from slackapp.errors import UserError
+from slackapp.events.models import Event
 from slackapp.leads.models import Lead, LeadStatus, LeadType
 from slackapp.leads.service import Query, _open_filter, parse_query
 from slackapp.localtime import at_local, local
@@ -33,9 +35,9 @@ PER_COMPANY = 2
 QUIET_FOR = timedelta(weeks=8)
 DAILY_AT = time(9, 0)
 
-LEAD, PROJECT = "lead", "project"
+LEAD, PROJECT, EVENT = "lead", "project", "event"
 # A follow (companies) is an alert whose query starts "company:<id>": it matches that company's
-# leads and projects, whatever their words.
+# leads, projects and events, whatever their words. Events match follows only.
 FOLLOW_PREFIX = "company:"
 
 NOT_YOURS = "That alert isn't one of yours (any more). See yours with `/internships alerts`."
@@ -162,7 +164,7 @@ def quiet(session: Session, *, now: datetime) -> list[Alert]:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A lead or project as matching sees it."""
+    """A lead, project or event as matching sees it."""
 
     kind: str
     id: int
@@ -170,7 +172,7 @@ class Candidate:
     words: frozenset[str]
     remote: bool
     paid: bool
-    lead_type: LeadType
+    lead_type: LeadType | None
     company: str
     company_id: int | None = None
 
@@ -196,6 +198,14 @@ def project_candidate(project: Project) -> Candidate:
     return Candidate(
         kind=PROJECT, id=project.id, owner=project.posted_by, words=words_in(project.title, project.organization, project.description),
         remote=bool(project.remote), paid=True, lead_type=LeadType.micro, company=project.organization, company_id=project.company_id,
+    )
+
+
+def event_candidate(event: Event) -> Candidate:
+    """Events have no words or type to search: only a follow of their company matches them."""
+    return Candidate(
+        kind=EVENT, id=event.id, owner=event.created_by, words=frozenset(), remote=False, paid=False, lead_type=None,
+        company=event.employer or "", company_id=event.company_id,
     )
 
 
@@ -235,7 +245,7 @@ def owed(alerts: Sequence[Alert], items: Sequence[Candidate]) -> dict[tuple[str,
                 continue
             if company_id is not None and item.company_id != company_id:
                 continue
-            if company_id is None and (query is None or not matches(query, item)):
+            if company_id is None and (item.kind == EVENT or query is None or not matches(query, item)):
                 continue
             key = (alert.user_id, item.kind, item.id)
             if key not in found or _before(alert, found[key]):
@@ -296,18 +306,38 @@ def unmatched(session: Session, *, team_id: str, today: date, lock: bool, limit:
     return list(session.scalars(leads)), list(session.scalars(projects))
 
 
-def teams_with_unmatched(session: Session) -> list[str]:
-    """Workspaces with a lead or project not matched yet that may be shown (cheap filters only)."""
+def _upcoming(team_id: str, now: datetime):
+    """Events a follower may still answer: not cancelled, not started."""
+    return (Event.team_id == team_id, Event.cancelled_at.is_(None), Event.starts_at > now)
+
+
+def unmatched_events(session: Session, *, team_id: str, now: datetime, lock: bool, limit: int = 500) -> list[Event]:
+    """Upcoming events no alert was matched against yet (locked as `unmatched` locks)."""
+    statement = select(Event).where(*_upcoming(team_id, now), Event.alerts_matched_at.is_(None)).order_by(Event.id).limit(limit)
+    if lock:
+        statement = statement.with_for_update(skip_locked=True)
+    return list(session.scalars(statement))
+
+
+def teams_with_unmatched(session: Session, now: datetime | None = None) -> list[str]:
+    """Workspaces with a lead, project or (given `now`) upcoming event not matched yet that may be
+    shown (cheap filters only)."""
     leads = select(Lead.team_id).where(Lead.alerts_matched_at.is_(None), Lead.status == LeadStatus.open.value, Lead.closed_at.is_(None))
     projects = select(Project.team_id).where(Project.alerts_matched_at.is_(None), Project.status == ProjectStatus.open.value)
-    return sorted(set(session.scalars(leads.distinct())) | set(session.scalars(projects.distinct())))
+    found = set(session.scalars(leads.distinct())) | set(session.scalars(projects.distinct()))
+    if now is not None:
+        events = select(Event.team_id).where(Event.alerts_matched_at.is_(None), Event.cancelled_at.is_(None), Event.starts_at > now)
+        found |= set(session.scalars(events.distinct()))
+    return sorted(found)
 
 
-def mark_matched(session: Session, *, leads: Sequence[Lead], projects: Sequence[Project], now: datetime) -> None:
+def mark_matched(session: Session, *, leads: Sequence[Lead], projects: Sequence[Project], now: datetime, events: Sequence[Event] = ()) -> None:
     for lead in leads:
         lead.alerts_matched_at = now
     for project in projects:
         project.alerts_matched_at = now
+    for event in events:
+        event.alerts_matched_at = now
 
 
 def mark_all_matched(session: Session, *, team_id: str, today: date, now: datetime) -> None:
@@ -320,6 +350,9 @@ def mark_all_matched(session: Session, *, team_id: str, today: date, now: dateti
         .where(Project.team_id == team_id, Project.status == ProjectStatus.open.value, Project.bid_deadline >= today, Project.alerts_matched_at.is_(None))
         .values(alerts_matched_at=now)
         .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Event).where(*_upcoming(team_id, now), Event.alerts_matched_at.is_(None)).values(alerts_matched_at=now).execution_options(synchronize_session=False)
     )
 
 
@@ -349,19 +382,19 @@ def next_daily(now: datetime, tz: str) -> datetime:
 
 @dataclass
 class Contents:
-    """A DM's items still shown (leads and projects, in the order they were matched), the alerts
-    they came by, and how many more matched than it shows."""
+    """A DM's items still shown (leads, projects and events, in the order they were matched), the
+    alerts they came by, and how many more matched than it shows."""
 
-    items: list[Lead | Project]
+    items: list[Lead | Project | Event]
     alerts: list[Alert]
     # Each shown item's alert id, by (kind, id).
     came_by: dict[tuple[str, int], int]
     more: int
 
 
-def contents(session: Session, *, team_id: str, user_id: str, job_key: str, today: date) -> Contents:
-    """What the DM `job_key` carries now: its matches whose item is still shown and whose alert
-    is still active; capped (PER_DM, PER_COMPANY)."""
+def contents(session: Session, *, team_id: str, user_id: str, job_key: str, today: date, now: datetime | None = None) -> Contents:
+    """What the DM `job_key` carries now: its matches whose item is still shown (an event: not
+    cancelled and not started by `now`) and whose alert is still active; capped (PER_DM, PER_COMPANY)."""
     found = list(
         session.scalars(
             select(AlertMatch).where(AlertMatch.team_id == team_id, AlertMatch.job_key == job_key, AlertMatch.user_id == user_id).order_by(AlertMatch.id)
@@ -378,13 +411,26 @@ def contents(session: Session, *, team_id: str, user_id: str, job_key: str, toda
             Project.team_id == team_id, Project.id.in_(project_ids), Project.status == ProjectStatus.open.value, Project.bid_deadline >= today
         )
         projects = {project.id: project for project in session.scalars(statement)}
-    shown_now = [(m, leads.get(m.item_id) if m.item_kind == LEAD else projects.get(m.item_id)) for m in found]
+    event_ids = [m.item_id for m in found if m.item_kind == EVENT]
+    events = {}
+    if event_ids:
+        statement = select(Event).where(*_upcoming(team_id, now or utcnow()), Event.id.in_(event_ids))
+        events = {event.id: event for event in session.scalars(statement)}
+    shown_now = [(m, {LEAD: leads, PROJECT: projects, EVENT: events}.get(m.item_kind, {}).get(m.item_id)) for m in found]
     shown_now = [(m, item) for m, item in shown_now if item is not None]
-    picked = capped([item.company if m.item_kind == LEAD else item.organization for m, item in shown_now])
+    picked = capped([_company_name(item) for _, item in shown_now])
     chosen = [shown_now[position] for position in picked]
     came_by = {(m.item_kind, m.item_id): m.alert_id for m, _ in chosen}
     used = sorted(set(came_by.values()))
     return Contents(items=[item for _, item in chosen], alerts=[alerts[alert_id] for alert_id in used], came_by=came_by, more=len(shown_now) - len(chosen))
+
+
+def _company_name(item: Lead | Project | Event) -> str:
+    if isinstance(item, Lead):
+        return item.company
+    if isinstance(item, Project):
+        return item.organization
+    return item.employer or ""
 
 
 def started_quiet(session: Session, *, team_id: str, user_id: str, alert_ids: Iterable[int], at: datetime) -> None:

@@ -1,4 +1,4 @@
-"""Alerts as Block Kit: pure functions from alerts, leads and projects to blocks and message text."""
+"""Alerts as Block Kit: pure functions from alerts, leads, projects and events to blocks and message text."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from slack_sdk.models.blocks import ConfirmObject
 from slackapp.alerts import ids
 from slackapp.alerts.models import Alert, AlertState, Delivery
 from slackapp.alerts.service import MAX_ALERTS, PER_COMPANY, PER_DM, QUIET_FOR, Contents, followed_company
+from slackapp.events import ids as event_ids
+from slackapp.events.models import Event
+from slackapp.events.views import place, when
 from slackapp.leads.models import Lead
 from slackapp.leads.views import lead_text
 from slackapp.micro.models import Project
@@ -169,7 +172,14 @@ def _named(alerts: Sequence[Alert]) -> str:
 # ---- the DMs ---------------------------------------------------------------------------------
 
 
-def _item_blocks(item: Lead | Project, alert_ids: list[int], *, tz: str) -> list:
+def _item_blocks(item: Lead | Project | Event, alert_ids: list[int], *, tz: str) -> list:
+    if isinstance(item, Event):
+        # A followed company's event: answered with the events' own Going button (as on its post).
+        where = place(item)
+        return [
+            section(f":calendar: *{escape(item.title, 450)}*\n{when(item)}" + (f"\n:round_pushpin: {where}" if where else "")),
+            actions(button("Going", event_ids.GOING, str(item.id), style="primary"), block_id=f"alert_event_{item.id}"),
+        ]
     if isinstance(item, Project):
         return [
             section(":rocket: " + project_text(item)),

@@ -63,6 +63,8 @@ HELP = """*What I can do*
 • `/club help` — this list
 • `/internships habit on` / `off` — a weekly job-search checklist by DM · `/internships habit day tue 18:00` moves it · `/internships habit` — your last 8 weeks
 • `/intros on` — introductions: meet another member, an alum or an officer every 2 weeks or monthly, by DM · `/intros help`
+• `/companies [name]` — employers: their open leads, projects and events, members who worked there, reviews; **Follow** one · `/companies help`
+• Officers: `/companies merge <one> into <other>` · `/companies split lead 12 into <name>` · `/companies book` — a resume book for a sponsor, with each member's consent · `/companies book list`
 • `/club config` — officers: time zone, the leads channel, and when the weekly digest is posted
 • `/club officers` — roles, holders, term ends · officers: `add @someone [title]`, `role @someone <title>`, `remove @someone`
 • `/club handover @someone [role]` — officers: a role and its open items to the next officer · `/club notes [role]` — the role's notes

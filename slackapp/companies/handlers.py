@@ -90,7 +90,7 @@ def on_follow(ack, action, respond, club: Club, session: Session, store: Store, 
     ack()
     respond(**answer, replace_original=True)
     note = "You follow" if fresh else "You already follow"
-    respond(**ephemeral(f"{note} {views.name(company)}: its new leads and micro-internships come to you by DM (it is listed in `/internships alerts`)."), replace_original=False)
+    respond(**ephemeral(f"{note} {views.name(company)}: its new leads, micro-internships and events come to you by DM (it is listed in `/internships alerts`)."), replace_original=False)
 
 
 def on_unfollow(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
@@ -169,7 +169,7 @@ def on_contact_log(ack, action, respond, club: Club, session: Session, user_id: 
 
 
 def register(app: App) -> None:
-    # New leads and projects are linked in the alerts matcher's own transaction, so a follow sees them.
+    # New leads, projects and events are linked in the alerts matcher's own transaction, so a follow sees them.
     alerts_service.before_matching("companies", service.link_team)
     app.command(ids.COMMAND, matchers=[answered_by_companies])(on_command)
     app.action(ids.OPEN)(on_open)

@@ -80,7 +80,7 @@ class Contact(Base):
 
 
 class Follow(Base):
-    """A member follows a company: its new leads and projects come by DM through the alert the
+    """A member follows a company: its new leads, projects and events come by DM through the alert the
     follow made (`alert_id`; deleting that alert — Stop in a DM — ends the follow)."""
 
     __tablename__ = "company_follows"

@@ -14,7 +14,7 @@ from slackapp.slack.text import escape
 
 HELP = """*Companies: every employer the club works with, in one place*
 • `/companies` — the directory; `/companies <name>` — a company's page: open leads and projects, events, members who worked there, reviews
-• *Follow* on a page — its new leads and projects come to you by DM (see them in `/internships alerts`)
+• *Follow* on a page — its new leads, projects and events come to you by DM (see them in `/internships alerts`)
 • *Write a review* — 1–5 stars, what the interview or internship was like; shown once an officer approves it, with your name or anonymously
 • Officers: `/companies merge <one> into <other>`, `/companies split lead 12 project 3 event 7 into <name>`, and the contact log on each page"""
 STARS = "★"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slackapp.db import Base, UTCDateTime, utcnow
@@ -61,6 +61,8 @@ class Event(Base):
         Index("ix_events_rsvp_message", "team_id", "channel", "rsvp_ts"),
         # One row per occurrence of a series, however many planners run at once.
         Index("ux_events_series_occurrence", "series_id", "occurrence", unique=True),
+        # What alerts (company follows) haven't matched yet (see leads' ix_leads_unmatched).
+        Index("ix_events_unmatched", "team_id", sqlite_where=text("alerts_matched_at IS NULL"), postgresql_where=text("alerts_matched_at IS NULL")),
         # Never hand a deleted event's number to a new one: old buttons and messages carry it.
         {"sqlite_autoincrement": True},
     )
@@ -92,6 +94,8 @@ class Event(Base):
     # The employer it is with (the form's optional Employer), and its company record (companies links it).
     employer: Mapped[str | None] = mapped_column(String(100))
     company_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # When the alerts matcher saw it (followers of its company get it by DM); None: not yet.
+    alerts_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Repeat(str, enum.Enum):
@@ -139,6 +143,8 @@ class EventSeries(Base):
     capacity: Mapped[int | None] = mapped_column(Integer)
     category: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str | None] = mapped_column(String(32))
+    # The form's Employer, given to each occurrence (companies links each to its record).
+    employer: Mapped[str | None] = mapped_column(String(100))
     created_by: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(12), default=SeriesStatus.active.value)
     # The number of the next occurrence to make, and when it is due to be made and announced.

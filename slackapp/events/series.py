@@ -207,6 +207,7 @@ def create_series(session: Session, *, team_id: str, user_id: str, is_officer: b
         capacity=draft.capacity,
         category=draft.category,
         channel=draft.channel,
+        employer=draft.employer,
         created_by=user_id,
         status=SeriesStatus.active.value,
         next_occurrence=0,
@@ -247,7 +248,7 @@ def make_due(session: Session, *, series: EventSeries, now: datetime) -> list[Ev
         values = dict(
             team_id=series.team_id, title=series.title, description=series.description, starts_at=starts, ends_at=ends, location=series.location,
             online_link=series.online_link, capacity=series.capacity, category=series.category, channel=None, created_by=series.created_by,
-            series_id=series.id, occurrence=number, created_at=utcnow(), updated_at=utcnow(),
+            series_id=series.id, occurrence=number, employer=series.employer, created_at=utcnow(), updated_at=utcnow(),
         )
         table = Event.__table__
         statement = insert_for(session)(table).values(**values).on_conflict_do_nothing().returning(table.c.id)
@@ -408,6 +409,7 @@ def update_rest(session: Session, *, team_id: str, event_id: int, user_id: str, 
         raise UserError("A repeating event lasts less than a week.", field="ends_at")
     series.title, series.description, series.location = draft.title, draft.description, draft.location
     series.online_link, series.capacity, series.category = draft.online_link, draft.capacity, draft.category
+    series.employer = draft.employer
     series.local_start, series.duration_minutes = f"{clock:%H:%M}", int(duration.total_seconds() // 60)
     if series.status == SeriesStatus.active.value:
         _schedule_next(series)

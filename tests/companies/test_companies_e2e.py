@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from slackapp.alerts import ids as alert_ids
 from slackapp.companies import ids
 from slackapp.companies.models import Company, Contact, Follow, Review
-from slackapp.events.models import Event
+from slackapp.events import ids as event_ids
+from slackapp.events.models import Event, Rsvp
 from slackapp.leads.models import Lead
 from slackapp.micro.models import Project
 from tests.conftest import new_id
@@ -287,3 +288,44 @@ def test_follow_delivers_a_new_lead_once_through_the_alerts_dm(workspace):
     assert first.id not in [lead for dm in alert_dms() for lead in leads_in(dm)]
     # Listed among the member's alerts, by the company's name.
     assert "following Vandelay Industries" in all_text(workspace.command("/internships", "alerts", user=follower).json()["blocks"])
+
+
+def test_follow_delivers_a_new_event_once_and_a_word_alert_never_does(workspace):
+    poster, officer, follower, searcher = workspace.member(), workspace.officer(), workspace.member(), workspace.member()
+    shared(workspace, poster, "Acme")
+    linked(workspace)
+    press(workspace, ids.FOLLOW, button_value(page(workspace, "acme", user=follower), ids.FOLLOW), user=follower)
+    # Another member's instant alert whose words are the event's title and employer.
+    saved = press(workspace, alert_ids.CREATE, "acme meet firm", user=searcher)
+    press(workspace, alert_ids.DELIVERY, button_value(saved["blocks"], alert_ids.DELIVERY), user=searcher)
+
+    meeting = event(workspace, officer, "Acme Inc.")
+
+    def event_dms(user: str) -> list:
+        return [
+            call
+            for call in workspace.fake.calls_to("chat.postMessage", channel=user)
+            if not call.failed and alert_ids.STOP in [b["action_id"] for b in buttons(call.args.get("blocks") or [])]
+        ]
+
+    def events_in(dm) -> list[str]:
+        return [b["value"] for b in buttons(dm.args["blocks"]) if b["action_id"] == event_ids.GOING]
+
+    eventually(lambda: [value for dm in event_dms(follower) for value in events_in(dm)] == [str(meeting.id)], timeout=INSTANT_WAIT)
+    [dm] = [dm for dm in event_dms(follower) if events_in(dm)]
+    assert meeting.title in all_text(dm.args["blocks"])
+
+    # Matched once: more turns of the clock bring it to nobody else, and not again.
+    def matched() -> bool:
+        with workspace.server.store.read() as session:
+            return session.scalar(select(Event.alerts_matched_at).where(Event.id == meeting.id)) is not None
+
+    eventually(matched, timeout=INSTANT_WAIT)
+    linked(workspace)
+    assert [value for dm in event_dms(follower) for value in events_in(dm)] == [str(meeting.id)]
+    assert not any(meeting.title in all_text(call.args.get("blocks") or []) for call in workspace.fake.calls_to("chat.postMessage", channel=searcher))
+
+    # Its Going button answers as the event's own post does.
+    press(workspace, event_ids.GOING, str(meeting.id), user=follower)
+    with workspace.server.store.read() as session:
+        assert session.scalar(select(Rsvp.answer).where(Rsvp.event_id == meeting.id, Rsvp.user_id == follower)) == "going"

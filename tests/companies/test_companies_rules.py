@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from slackapp.alerts import service as alerts
+from slackapp.alerts import views as alert_views
 from slackapp.alerts.models import Alert
 from slackapp.companies import names, service, views
 from slackapp.companies.models import Company, Contact, Follow, Review
 from slackapp.errors import UserError
+from slackapp.events import ids as event_ids
+from slackapp.events import series
+from slackapp.events.models import Event
+from slackapp.events.service import EventDraft
 from slackapp.leads.models import Lead, LeadType
 from slackapp.profiles.models import Profile
+from slackapp.slack.blocks import to_dicts
 
 pytestmark = pytest.mark.fast
 
@@ -206,3 +212,62 @@ def test_a_follow_is_an_instant_alert_matching_the_company_only(session, team):
     service.unfollow(session, team_id=team, user_id="UF", company_id=acme.id)
     assert session.scalars(select(Alert).where(Alert.team_id == team)).all() == []
     assert session.scalars(select(Follow).where(Follow.team_id == team)).all() == []
+
+
+def event(session, team: str, title: str, *, employer: str | None = "Acme Inc.", starts: datetime = NOW + timedelta(days=3), cancelled: bool = False) -> Event:
+    row = Event(
+        team_id=team, title=title, starts_at=starts, ends_at=starts + timedelta(hours=1), location="Room <1>", created_by="UO", employer=employer,
+        cancelled_at=NOW if cancelled else None,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def test_a_follow_brings_the_companys_upcoming_events_and_a_search_never_does(session, team):
+    acme = service.find_or_create(session, team_id=team, name="Acme")
+    service.follow(session, team_id=team, user_id="UF", company_id=acme.id)
+    follow = session.scalar(select(Alert).where(Alert.team_id == team, Alert.user_id == "UF"))
+    # A search whose words are the event's title and employer: events are never searched.
+    search, _ = alerts.create_alert(session, team_id=team, user_id="US", text="acme meet")
+    upcoming = event(session, team, "Meet Acme")
+    other = event(session, team, "Meet Globex", employer="Globex")
+    event(session, team, "Acme last year", starts=NOW - timedelta(days=1))
+    event(session, team, "Acme called off", cancelled=True)
+    service.link_team(session, team, NOW)
+    session.expire_all()
+    assert upcoming.company_id == acme.id
+    # Only upcoming events not cancelled are new to the matcher.
+    unmatched = alerts.unmatched_events(session, team_id=team, now=NOW, lock=False)
+    assert [e.id for e in unmatched] == [upcoming.id, other.id]
+    assert team in alerts.teams_with_unmatched(session, NOW)
+    assert alerts.owed([follow, search], [alerts.event_candidate(e) for e in unmatched]) == {("UF", "event", upcoming.id): follow}
+    alerts.mark_matched(session, leads=[], projects=[], events=unmatched, now=NOW)
+    assert alerts.unmatched_events(session, team_id=team, now=NOW, lock=False) == []
+
+    # In the DM: its title, when and where, escaped, and the events' own Going button.
+    alerts.record_matches(session, [{"team_id": team, "user_id": "UF", "item_kind": "event", "item_id": upcoming.id, "alert_id": follow.id, "job_key": "k1", "matched_at": NOW}])
+    found = alerts.contents(session, team_id=team, user_id="UF", job_key="k1", today=TODAY, now=NOW)
+    assert found.items == [upcoming]
+    _, blocks = alert_views.digest(found, tz="UTC")
+    shown = to_dicts(blocks)
+    assert "*Meet Acme*" in str(shown) and "Room &lt;1&gt;" in str(shown) and "<!date^" in str(shown)
+    going = [e for block in shown if block["type"] == "actions" for e in block["elements"] if e["action_id"] == event_ids.GOING]
+    assert [button["value"] for button in going] == [str(upcoming.id)]
+    # Cancelled (or started) before the DM goes out: it is left out.
+    upcoming.cancelled_at = NOW
+    session.flush()
+    assert alerts.contents(session, team_id=team, user_id="UF", job_key="k1", today=TODAY, now=NOW).items == []
+
+
+def test_each_date_of_a_repeating_event_keeps_its_employer(session, team):
+    starts = NOW + timedelta(days=2)
+    draft = EventDraft("Acme office hours", None, starts, starts + timedelta(hours=1), "Room 1", None, None, None, employer="ACME, Inc.")
+    repeat = series.validate_repeat({"repeats": "weekly", "times": "3", "announce_days": "10"}, draft=draft, tz="UTC")
+    made = series.create_series(session, team_id=team, user_id="UO", is_officer=True, draft=draft, repeat=repeat)
+    dates = series.make_due(session, series=made, now=NOW + timedelta(days=1))
+    assert [d.employer for d in dates] == ["ACME, Inc.", "ACME, Inc."]
+    service.link_team(session, team, NOW)
+    session.expire_all()
+    acme = service.by_key(session, team_id=team, name="Acme")
+    assert {d.company_id for d in dates} == {acme.id}

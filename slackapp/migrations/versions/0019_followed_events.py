@@ -1,5 +1,4 @@
-"""followed events: a company's new events come to its followers through the alerts' DMs, and a
-repeating event's Employer goes to each of its dates
+"""followed events: a company's new events reach its followers; series dates keep their employer
 
 Revision ID: 0019
 Revises: 0018

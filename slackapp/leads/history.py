@@ -58,9 +58,8 @@ def find(session: Session, *, team_id: str, words: str, limit: int = 10) -> list
         name = session.scalar(select(LeadChange.lead_name).where(LeadChange.team_id == team_id, LeadChange.lead_id == lead_id).order_by(LeadChange.id.desc()).limit(1))
         return [(lead_id, name)] if name is not None else []
     statement = select(Lead.id, Lead.role, Lead.company).where(Lead.team_id == team_id)
-    for word in words.split():
-        literal = word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{literal}%"
-        statement = statement.where((func.lower(Lead.company).like(pattern, escape="\\") | func.lower(Lead.role).like(pattern, escape="\\")))
+    for word in words.lower().split():
+        # autoescape: % and _ in the words are letters, not patterns.
+        statement = statement.where(func.lower(Lead.company).contains(word, autoescape=True) | func.lower(Lead.role).contains(word, autoescape=True))
     rows = session.execute(statement.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(limit))
     return [(lead_id, f"{role} at {company}") for lead_id, role, company in rows]

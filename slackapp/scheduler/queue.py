@@ -17,6 +17,20 @@ LEASE = timedelta(minutes=5)
 PLANNED = "planned_work"
 
 
+def _pending(*, target: str, due_at: datetime, expires_at: datetime, payload: dict | None) -> dict:
+    """A job's columns as it waits for its first try."""
+    return {
+        "target": target,
+        "payload": payload or {},
+        "due_at": due_at,
+        "expires_at": expires_at,
+        "next_attempt_at": due_at,
+        "status": JobStatus.pending.value,
+        "attempts": 0,
+        "reason": None,
+    }
+
+
 def plan(
     session: Session,
     *,
@@ -29,16 +43,7 @@ def plan(
     payload: dict | None = None,
 ) -> bool:
     """Add work unless the same key is already planned; True when it is new."""
-    fields = {
-        "target": target,
-        "payload": payload or {},
-        "due_at": due_at,
-        "expires_at": expires_at,
-        "next_attempt_at": due_at,
-        "status": JobStatus.pending.value,
-        "attempts": 0,
-        "reason": None,
-    }
+    fields = _pending(target=target, due_at=due_at, expires_at=expires_at, payload=payload)
     statement = insert_for(session)(Job).values(team_id=team_id, kind=kind, key=key, **fields)
     # Work that was cancelled (a check-in turned off, then on again) can be planned anew;
     # anything else under the same key is left exactly as it is.
@@ -74,8 +79,7 @@ def plan_many(session: Session, *, team_id: str, work: list[Planned]) -> int:
     new = 0
     for start in range(0, len(work), PLAN_BATCH):
         rows = [
-            {"team_id": team_id, "kind": item.kind, "key": item.key, "target": item.target, "payload": item.payload or {}, "due_at": item.due_at,
-             "expires_at": item.expires_at, "next_attempt_at": item.due_at, "status": JobStatus.pending.value, "attempts": 0}
+            {"team_id": team_id, "kind": item.kind, "key": item.key, **_pending(target=item.target, due_at=item.due_at, expires_at=item.expires_at, payload=item.payload)}
             for item in work[start : start + PLAN_BATCH]
         ]
         statement = insert_for(session)(Job).values(rows).on_conflict_do_nothing(index_elements=["team_id", "key"]).returning(Job.id)

@@ -12,6 +12,7 @@ from slack_bolt import App
 from sqlalchemy.orm import Session
 
 from slackapp.alerts import ids, jobs, service, views
+from slackapp.alerts.models import Alert
 from slackapp.club.context import Club
 from slackapp.db import Store
 from slackapp.errors import UserError
@@ -70,11 +71,17 @@ def on_delivery(ack, action, respond, club: Club, session: Session, store: Store
         respond(**ephemeral(text, blocks), replace_original=True)
 
 
+def _delete(session: Session, *, team_id: str, user_id: str, alert_ids: list[int]) -> list[str]:
+    """Delete them (the searches they were); with none left, the DMs owed for them go too."""
+    queries = service.delete_alerts(session, team_id=team_id, user_id=user_id, alert_ids=alert_ids)
+    if not service.has_alerts(session, team_id=team_id, user_id=user_id):
+        jobs.cancel_all(session, team_id=team_id, user_id=user_id, now=datetime.now(UTC), reason="the member has no alerts left")
+    return queries
+
+
 def _change_from_list(change, ack, action, respond, club: Club, session: Session, store: Store, user_id: str) -> None:
     with store.writing(session):
         change(session, team_id=club.team_id, user_id=user_id, alert_ids=[number_in(action.get("value"))])
-        if not service.has_alerts(session, team_id=club.team_id, user_id=user_id):
-            jobs.cancel_all(session, team_id=club.team_id, user_id=user_id, now=datetime.now(UTC), reason="the member has no alerts left")
     ack()
     respond(**_listing(club, session, user_id), replace_original=True)
 
@@ -88,7 +95,7 @@ def on_list_resume(ack, action, respond, club: Club, session: Session, store: St
 
 
 def on_list_delete(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    _change_from_list(service.delete_alerts, ack, action, respond, club, session, store, user_id)
+    _change_from_list(_delete, ack, action, respond, club, session, store, user_id)
 
 
 # ---- an alert DM's buttons -------------------------------------------------------------------
@@ -126,31 +133,31 @@ def on_bid(ack, body, action, club: Club, slack: Slack, session: Session, store:
     bidding.on_bid(ack, body, {"value": str(project_id or 0)}, club, slack, session, user_id)
 
 
-def on_pause(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+def _change_from_dm(change, told, ack, action, respond, club: Club, session: Session, store: Store, user_id: str) -> None:
+    """Change the alerts a DM's button carries; the member is told `told(what change returned)`."""
     alert_ids, _ = _carried(action)
     with store.writing(session):
-        service.clicked(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
-        found = service.pause(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
+        changed = change(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
     ack()
-    respond(**ephemeral(views.paused(found)), replace_original=False)
+    respond(**ephemeral(told(changed)), replace_original=False)
+
+
+def _pause_from_dm(session: Session, *, team_id: str, user_id: str, alert_ids: list[int]) -> list[Alert]:
+    # A click on the DM, as any of its buttons is (Resume and Stop clear the mark themselves).
+    service.clicked(session, team_id=team_id, user_id=user_id, alert_ids=alert_ids)
+    return service.pause(session, team_id=team_id, user_id=user_id, alert_ids=alert_ids)
+
+
+def on_pause(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    _change_from_dm(_pause_from_dm, views.paused, ack, action, respond, club, session, store, user_id)
 
 
 def on_stop(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    alert_ids, _ = _carried(action)
-    with store.writing(session):
-        queries = service.delete_alerts(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
-        if not service.has_alerts(session, team_id=club.team_id, user_id=user_id):
-            jobs.cancel_all(session, team_id=club.team_id, user_id=user_id, now=datetime.now(UTC), reason="the member has no alerts left")
-    ack()
-    respond(**ephemeral(views.stopped(queries)), replace_original=False)
+    _change_from_dm(_delete, views.stopped, ack, action, respond, club, session, store, user_id)
 
 
 def on_resume(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    alert_ids, _ = _carried(action)
-    with store.writing(session):
-        found = service.resume(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
-    ack()
-    respond(**ephemeral(views.resumed(found)), replace_original=False)
+    _change_from_dm(service.resume, views.resumed, ack, action, respond, club, session, store, user_id)
 
 
 def register(app: App) -> None:

@@ -162,6 +162,10 @@ def _requester_buttons(request: HelpRequest, *, done: bool) -> dict:
     )
 
 
+def _helper_buttons(request: HelpRequest) -> dict:
+    return actions(button("Hand back", ids.HAND_BACK, str(request.id)), block_id=f"ask_helper_{request.id}")
+
+
 def request_sent(request: HelpRequest, *, helpers_asked: int | None) -> tuple[str, list]:
     where = "in the helpers' channel" if helpers_asked is None else f"to {plural(helpers_asked, 'helper')}"
     text = f"Your request for a {_kind(request).lower()} went {where}."
@@ -177,7 +181,7 @@ def intro_helper(request: HelpRequest) -> tuple[str, list]:
     blocks = [
         section(f":raised_hand: You claimed <@{request.user_id}>'s request. Write to them to set a time.\n*{_kind(request)}*\n{escape(request.topic, 2000)}"),
         section(_details_for_helper(request)),
-        actions(button("Hand back", ids.HAND_BACK, str(request.id)), block_id=f"ask_helper_{request.id}"),
+        _helper_buttons(request),
         context(f"<@{request.user_id}> marks it done when you're finished. It closes by itself {EXPIRE_AFTER.days} days after you claimed it."),
     ]
     return text, blocks
@@ -214,7 +218,7 @@ def reminder(request: HelpRequest, *, role: str, days: int) -> tuple[str, list]:
         blocks = [
             section(f"It's been {days} days since you claimed <@{request.user_id}>'s request for a *{_kind(request).lower()}*. "
                     "If you can't help after all, *Hand back* puts it back in the queue."),
-            actions(button("Hand back", ids.HAND_BACK, str(request.id)), block_id=f"ask_helper_{request.id}"),
+            _helper_buttons(request),
         ]
     return text, blocks
 

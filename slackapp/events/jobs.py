@@ -58,11 +58,8 @@ def _dm_about(session: Session, event: Event, kind: str, key: str, user_id: str,
     return queue.plan(session, team_id=event.team_id, kind=kind, key=key, target=user_id, due_at=due, expires_at=stale, payload={"event_id": event.id, **payload})
 
 
-def _event_of(session: Session, job: Job) -> Event:
-    event = team_row(session, Event, team_id=job.team_id, row_id=int(job.payload["event_id"]))
-    if event is None:
-        raise Skip("the event was deleted")
-    return event
+def _event_of(session: Session, job: Job, id_key: str = "event_id") -> Event:
+    return outbox.owed_row(session, job, Event, id_key=id_key, gone="the event was deleted")
 
 
 def render_reminder(session: Session, job: Job, now: datetime) -> Outgoing:
@@ -163,9 +160,7 @@ def _tell_poster(text: str):
 
 
 def render_post(session: Session, job: Job, now: datetime) -> Outgoing:
-    event = team_row(session, Event, team_id=job.team_id, row_id=int(job.payload["subject"]))
-    if event is None:
-        raise Skip("the event was deleted")
+    event = _event_of(session, job, id_key="subject")
     if not (event.channel and event.post_ts):
         first_post = f"{ANNOUNCE if event.rsvp_ts is None else COUNTS}:{event.id}"
         if queue.is_waiting(session, team_id=job.team_id, key=first_post):

@@ -375,9 +375,16 @@ def seat_new_occurrence(session: Session, *, event: Event, series: EventSeries, 
 # --- changing a series ---------------------------------------------------------------------------
 
 
-def _ensure_may_change(series: EventSeries, *, user_id: str, is_officer: bool) -> None:
+def _series_to_change(session: Session, *, team_id: str, event_id: int, user_id: str, is_officer: bool) -> tuple[Event, EventSeries]:
+    """The occurrence and its series (locked), refused unless the member may change the series."""
+    # The series is locked before its occurrences, as everywhere (no two requests wait on each other).
+    event = service.get_event(session, team_id=team_id, event_id=event_id)
+    if event.series_id is None:
+        raise UserError("This event doesn't repeat.")
+    series = get_series(session, team_id=team_id, series_id=event.series_id, lock=True)
     if not (is_officer or series.created_by == user_id):
         raise UserError("Only the person who created this series, or an officer, can change it.")
+    return event, series
 
 
 @dataclass(frozen=True)
@@ -391,12 +398,7 @@ class Changed:
 def update_rest(session: Session, *, team_id: str, event_id: int, user_id: str, is_officer: bool, draft: service.EventDraft, now: datetime) -> Changed:
     """Edit this occurrence and every later one (made or still to be made). The time of day and
     the length change for all of them, each on its own day; the day itself moves only for one."""
-    # The series is locked before its occurrences, as everywhere (no two requests wait on each other).
-    event = service.get_event(session, team_id=team_id, event_id=event_id)
-    if event.series_id is None:
-        raise UserError("This event doesn't repeat.")
-    series = get_series(session, team_id=team_id, series_id=event.series_id, lock=True)
-    _ensure_may_change(series, user_id=user_id, is_officer=is_officer)
+    event, series = _series_to_change(session, team_id=team_id, event_id=event_id, user_id=user_id, is_officer=is_officer)
     if series.status == SeriesStatus.cancelled.value:
         raise UserError("The rest of this series was cancelled.")
     tz = series.timezone
@@ -428,12 +430,7 @@ def update_rest(session: Session, *, team_id: str, event_id: int, user_id: str, 
 
 def cancel_rest(session: Session, *, team_id: str, event_id: int, user_id: str, is_officer: bool, now: datetime) -> Changed:
     """Cancel this occurrence and every later one; the series makes no more."""
-    # The series is locked before its occurrences, as everywhere (no two requests wait on each other).
-    event = service.get_event(session, team_id=team_id, event_id=event_id)
-    if event.series_id is None:
-        raise UserError("This event doesn't repeat.")
-    series = get_series(session, team_id=team_id, series_id=event.series_id, lock=True)
-    _ensure_may_change(series, user_id=user_id, is_officer=is_officer)
+    event, series = _series_to_change(session, team_id=team_id, event_id=event_id, user_id=user_id, is_officer=is_officer)
     if series.status == SeriesStatus.cancelled.value:
         raise UserError("The rest of this series is already cancelled.")
     series.status, series.next_announce_at = SeriesStatus.cancelled.value, None

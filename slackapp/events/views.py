@@ -277,21 +277,19 @@ def _repeat_inputs() -> list[InputBlock]:
             element=StaticSelectElement(action_id=VALUE, options=options, initial_option=options[0]),
         ),
         InputBlock(block_id="until", label="Until", optional=True, hint="The last date; or give Times.", element=DatePickerElement(action_id=VALUE)),
-        InputBlock(
-            block_id="times",
-            label="Times",
-            optional=True,
-            hint="How many dates in all; or give Until.",
-            element=NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value="2", max_value="100"),
-        ),
-        InputBlock(
-            block_id="announce_days",
-            label="Announce each date this many days ahead",
-            optional=True,
-            hint="Each date gets its own RSVP post; empty: 7 days.",
-            element=NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value="1", max_value="60"),
-        ),
+        _optional_count("times", "Times", "How many dates in all; or give Until.", lowest=2, highest=100),
+        _optional_count("announce_days", "Announce each date this many days ahead", "Each date gets its own RSVP post; empty: 7 days.", lowest=1, highest=60),
     ]
+
+
+def _optional_count(block_id: str, label: str, hint: str, *, lowest: int, highest: int) -> InputBlock:
+    return InputBlock(
+        block_id=block_id,
+        label=label,
+        optional=True,
+        hint=hint,
+        element=NumberInputElement(action_id=VALUE, is_decimal_allowed=False, min_value=str(lowest), max_value=str(highest)),
+    )
 
 
 def _scope_input() -> InputBlock:

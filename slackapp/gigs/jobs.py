@@ -10,11 +10,10 @@ from sqlalchemy.orm import Session
 
 from slackapp.club import posts
 from slackapp.club import service as club
-from slackapp.db import team_row
 from slackapp.gigs import service, views
 from slackapp.gigs.models import Gig, GigRequest, GigStatus
 from slackapp.localtime import local
-from slackapp.scheduler import queue
+from slackapp.scheduler import outbox, queue
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
 from slackapp.slack.blocks import to_dicts
@@ -46,9 +45,7 @@ def plan(session: Session, now: datetime) -> int:
 
 
 def render(session: Session, job: Job, now: datetime) -> Outgoing:
-    gig = team_row(session, Gig, team_id=job.team_id, row_id=int(job.payload["gig_id"]))
-    if gig is None:
-        raise Skip("the gig was deleted")
+    gig = outbox.owed_row(session, job, Gig, id_key="gig_id", gone="the gig was deleted")
     current = service.roster(session, gig=gig)
     if gig.status != GigStatus.open.value or len(current.volunteers) >= gig.slots:
         raise Skip("the gig was filled or finished meanwhile")

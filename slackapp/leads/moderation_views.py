@@ -104,20 +104,21 @@ def approval_request(lead: Lead, decided: LeadChange | None, tz: str) -> tuple[s
 
 
 def review_buttons(lead: Lead) -> dict:
-    return actions(
-        button("Restore", ids.RESTORE, str(lead.id), style="primary"),
-        button("Remove", ids.REMOVE, str(lead.id), style="danger", confirm=ConfirmObject(
-            title="Remove this lead?", text="It stays out of the list for good. The person who shared it is told.", confirm="Remove it", deny="Not yet")),
-        block_id=f"lead_review_{lead.id}",
-    )
+    return _decision_buttons(lead, ("Restore", ids.RESTORE), ("Remove", ids.REMOVE), "It stays out of the list for good.", block_id=f"lead_review_{lead.id}")
 
 
 def approval_buttons(lead: Lead) -> dict:
+    return _decision_buttons(lead, ("Approve", ids.APPROVE), ("Decline", ids.DECLINE), "It won't be announced or listed.", block_id=f"lead_approval_{lead.id}")
+
+
+def _decision_buttons(lead: Lead, keep: tuple[str, str], drop: tuple[str, str], dropped: str, *, block_id: str) -> dict:
+    """An officer keeps the lead or drops it; dropping asks first, since its sharer is told."""
+    (keep_label, keep_action), (drop_label, drop_action) = keep, drop
     return actions(
-        button("Approve", ids.APPROVE, str(lead.id), style="primary"),
-        button("Decline", ids.DECLINE, str(lead.id), style="danger", confirm=ConfirmObject(
-            title="Decline this lead?", text="It won't be announced or listed. The person who shared it is told.", confirm="Decline it", deny="Not yet")),
-        block_id=f"lead_approval_{lead.id}",
+        button(keep_label, keep_action, str(lead.id), style="primary"),
+        button(drop_label, drop_action, str(lead.id), style="danger", confirm=ConfirmObject(
+            title=f"{drop_label} this lead?", text=f"{dropped} The person who shared it is told.", confirm=f"{drop_label} it", deny="Not yet")),
+        block_id=block_id,
     )
 
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from slackapp.club import service as club
-from slackapp.db import team_row
 from slackapp.resumebook import ids, service, views
 from slackapp.resumebook.models import Book, Status
 from slackapp.scheduler import outbox
@@ -47,10 +46,7 @@ def plan(session: Session, now: datetime) -> int:
 
 
 def _book(session: Session, job: Job) -> Book:
-    book = team_row(session, Book, team_id=job.team_id, row_id=int(job.payload["book_id"]))
-    if book is None:
-        raise Skip("the book was deleted")
-    return book
+    return outbox.owed_row(session, job, Book, id_key="book_id", gone="the book was deleted")
 
 
 def _render_invite(session: Session, job: Job, now: datetime) -> Outgoing:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from slackapp.csvfile import csv_text
 from slackapp.review.service import SMALLEST_GROUP, Area, Figure, Review, Span
 from slackapp.slack.blocks import context, header, section
+from slackapp.slack.phrases import day_with_year
 
 NOT_OFFICER = "Only club officers can do that. `/club officers list` shows who they are."
 HIDDEN = f"<{SMALLEST_GROUP}"
@@ -28,11 +29,7 @@ def shown(figure: Figure, *, mrkdwn: bool = True) -> str:
 
 
 def period_label(span: Span) -> str:
-    return f"{_day(span.start)} to {_day(span.end)}"
-
-
-def _day(day: date) -> str:
-    return f"{day:%b} {day.day}, {day.year}"
+    return f"{day_with_year(span.start)} to {day_with_year(span.end)}"
 
 
 def month_label(month: date) -> str:

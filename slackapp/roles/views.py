@@ -13,7 +13,7 @@ from slackapp.roles.models import OfficerRole, RoleNote
 from slackapp.roles.openitems import BY_KEY, Item
 from slackapp.roles.service import NOTES_MAX, Preview
 from slackapp.slack.blocks import actions, button, context, modal, section, text_input
-from slackapp.slack.phrases import date_token, plural
+from slackapp.slack.phrases import date_token, day_with_year, plural
 from slackapp.slack.text import escape
 
 NOT_OFFICER = club_views.NOT_OFFICER
@@ -34,21 +34,17 @@ def _fit(text: str, limit: int = 2900) -> str:
     return text[: text.rfind("\n", 0, limit - 10)] + "\n…"
 
 
-def _day(day: date) -> str:
-    return f"{day:%b %-d, %Y}"
-
-
 def _holder(role: OfficerRole) -> str:
     return f"<@{role.holder}>" if role.holder else "_nobody_"
 
 
 def overview(roles: list[OfficerRole], listed: list[Officer], configured: frozenset[str]) -> str:
-    lines = [f"• *{escape(role.title)}* — {_holder(role)} · term ends {_day(role.term_end)}" for role in roles] or ["• no roles yet: `/club officers role @someone President`"]
+    lines = [f"• *{escape(role.title)}* — {_holder(role)} · term ends {day_with_year(role.term_end)}" for role in roles] or ["• no roles yet: `/club officers role @someone President`"]
     return "*Roles*\n" + "\n".join(lines) + "\n\n" + club_views.officer_list(listed, configured)
 
 
 def role_given(role: OfficerRole) -> str:
-    return f"<@{role.holder}> is {escape(role.title)} until {_day(role.term_end)}, and an officer."
+    return f"<@{role.holder}> is {escape(role.title)} until {day_with_year(role.term_end)}, and an officer."
 
 
 def vacated(roles: list[OfficerRole]) -> str:
@@ -83,7 +79,7 @@ def _what_moves(preview: Preview) -> str:
     plan = preview.plan
     lines = []
     if preview.role is not None:
-        lines.append(f"• the role *{escape(preview.role.title)}*, term ending {_day(preview.term_end)}")
+        lines.append(f"• the role *{escape(preview.role.title)}*, term ending {day_with_year(preview.term_end)}")
     lines += _items(preview.items)
     if not plan.old:
         lines.append("• nobody holds the role, so no open items move")
@@ -134,7 +130,7 @@ def summary(preview: Preview, *, to_new: bool) -> str:
     if to_new:
         head = f"*You take over from <@{plan.old}>*" if plan.old else "*You take over*"
         if role is not None:
-            head += f" as *{escape(role.title)}* until {_day(preview.term_end)} — you are an officer now. Read the role's notes: `/club notes {escape(role.title)}`."
+            head += f" as *{escape(role.title)}* until {day_with_year(preview.term_end)} — you are an officer now. Read the role's notes: `/club notes {escape(role.title)}`."
     else:
         head = f"*You handed over to <@{plan.new}>*" + (f" the role *{escape(role.title)}*." if role is not None else ".")
         note = _officer_note(preview)
@@ -160,7 +156,7 @@ def notes_form(role: OfficerRole, versions: list[RoleNote]) -> View:
         submit="Save",
         metadata={"role_id": role.id},
         blocks=[
-            section(f"*{escape(role.title)}* — held by {_holder(role)}, term ends {_day(role.term_end)}.\n"
+            section(f"*{escape(role.title)}* — held by {_holder(role)}, term ends {day_with_year(role.term_end)}.\n"
                     "Notes stay with the role, for whoever holds it next: contacts, how things were run, what to do when."),
             text_input(ids.NOTES_TEXT, "Notes (mrkdwn)", max_length=NOTES_MAX, initial=current or None, optional=True, multiline=True),
             context(f"Last edits: {edits}"),
@@ -177,7 +173,7 @@ def which_role(roles: list[OfficerRole]) -> str:
 
 
 def checklist(term_end: date, roles: list[OfficerRole], open_by_owner: dict[str, list[Item]]) -> tuple[str, list]:
-    text = f"Terms end on {_day(term_end)}: the handover checklist"
+    text = f"Terms end on {day_with_year(term_end)}: the handover checklist"
     lines = [
         f"• *{escape(role.title)}* — {_holder(role)}: no successor yet · `/club handover @someone {escape(role.title)}`" if role.holder
         else f"• *{escape(role.title)}* — nobody holds it · `/club officers role @someone {escape(role.title)}`"

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from slackapp.db import utcnow
+from slackapp.db import team_row, utcnow
 from slackapp.scheduler import queue
-from slackapp.scheduler.dispatch import Call, Outgoing, Work
+from slackapp.scheduler.dispatch import Call, Outgoing, Skip, Work
 from slackapp.scheduler.models import Job, JobStatus
 from slackapp.slack.blocks import to_dicts
 
@@ -82,6 +82,16 @@ def refresh(session: Session, *, team_id: str, kind: str, subject: int | str) ->
     if session.scalar(_WAITING_REFRESH, {"team": team_id, "kind": kind, "prefix": pattern}) is not None:
         return
     send(session, team_id=team_id, kind=kind, key=f"{prefix}{uuid.uuid4().hex}", target=str(subject), payload={"subject": subject})
+
+
+def owed_row(session: Session, job: Job, model: type, *, id_key: str, gone: str):
+    """For a feature's renderer: the row of `model` the job was owed about (its id in the payload
+    at `id_key`), in the job's workspace. A row deleted since then has nothing left to say: the job
+    is skipped, `gone` being why."""
+    row = team_row(session, model, team_id=job.team_id, row_id=int(job.payload[id_key]))
+    if row is None:
+        raise Skip(gone)
+    return row
 
 
 def _render_dm(session: Session, job: Job, now: datetime) -> Outgoing:

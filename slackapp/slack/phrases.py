@@ -31,6 +31,11 @@ def due_day(day: date | None) -> str:
     return f"{day:%b %-d}" if day else "no due date"
 
 
+def day_with_year(day: date) -> str:
+    """Jan 5, 2026: a day that may fall in another year than today's (a term's end, a review's span)."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
 def hours(value) -> str:
     """4.0 -> "4", 2.5 -> "2.5" (hours are stored with one decimal)."""
     return format(Decimal(value).normalize(), "f")

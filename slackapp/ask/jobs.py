@@ -25,10 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def _request(session: Session, job: Job) -> HelpRequest:
-    request = team_row(session, HelpRequest, team_id=job.team_id, row_id=int(job.payload["request_id"]))
-    if request is None:
-        raise Skip("the request was deleted")
-    return request
+    return outbox.owed_row(session, job, HelpRequest, id_key="request_id", gone="the request was deleted")
 
 
 def _same_turn(request: HelpRequest, job: Job, status: Status, moot: str) -> None:

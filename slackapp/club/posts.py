@@ -13,11 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from slackapp.club import service as club
 from slackapp.db import team_row
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import NotYet, Outgoing, Skip, Work
 from slackapp.scheduler.models import Job, JobStatus
-from slackapp.scheduler.outbox import dm, refresh, send, update
+from slackapp.scheduler.outbox import dm, owed_row, refresh, send, update
 from slackapp.slack.blocks import to_dicts
 from slackapp.slack.facade import is_announceable, why_not_posted
 
@@ -46,14 +47,8 @@ class AnnouncedPost:
     def refresh(self, session: Session, *, row) -> None:
         refresh(session, team_id=row.team_id, kind=self.update_kind, subject=row.id)
 
-    def _row(self, session: Session, job: Job, row_id: int):
-        row = team_row(session, self.model, team_id=job.team_id, row_id=row_id)
-        if row is None:
-            raise Skip("it was deleted")
-        return row
-
     def _render_announcement(self, session: Session, job: Job, now: datetime) -> Outgoing:
-        text, blocks = self.render(session, self._row(session, job, int(job.payload["row_id"])))
+        text, blocks = self.render(session, owed_row(session, job, self.model, id_key="row_id", gone="it was deleted"))
         return Outgoing(channel=job.target, text=text, blocks=to_dicts(blocks), join=True)
 
     def _announced(self, session: Session, job: Job, channel: str | None, ts: str | None) -> None:
@@ -65,7 +60,7 @@ class AnnouncedPost:
         dm(session, team_id=job.team_id, user_id=job.payload["poster"], text=f"{self.not_announced} {why_not_posted(error, job.target)}")
 
     def _render_update(self, session: Session, job: Job, now: datetime) -> Outgoing:
-        row = self._row(session, job, int(job.payload["subject"]))
+        row = owed_row(session, job, self.model, id_key="subject", gone="it was deleted")
         if not (row.announce_channel and row.announce_ts):
             if queue.is_waiting(session, team_id=job.team_id, key=f"{self.announce_kind}:{row.id}"):
                 raise NotYet("the announcement is still on its way")
@@ -96,8 +91,10 @@ class OfficersAsked:
     def _key(self, row, occasion: str | None) -> str:
         return f"{self.kind}:{row.id}" + (f":{occasion}" if occasion else "")
 
-    def ask(self, session: Session, *, row, channel: str | None, reviewers: list[str], occasion: str | None = None) -> None:
-        """`occasion` tells apart the times one row is asked about (a lead hidden again after a restore)."""
+    def ask_officers(self, session: Session, *, row, reviewers: list[str], occasion: str | None = None) -> None:
+        """Ask in the officers' channel from /club config; without one, each of `reviewers` by DM.
+        `occasion` tells apart the times one row is asked about (a lead hidden again after a restore)."""
+        channel = club.workspace(session, team_id=row.team_id).officers_channel
         if channel:
             payload = {self.id_key: row.id, "reviewers": reviewers}
             send(session, team_id=row.team_id, kind=self.kind, key=self._key(row, occasion), target=channel, payload=payload)
@@ -125,10 +122,7 @@ class OfficersAsked:
             dm(session, team_id=row.team_id, user_id=self.asker(row), text=self.no_reviewers)
 
     def _row(self, session: Session, job: Job):
-        row = team_row(session, self.model, team_id=job.team_id, row_id=int(job.payload[self.id_key]))
-        if row is None:
-            raise Skip("it was deleted")
-        return row
+        return owed_row(session, job, self.model, id_key=self.id_key, gone="it was deleted")
 
     def _render(self, session: Session, job: Job, now: datetime) -> Outgoing:
         text, blocks = self.render(self._row(session, job))

@@ -8,7 +8,6 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from slackapp.club import posts
-from slackapp.club import service as club
 from slackapp.companies import service, views
 from slackapp.companies.models import Review
 
@@ -33,10 +32,8 @@ REVIEW_ASKED = posts.OfficersAsked(
 
 
 def ask_officers(session: Session, *, review: Review, reviewers: list[str]) -> None:
-    """A review to approve goes to the officers' channel; without one, to each officer by DM.
-    Each edit is asked about anew (its own occasion)."""
-    channel = club.workspace(session, team_id=review.team_id).officers_channel
-    REVIEW_ASKED.ask(session, row=review, channel=channel, reviewers=reviewers, occasion=str(int(review.updated_at.timestamp())))
+    """Each edit is asked about anew (its own occasion)."""
+    REVIEW_ASKED.ask_officers(session, row=review, reviewers=reviewers, occasion=str(int(review.updated_at.timestamp())))
 
 
 RENDERERS = {**REVIEW_ASKED.work()}

@@ -89,9 +89,7 @@ REQUEST_REVIEW = posts.OfficersAsked(
 
 
 def ask_officers(session: Session, *, request: GigRequest, reviewers: list[str]) -> None:
-    """The request goes to the officers' channel; without one, to each officer by DM."""
-    channel = club.workspace(session, team_id=request.team_id).officers_channel
-    REQUEST_REVIEW.ask(session, row=request, channel=channel, reviewers=reviewers)
+    REQUEST_REVIEW.ask_officers(session, row=request, reviewers=reviewers)
 
 
 RENDERERS = {

@@ -209,15 +209,12 @@ APPROVAL_ASKED = posts.OfficersAsked(
 
 
 def ask_review(session: Session, *, lead: Lead, hidden: int, reviewers: list[str]) -> None:
-    """A hidden lead to the officers' channel, or to each officer by DM; `hidden` (the id of the
-    history line that hid it) tells this time in review apart from a later one."""
-    channel = club.workspace(session, team_id=lead.team_id).officers_channel
-    REVIEW_ASKED.ask(session, row=lead, channel=channel, reviewers=reviewers, occasion=str(hidden))
+    """`hidden` (the id of the history line that hid the lead) tells this time in review apart from a later one."""
+    REVIEW_ASKED.ask_officers(session, row=lead, reviewers=reviewers, occasion=str(hidden))
 
 
 def ask_approval(session: Session, *, lead: Lead, reviewers: list[str]) -> None:
-    channel = club.workspace(session, team_id=lead.team_id).officers_channel
-    APPROVAL_ASKED.ask(session, row=lead, channel=channel, reviewers=reviewers)
+    APPROVAL_ASKED.ask_officers(session, row=lead, reviewers=reviewers)
 
 
 RENDERERS = {**RENDERERS, **REVIEW_ASKED.work(), **APPROVAL_ASKED.work()}

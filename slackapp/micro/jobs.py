@@ -109,9 +109,7 @@ PROJECT_APPROVAL = posts.OfficersAsked(
 
 
 def ask_officers(session: Session, *, project: Project, reviewers: list[str]) -> None:
-    """The approval request goes to the officers' channel; without one, to each officer by DM."""
-    channel = club.workspace(session, team_id=project.team_id).officers_channel
-    PROJECT_APPROVAL.ask(session, row=project, channel=channel, reviewers=reviewers)
+    PROJECT_APPROVAL.ask_officers(session, row=project, reviewers=reviewers)
 
 
 RENDERERS = {

@@ -104,6 +104,14 @@ def _set_user(payload: dict, user_id: str, team_id: str, user_name: str | None) 
             user["username"] = user_name
 
 
+def _from_person(sample: str, *, user_id: str, team_id: str, enterprise_id: str | None, user_name: str | None) -> dict:
+    """An interaction sample as sent by `user_id` of `team_id`, in the org `enterprise_id`."""
+    p = load(sample)
+    _set_user(p, user_id, team_id, user_name)
+    _set_team(p, team_id, enterprise_id)
+    return p
+
+
 def _view_from_sample(view: dict | None, team_id: str) -> dict:
     view = copy.deepcopy(view or {})
     base = load("view_submission.json")["view"]
@@ -182,9 +190,7 @@ def block_actions(
     for ephemeral ones.  ``selected_option`` may be a plain value string.  ``action``
     merges extra fields into the action (``selected_date``, ``selected_user``…).
     """
-    p = load("block_actions.json")
-    _set_user(p, user_id, team_id, user_name)
-    _set_team(p, team_id, enterprise_id)
+    p = _from_person("block_actions.json", user_id=user_id, team_id=team_id, enterprise_id=enterprise_id, user_name=user_name)
     p["api_app_id"] = API_APP_ID
     p["trigger_id"] = trigger_id or new_trigger_id()
 
@@ -262,9 +268,7 @@ def view_submission(
     A bare string state means a ``plain_text_input`` with that value.  Input blocks are
     generated to match ``values`` unless ``view`` supplies its own ``blocks``.
     """
-    p = load("view_submission.json")
-    _set_user(p, user_id, team_id, user_name)
-    _set_team(p, team_id, enterprise_id)
+    p = _from_person("view_submission.json", user_id=user_id, team_id=team_id, enterprise_id=enterprise_id, user_name=user_name)
     p["api_app_id"] = API_APP_ID
     p["trigger_id"] = trigger_id or new_trigger_id()
 
@@ -284,14 +288,9 @@ def view_submission(
             })
 
     vid = view_id or _new_id("V")
-    v = p["view"]
-    v.update({"id": vid, "root_view_id": vid, "callback_id": callback_id, "app_id": API_APP_ID, "bot_id": BOT_ID,
-              "private_metadata": private_metadata, "blocks": blocks})
-    v.update(copy.deepcopy(view or {}))
-    v["state"] = {"values": state}
-    v["team_id"] = team_id
-    v["app_installed_team_id"] = team_id
-    v["id"] = vid
+    # The view's own fields win over the generated ones, but not over its id and the submitted state.
+    generated = {"root_view_id": vid, "callback_id": callback_id, "private_metadata": private_metadata, "blocks": blocks}
+    p["view"] = _view_from_sample({**generated, **(view or {}), "id": vid, "state": {"values": state}}, team_id)
     return p
 
 
@@ -307,12 +306,10 @@ def view_closed(
     """A ``view_closed``: sent when a person closes a modal whose view set ``notify_on_close``.
     Shaped as the view_submission sample, less what only a submission carries (a trigger,
     response_urls)."""
-    p = load("view_submission.json")
+    p = _from_person("view_submission.json", user_id=user_id, team_id=team_id, enterprise_id=enterprise_id, user_name=user_name)
     p["type"] = "view_closed"
     for key in ("trigger_id", "response_urls"):
         p.pop(key, None)
-    _set_user(p, user_id, team_id, user_name)
-    _set_team(p, team_id, enterprise_id)
     p["api_app_id"] = API_APP_ID
     p["view"] = _view_from_sample(view, team_id)
     p["is_cleared"] = is_cleared
@@ -330,9 +327,7 @@ def message_action(
     trigger_id: str | None = None,
 ) -> dict:
     """A message shortcut on a message with ``text`` written by ``message_user``."""
-    p = load("message_action.json")
-    _set_user(p, user_id, team_id, user_name)
-    _set_team(p, team_id, enterprise_id)
+    p = _from_person("message_action.json", user_id=user_id, team_id=team_id, enterprise_id=enterprise_id, user_name=user_name)
     p["trigger_id"] = trigger_id or new_trigger_id()
     p["callback_id"] = callback_id
     p["action_ts"] = new_ts()
@@ -363,9 +358,7 @@ def global_shortcut(
     trigger_id: str | None = None,
     enterprise_id: str | None = ORG,
 ) -> dict:
-    p = load("shortcut.global.json")
-    _set_user(p, user_id, team_id, None)
-    _set_team(p, team_id, enterprise_id)
+    p = _from_person("shortcut.global.json", user_id=user_id, team_id=team_id, enterprise_id=enterprise_id, user_name=None)
     p.update({"callback_id": callback_id, "trigger_id": trigger_id or new_trigger_id(),
               "action_ts": new_ts()})
     return p

@@ -182,11 +182,12 @@ def app_revision() -> str:
 def app_server_defaults() -> tuple[int, int]:
     """The app's own default gunicorn workers and threads, read from slackapp.config.Settings (the
     benchmarks start the app without any SLACKAPP_* variable, so these are what it runs with)."""
+    from dataclasses import fields
+
     from slackapp.config import Settings
 
-    fields = Settings.model_fields
-    workers = fields["slackapp_http_workers"].get_default(call_default_factory=True) if "slackapp_http_workers" in fields else 1
-    threads = fields["slackapp_http_threads"].default if "slackapp_http_threads" in fields else 64
+    defaults = {setting.name: setting.default_factory() if callable(setting.default_factory) else setting.default for setting in fields(Settings)}
+    workers, threads = defaults.get("slackapp_http_workers", 1), defaults.get("slackapp_http_threads", 64)
     return int(workers), int(threads)
 
 

@@ -34,6 +34,11 @@ class Club:
             self._snapshot = service.snapshot(self.session, team_id=self.team_id, user_id=self.user_id)
         return self._snapshot
 
+    def may_hold(self, fact: str) -> bool:
+        """False only when a fact a feature registered (club.service.read_with_settings) was read
+        with this request's settings and didn't hold."""
+        return self._current().facts.get(fact, True)
+
     @property
     def settings(self) -> service.Settings:
         return self._current().settings

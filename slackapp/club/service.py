@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from zoneinfo import available_timezones
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import Date, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from slackapp.club import ids
@@ -43,27 +44,52 @@ class Settings:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A workspace's settings, and whether one person is on its officer list, as of one read."""
+    """A workspace's settings, whether one person is on its officer list, and which of the facts
+    features asked to have read with them (read_with_settings) hold, as of one read."""
 
     settings: Settings
     listed: bool
+    # fact name -> whether it held; a fact registered after this read is not in it.
+    facts: dict[str, bool] = field(default_factory=dict, compare=False)
 
 
 _SETTINGS_COLUMNS = [column.name for column in Workspace.__table__.columns if column.name not in ("team_id", "created_at", "updated_at")]
-# One statement on the connection: it is run on every request, so it skips the ORM's machinery.
-_SNAPSHOT = text(
-    f"SELECT {', '.join('w.' + name for name in _SETTINGS_COLUMNS)}, "
-    "EXISTS (SELECT 1 FROM officers o WHERE o.team_id = :team AND o.user_id = :user) AS listed "
-    "FROM (SELECT 1 AS one) AS request LEFT OUTER JOIN workspaces w ON w.team_id = :team"
-)
+# Facts a feature needs on many requests and that are mostly false (the club has open
+# micro-internship projects), so that a false one costs no query of its own: name -> the SQL of an
+# EXISTS over the feature's table, with :team and :since (yesterday in UTC: no zone's today is older).
+_FACTS: dict[str, str] = {}
+
+
+def read_with_settings(name: str, exists_sql: str) -> None:
+    """Registered again under the same name, a fact replaces itself."""
+    _FACTS[name] = exists_sql
+    _snapshot_statement.cache_clear()
+
+
+@functools.cache
+def _snapshot_statement():
+    """One statement on the connection: it is run on every request, so it skips the ORM's machinery."""
+    facts = "".join(f", EXISTS ({sql}) AS fact_{index}" for index, sql in enumerate(_FACTS.values()))
+    statement = text(
+        f"SELECT {', '.join('w.' + name for name in _SETTINGS_COLUMNS)}, "
+        f"EXISTS (SELECT 1 FROM officers o WHERE o.team_id = :team AND o.user_id = :user) AS listed{facts} "
+        "FROM (SELECT 1 AS one) AS request LEFT OUTER JOIN workspaces w ON w.team_id = :team"
+    )
+    return statement.bindparams(bindparam("since", type_=Date)) if _FACTS else statement
 
 
 def snapshot(session: Session, *, team_id: str, user_id: str | None) -> Snapshot:
-    row = session.connection().execute(_SNAPSHOT, {"team": team_id, "user": user_id or ""}).one()
-    values = dict(zip(_SETTINGS_COLUMNS, row[:-1]))
+    facts = list(_FACTS)
+    since = datetime.now(timezone.utc).date() - timedelta(days=1)
+    parameters = {"team": team_id, "user": user_id or ""} | ({"since": since} if facts else {})
+    row = session.connection().execute(_snapshot_statement(), parameters).one()
+    settings_values = row[: len(_SETTINGS_COLUMNS)]
+    listed, found = row[len(_SETTINGS_COLUMNS)], row[len(_SETTINGS_COLUMNS) + 1 :]
+    held = {name: bool(value) for name, value in zip(facts, found)}
+    values = dict(zip(_SETTINGS_COLUMNS, settings_values))
     if values["timezone"] is None:  # no settings saved yet: the defaults
-        return Snapshot(settings=Settings(team_id=team_id), listed=bool(row[-1]))
-    return Snapshot(settings=Settings(team_id=team_id, **values), listed=bool(row[-1]))
+        return Snapshot(settings=Settings(team_id=team_id), listed=bool(listed), facts=held)
+    return Snapshot(settings=Settings(team_id=team_id, **values), listed=bool(listed), facts=held)
 
 
 def ensure_workspace(session: Session, *, team_id: str) -> Workspace:

@@ -17,9 +17,10 @@ class LeadType(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"internship": "Internship", "micro": "Micro-internship", "part-time": "Part-time", "full-time": "Full-time"}[
-            self.value
-        ]
+        return _TYPE_LABELS[self.value]
+
+
+_TYPE_LABELS = {"internship": "Internship", "micro": "Micro-internship", "part-time": "Part-time", "full-time": "Full-time"}
 
 
 class Stage(str, enum.Enum):

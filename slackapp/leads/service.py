@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -317,7 +318,8 @@ RANKED_MATCHES = 50
 # cost more than the query. A row has the Lead attributes the views read.
 _leads = Lead.__table__
 _saved_leads = SavedLead.__table__
-_LISTED = [_leads.c[name] for name in ("id", "team_id", "company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags", "posted_by", "updated_at", "closed_at")]
+# status and expired_at too, though every listed lead is open: views read them, and a name a row lacks costs an exception.
+_LISTED = [_leads.c[name] for name in ("id", "team_id", "company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags", "posted_by", "updated_at", "closed_at", "status", "expired_at", "expires_on")]
 
 
 def _fts5_search(conditions: list):
@@ -429,6 +431,11 @@ class Page:
     @property
     def has_previous(self) -> bool:
         return self.number > 1
+
+    @functools.cached_property
+    def query_json(self) -> str:
+        """The search as a JSON string, for the buttons that carry it."""
+        return json.dumps(self.query.as_text())
 
 
 def open_leads(

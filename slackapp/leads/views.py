@@ -40,6 +40,14 @@ def _where(lead: Lead) -> str:
     return "Remote" if lead.remote else escape(lead.location, 300)
 
 
+# Why a lead that isn't open is not shown (LeadStatus is a str enum: its members are these keys).
+_NOT_SHOWN = {
+    LeadStatus.pending: "Waiting for approval",
+    LeadStatus.hidden: "Hidden while officers review it",
+    LeadStatus.removed: "Removed by the officers",
+    LeadStatus.declined: "Closed",
+}
+
 # A lead in a list shows the start of its description; the rest is behind Open.
 DESCRIPTION_SHOWN = 300
 
@@ -47,16 +55,12 @@ DESCRIPTION_SHOWN = 300
 def state_of(lead: Lead, today: date | None) -> str | None:
     """Why a lead isn't open any more (or not yet), in a word or two; None while it is open.
     Without `today`, expiry isn't judged (a list of open leads)."""
-    status = getattr(lead, "status", LeadStatus.open.value)
-    if status == LeadStatus.pending.value:
-        return "Waiting for approval"
-    if status == LeadStatus.hidden.value:
-        return "Hidden while officers review it"
-    if status == LeadStatus.removed.value:
-        return "Removed by the officers"
-    if lead.closed_at is not None or status == LeadStatus.declined.value:
+    status = lead.status
+    if status != LeadStatus.open and status in _NOT_SHOWN:
+        return _NOT_SHOWN[status]
+    if lead.closed_at is not None:
         return "Closed"
-    if getattr(lead, "expired_at", None) is not None or (today is not None and lead.expires_on is not None and lead.expires_on < today):
+    if lead.expired_at is not None or (today is not None and lead.expires_on is not None and lead.expires_on < today):
         return "Closed (expired)"
     return None
 
@@ -98,8 +102,9 @@ def _page_value(page: Page, number: int) -> str:
 
 def _save_value(lead: Lead, page: Page | None) -> str:
     """In a list, Save carries the list's search and page: the list is ephemeral, so Slack doesn't
-    send it back, and the listener draws it again with the lead saved."""
-    return str(lead.id) if page is None else json.dumps({"lead": lead.id, "q": page.query.as_text(), "p": page.number})
+    send it back, and the listener draws it again with the lead saved. The JSON of
+    {"lead", "q", "p"}, the search encoded once a page (a list draws ten of these)."""
+    return str(lead.id) if page is None else f'{{"lead": {int(lead.id)}, "q": {page.query_json}, "p": {int(page.number)}}}'
 
 
 def saved_from_list(value: object) -> tuple[int, str, int] | None:

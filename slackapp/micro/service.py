@@ -256,6 +256,15 @@ def open_projects(session: Session, *, team_id: str, today: date, words: tuple[s
     return [projects[project_id] for project_id in found]
 
 
+# Read with the club's settings on every request (club.service.read_with_settings): most clubs have
+# no project taking bids most of the time, and then a search asks for none. A deadline from
+# yesterday on (UTC) may still be today in the club's zone; open_projects decides exactly.
+MAY_HAVE_OPEN_PROJECTS = "micro_may_have_open_projects"
+MAY_HAVE_OPEN_PROJECTS_SQL = (
+    f"SELECT 1 FROM {Project.__tablename__} p WHERE p.team_id = :team AND p.status = '{ProjectStatus.open.value}' AND p.bid_deadline >= :since"
+)
+
+
 @functools.cache
 def _open_projects(words: int, remote: bool):
     """The statement for a number of words and the remote filter, built once."""

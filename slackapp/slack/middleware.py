@@ -40,20 +40,26 @@ NOT_INSTALLED = "slackapp isn't installed for your workspace, so it can't answer
 _SESSION: contextvars.ContextVar[Session | None] = contextvars.ContextVar("slackapp_session", default=None)
 # What an event's listener waits for before it works: a pause in a storm of events (inbox.Keeper).
 _PAUSE: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextVar("slackapp_pause", default=None)
+# Bolt's own limit for a listener's ack (a listener's ack_timeout).
+ACK_WAIT_SECONDS = 3
 # The place the running listener holds among those working towards their ack.
 _PLACE: contextvars.ContextVar[_Place | None] = contextvars.ContextVar("slackapp_place", default=None)
 
 
 class _Place:
+    """A listener's place among those working towards their ack, and the moment it acked."""
+
     def __init__(self, places: threading.Semaphore):
         self._places = places
         self._held = False
+        self.acked = threading.Event()
 
     def take(self) -> None:
         self._places.acquire()
         self._held = True
 
     def give_back(self) -> None:
+        self.acked.set()
         if self._held:
             self._held = False
             self._places.release()
@@ -87,9 +93,14 @@ class ListenerPool(ThreadPoolExecutor):
                 if session is not None:
                     session.close()
 
-        if pause is None:
-            return super().submit(run)
-        return self._hold(pause, run)
+        if pause is not None:
+            return self._hold(pause, run)
+        future = super().submit(run)
+        if session is not None:  # a request's listener, which Bolt waits on for its ack
+            # Bolt looks for the ack every 10 ms once this returns; returning when the listener
+            # has acked (or ended without) answers Slack at once and frees the HTTP thread sooner.
+            place.acked.wait(ACK_WAIT_SECONDS)
+        return future
 
     def _hold(self, pause: Callable[[], None], run: Callable) -> Future:
         future: Future = Future()

@@ -3,16 +3,15 @@ importing each other's views."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from slackapp.localtime import end_of_day
 
 
 def date_token(moment: datetime, style: str = "{date_short_pretty} at {time}") -> str:
     """A date every reader sees in their own time zone, with a UTC fallback for old clients."""
-    fallback = moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%d %H:%M UTC")
+    fallback = moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(moment.timestamp())}^{style}|{fallback}>"
 
 

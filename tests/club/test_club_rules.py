@@ -51,6 +51,16 @@ def test_a_snapshot_reads_every_setting_and_the_listing(session):
     assert service.snapshot(session, team_id=OTHER_TEAM, user_id=OFFICER) == service.Snapshot(settings=service.Settings(team_id=OTHER_TEAM), listed=False)
 
 
+def test_a_fact_a_feature_registers_is_read_with_the_settings_of_its_workspace(session):
+    # Registered for the rest of this test process: one more EXISTS in every snapshot, false elsewhere.
+    service.read_with_settings("test_added_by_uyes", "SELECT 1 FROM officers f WHERE f.team_id = :team AND f.added_by = 'UYES' AND :since IS NOT NULL")
+    assert service.snapshot(session, team_id=TEAM, user_id=MEMBER).facts["test_added_by_uyes"] is False
+    service.add_officer(session, team_id=TEAM, user_id=OFFICER, added_by="UYES")
+    session.flush()
+    assert service.snapshot(session, team_id=TEAM, user_id=MEMBER).facts["test_added_by_uyes"] is True
+    assert service.snapshot(session, team_id=OTHER_TEAM, user_id=MEMBER).facts["test_added_by_uyes"] is False
+
+
 # ---- settings -------------------------------------------------------------------------------
 
 

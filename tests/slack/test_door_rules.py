@@ -17,11 +17,11 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 from prometheus_client import REGISTRY
-from pydantic import SecretStr
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
 from slackapp import logs
+from slackapp.config import Secret
 from slackapp.sandbox.slackhttp import FORM, JSON, sign
 from slackapp.slack import server
 from slackapp.slack.server import EVENTS_PATH, MAX_BODY, Routes
@@ -93,7 +93,7 @@ def heard() -> Heard:
 
 @pytest.fixture
 def routes(heard) -> Routes:
-    return Routes(bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=SecretStr(SECRET)), metrics=metrics)
+    return Routes(bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=Secret(SECRET)), metrics=metrics)
 
 
 class Listener:
@@ -331,7 +331,7 @@ def test_a_timestamp_that_is_not_a_number_gets_401(routes, heard):
 
 def test_an_app_without_a_signing_secret_lets_nothing_in(heard):
     body = command_body()
-    for secret in (None, SecretStr("")):
+    for secret in (None, Secret("")):
         routes = Routes(bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=secret), metrics=metrics)
         assert refused_with(call(routes, body, signed=False), 401)
         # Whatever it is signed with.
@@ -342,7 +342,7 @@ def test_an_app_without_a_signing_secret_lets_nothing_in(heard):
 
 
 def test_the_signing_secret_of_the_settings_is_the_one_checked(heard):
-    routes = Routes(bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=SecretStr("another-secret")), metrics=metrics)
+    routes = Routes(bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=Secret("another-secret")), metrics=metrics)
     assert refused_with(call(routes, command_body()), 401)
     stamp = int(time.time())
     body = command_body()
@@ -428,7 +428,7 @@ def test_a_body_over_the_limit_gets_413_before_it_is_read(routes, heard):
 def test_a_body_of_exactly_the_limit_is_read_and_checked():
     assert MAX_BODY == 1 << 20
     heard = Heard()
-    routes = Routes(bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=SecretStr(SECRET)), metrics=metrics)
+    routes = Routes(bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=Secret(SECRET)), metrics=metrics)
     text = command_body("x" * (MAX_BODY - len(command_body(""))))
     assert len(text) == MAX_BODY
     status, _, _, answer = call(routes, text)
@@ -568,7 +568,7 @@ def test_a_form_with_good_payloads_is_let_through():
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])
 def test_healthz_says_whether_the_store_answers(heard, method):
-    settings = SimpleNamespace(slack_signing_secret=SecretStr(SECRET))
+    settings = SimpleNamespace(slack_signing_secret=Secret(SECRET))
     up = Routes(bolt_app(heard), Health(True), settings=settings, metrics=metrics)
     down = Routes(bolt_app(heard), Health(False), settings=settings, metrics=metrics)
     status, line, headers, body = call(up, path="/healthz", method=method, signed=False)
@@ -593,7 +593,7 @@ def test_requests_elsewhere_go_to_bolt_unchecked(routes):
 
 def metrics_routes(heard, *, slack_port=SLACK_PORT, metrics_port=METRICS_PORT) -> Routes:
     return Routes(
-        bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=SecretStr(SECRET)), metrics=metrics, metrics_port=metrics_port, slack_port=slack_port
+        bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=Secret(SECRET)), metrics=metrics, metrics_port=metrics_port, slack_port=slack_port
     )
 
 
@@ -619,7 +619,7 @@ def test_metrics_are_not_answered_on_slacks_port(heard):
     assert call(routes, path="/healthz", method="GET", signed=False, port=SLACK_PORT)[0] == 200
     assert call(routes, command_body(), port=SLACK_PORT)[3] == b"pong hello"
     # Without a metrics port, a request on any port is Slack's.
-    plain = Routes(bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=SecretStr(SECRET)), metrics=metrics)
+    plain = Routes(bolt_app(heard), Health(), settings=SimpleNamespace(slack_signing_secret=Secret(SECRET)), metrics=metrics)
     assert call(plain, path="/metrics", method="GET", signed=False, port=METRICS_PORT)[3] == b"Not Found"
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from slackapp.club import service as club_service
 from slackapp.leads import sections
-from slackapp.micro import ids
+from slackapp.micro import ids, service
 from slackapp.micro.handlers import bidding, browse, choosing, posting, work
 from slackapp.slack.commands import starting_with
 
@@ -13,6 +14,7 @@ from slackapp.slack.commands import starting_with
 def register(app: App) -> None:
     sections.answer_word(ids.WORD)
     sections.add("micro", above_search=browse.search_section, below_mine=browse.mine_section)
+    club_service.read_with_settings(service.MAY_HAVE_OPEN_PROJECTS, service.MAY_HAVE_OPEN_PROJECTS_SQL)
     app.command(ids.COMMAND, matchers=[starting_with(ids.WORD)])(browse.on_command)
     app.action(ids.POST)(posting.on_post)
     app.view(ids.PROJECT_FORM)(posting.on_project_form)

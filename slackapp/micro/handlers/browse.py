@@ -43,6 +43,8 @@ def listing(session: Session, club: Club, user_id: str) -> list:
 
 def search_section(session: Session, club: Club, user_id: str, words: tuple[str, ...], remote: bool) -> list:
     """Projects matching an `/internships` search, heading the leads' list (slackapp.leads.sections)."""
+    if not club.may_hold(service.MAY_HAVE_OPEN_PROJECTS):
+        return []
     projects = service.open_projects(session, team_id=club.team_id, today=club.today(), words=words, remote=remote, limit=views.SEARCH_SHOWN + 1)
     statuses, manageable = _shown(session, club, user_id, projects)
     return views.search_section(projects, my_bids=statuses, manageable=manageable)

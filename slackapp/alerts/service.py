@@ -21,7 +21,7 @@ from slackapp.db import insert_for, inserted, utcnow
 from slackapp.errors import UserError
 from slackapp.events.models import Event
 from slackapp.leads.models import Lead, LeadStatus, LeadType
-from slackapp.leads.service import Query, _open_filter, parse_query
+from slackapp.leads.service import Query, parse_query, shown_filter
 from slackapp.localtime import at_local, local
 from slackapp.micro.models import Project, ProjectStatus
 
@@ -294,7 +294,7 @@ def prepare(session: Session, team_id: str) -> None:
 def unmatched(session: Session, *, team_id: str, today: date, lock: bool, limit: int = 500) -> tuple[list[Lead], list[Project]]:
     """Leads shown and projects open for bids that no alert was matched against yet. `lock`
     (PostgreSQL) locks them, skipping those another process is matching now."""
-    leads = select(Lead).where(_open_filter(team_id, today), Lead.alerts_matched_at.is_(None)).order_by(Lead.id).limit(limit)
+    leads = select(Lead).where(shown_filter(team_id, today), Lead.alerts_matched_at.is_(None)).order_by(Lead.id).limit(limit)
     projects = (
         select(Project)
         .where(Project.team_id == team_id, Project.status == ProjectStatus.open.value, Project.bid_deadline >= today, Project.alerts_matched_at.is_(None))
@@ -343,7 +343,7 @@ def mark_matched(session: Session, *, leads: Sequence[Lead], projects: Sequence[
 def mark_all_matched(session: Session, *, team_id: str, today: date, now: datetime) -> None:
     """What is new in a workspace whose members have no active alert: matched, as nothing."""
     session.execute(
-        update(Lead).where(_open_filter(team_id, today), Lead.alerts_matched_at.is_(None)).values(alerts_matched_at=now).execution_options(synchronize_session=False)
+        update(Lead).where(shown_filter(team_id, today), Lead.alerts_matched_at.is_(None)).values(alerts_matched_at=now).execution_options(synchronize_session=False)
     )
     session.execute(
         update(Project)
@@ -404,7 +404,7 @@ def contents(session: Session, *, team_id: str, user_id: str, job_key: str, toda
     found = [m for m in found if m.alert_id in alerts and alerts[m.alert_id].state == AlertState.active.value]
     lead_ids = [m.item_id for m in found if m.item_kind == LEAD]
     project_ids = [m.item_id for m in found if m.item_kind == PROJECT]
-    leads = {lead.id: lead for lead in session.scalars(select(Lead).where(_open_filter(team_id, today), Lead.id.in_(lead_ids)))} if lead_ids else {}
+    leads = {lead.id: lead for lead in session.scalars(select(Lead).where(shown_filter(team_id, today), Lead.id.in_(lead_ids)))} if lead_ids else {}
     projects = {}
     if project_ids:
         statement = select(Project).where(

@@ -80,16 +80,16 @@ def _snapshot_statement():
 
 def snapshot(session: Session, *, team_id: str, user_id: str | None) -> Snapshot:
     facts = list(_FACTS)
-    since = datetime.now(timezone.utc).date() - timedelta(days=1)
-    parameters = {"team": team_id, "user": user_id or ""} | ({"since": since} if facts else {})
+    parameters = {"team": team_id, "user": user_id or ""}
+    if facts:
+        parameters["since"] = datetime.now(timezone.utc).date() - timedelta(days=1)
     row = session.connection().execute(_snapshot_statement(), parameters).one()
-    settings_values = row[: len(_SETTINGS_COLUMNS)]
-    listed, found = row[len(_SETTINGS_COLUMNS)], row[len(_SETTINGS_COLUMNS) + 1 :]
-    held = {name: bool(value) for name, value in zip(facts, found)}
-    values = dict(zip(_SETTINGS_COLUMNS, settings_values))
-    if values["timezone"] is None:  # no settings saved yet: the defaults
-        return Snapshot(settings=Settings(team_id=team_id), listed=bool(listed), facts=held)
-    return Snapshot(settings=Settings(team_id=team_id, **values), listed=bool(listed), facts=held)
+    count = len(_SETTINGS_COLUMNS)
+    values = dict(zip(_SETTINGS_COLUMNS, row[:count]))
+    held = {name: bool(value) for name, value in zip(facts, row[count + 1 :])}
+    # No settings saved yet: the defaults.
+    settings = Settings(team_id=team_id) if values["timezone"] is None else Settings(team_id=team_id, **values)
+    return Snapshot(settings=settings, listed=bool(row[count]), facts=held)
 
 
 def ensure_workspace(session: Session, *, team_id: str) -> Workspace:

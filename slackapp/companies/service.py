@@ -26,7 +26,7 @@ from slackapp.db import insert_for, team_row, utcnow
 from slackapp.errors import UserError
 from slackapp.events.models import Answer, Attendance, Event, Rsvp
 from slackapp.leads.models import Lead
-from slackapp.leads.service import _open_filter
+from slackapp.leads.service import shown_filter
 from slackapp.micro.models import Project, ProjectStatus
 from slackapp.profiles.models import Profile
 from slackapp.validation import text_field
@@ -250,7 +250,7 @@ def page(session: Session, *, team_id: str, company_id: int, viewer: str, is_off
     company = get_company(session, team_id=team_id, company_id=company_id)
     merged = list(session.scalars(select(Company).where(Company.team_id == team_id, Company.merged_into == company.id)))
     aliases = {company.key} | {other.key for other in merged}
-    leads = list(session.scalars(select(Lead).where(_open_filter(team_id, today), Lead.company_id == company.id).order_by(Lead.id.desc()).limit(SHOWN)))
+    leads = list(session.scalars(select(Lead).where(shown_filter(team_id, today), Lead.company_id == company.id).order_by(Lead.id.desc()).limit(SHOWN)))
     projects = list(
         session.scalars(
             select(Project)

@@ -13,7 +13,7 @@ from slackapp.errors import UserError
 from slackapp.leads import history
 from slackapp.leads.history import Action
 from slackapp.leads.models import OPEN_FOR, Lead, LeadStatus
-from slackapp.leads.service import _open_filter, get_lead, may_manage
+from slackapp.leads.service import get_lead, may_manage, shown_filter
 
 # The poster is asked this many days before the lead expires.
 ASK_BEFORE = timedelta(days=3)
@@ -69,7 +69,7 @@ def ask_day(lead: Lead) -> date:
 def similar_open(session: Session, *, team_id: str, company: str, role: str, today: date, now: datetime) -> Lead | None:
     """An open lead shared in the last 30 days with the same company and role (any case, spacing)."""
     same = select(Lead).where(
-        _open_filter(team_id, today),
+        shown_filter(team_id, today),
         func.lower(func.trim(Lead.company)) == " ".join(company.split()).lower(),
         func.lower(func.trim(Lead.role)) == " ".join(role.split()).lower(),
         Lead.created_at >= now - DUPLICATE_WITHIN,

@@ -292,7 +292,7 @@ def _search_terms(words: tuple[str, ...]) -> list[str]:
     return [term for word in words for term in re.findall(r"\w+", word.lower())]
 
 
-def _open_filter(team_id: str, today: date):
+def shown_filter(team_id: str, today: date):
     """Shown in search, digests and alerts: open (not waiting, hidden or removed), not closed,
     not expired."""
     return and_(Lead.team_id == team_id, Lead.status == LeadStatus.open.value, Lead.closed_at.is_(None), Lead.expires_on >= today)
@@ -387,7 +387,7 @@ def _best_matches(dialect: str, *, ranked_matches: int, remote: bool, paid: bool
 def _filters(*, remote: bool, paid: bool, of_kind: bool) -> list:
     """The workspace's open leads that the query's filters (not its words) let through."""
     leads = _leads.c
-    # As _open_filter.
+    # As shown_filter.
     conditions = [leads.team_id == bindparam("team"), leads.status == LeadStatus.open.value, leads.closed_at.is_(None), leads.expires_on >= bindparam("today")]
     if remote:
         conditions.append(leads.remote.is_(True))
@@ -545,7 +545,7 @@ def shared_since(session: Session, *, team_id: str, since: datetime, today: date
     """Open leads shared after `since`, newest first."""
     statement = (
         select(Lead)
-        .where(_open_filter(team_id, today), Lead.created_at >= since)
+        .where(shown_filter(team_id, today), Lead.created_at >= since)
         .order_by(Lead.created_at.desc(), Lead.id.desc())
         .limit(limit)
     )
@@ -556,7 +556,7 @@ def closing_within(session: Session, *, team_id: str, today: date, days: int = S
     """Open leads whose deadline falls in the next `days` days, soonest first."""
     statement = (
         select(Lead)
-        .where(_open_filter(team_id, today), Lead.deadline <= today + timedelta(days=days))
+        .where(shown_filter(team_id, today), Lead.deadline <= today + timedelta(days=days))
         .order_by(Lead.deadline, Lead.id)
         .limit(limit)
     )

@@ -55,9 +55,8 @@ DESCRIPTION_SHOWN = 300
 def state_of(lead: Lead, today: date | None) -> str | None:
     """Why a lead isn't open any more (or not yet), in a word or two; None while it is open.
     Without `today`, expiry isn't judged (a list of open leads)."""
-    status = lead.status
-    if status != LeadStatus.open and status in _NOT_SHOWN:
-        return _NOT_SHOWN[status]
+    if lead.status in _NOT_SHOWN:
+        return _NOT_SHOWN[lead.status]
     if lead.closed_at is not None:
         return "Closed"
     if lead.expired_at is not None or (today is not None and lead.expires_on is not None and lead.expires_on < today):

@@ -33,7 +33,6 @@ import json
 import random
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -52,7 +51,6 @@ from slackapp.db import Store, skip_ahead, utcnow
 from slackapp.leads import ids as lead_ids
 from slackapp.leads.models import Lead
 from slackapp.sandbox import payloads
-from slackapp.sandbox.fake import FakeSlack, _Fault
 from slackapp.sandbox.slackhttp import SlackClient
 from slackapp.scheduler.dispatch import Dispatcher
 from slackapp.scheduler.models import Job
@@ -66,31 +64,11 @@ GRACE = 0.3
 WALL = time.time() - time.monotonic()
 
 
-class LimitedSlack(FakeSlack):
-    """The fake, answering 429 (Retry-After: 1) to a share of chat.postMessage calls."""
-
-    def __init__(self, share: float, seed: int = 11):
-        super().__init__()
-        self._share = share
-        self._random = random.Random(seed)
-        self._dice = threading.Lock()
-        self.limited_at: list[float] = []
-
-    def _take_fault(self, method, *, any_method, args=None):
-        if method == "chat.postMessage":
-            with self._dice:
-                hit = self._random.random() < self._share
-            if hit:
-                self.limited_at.append(time.monotonic())
-                return _Fault(status=429, error="ratelimited", retry_after=1, remaining=None)
-        return super()._take_fault(method, any_method=any_method, args=args)
-
-
 def word(number: int) -> str:
     return f"skill{number % WORDS:02d}"
 
 
-def create_alerts(slack: SlackClient, fake: FakeSlack, members: list[str]) -> None:
+def create_alerts(slack: SlackClient, fake: common.LimitedSlack, members: list[str]) -> None:
     """Alert me under `/internships skillNN`, then (every other member) Switch to instant."""
 
     def one(index_member):
@@ -149,7 +127,7 @@ def wait_for(check, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
-def play_daily(store: Store, fake: FakeSlack) -> list[tuple[float, float]]:
+def play_daily(store: Store, fake: common.LimitedSlack) -> list[tuple[float, float]]:
     """Send the daily DMs at their moments on a played clock; the (from monotonic, offset seconds)
     steps of the played clock."""
     dispatcher = Dispatcher(store, WebClient(token=common.BOT_TOKEN, base_url=fake.url), renderers=job_renderers(), worker="bench-daily", per_second=20)
@@ -193,7 +171,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-alerts-") as scratch:
         workdir = Path(scratch)
         database = store = None
-        fake = LimitedSlack(args.limited).start()
+        fake = common.LimitedSlack(args.limited, seed=11).start()
         try:
             database = common.prepare_database(args.database_url and common.sqlalchemy_url(args.database_url), workdir)
             store = Store.from_url(database.url)
@@ -206,7 +184,7 @@ def main() -> int:
             fake.stop()
 
 
-def run(args, store: Store, fake: LimitedSlack, url: str, workdir: Path) -> int:
+def run(args, store: Store, fake: common.LimitedSlack, url: str, workdir: Path) -> int:
     rng = random.Random(5)
     members = [f"UAL{number:05d}" for number in range(args.members)]
     zone_of = {member: ZONES[rng.randrange(len(ZONES))] for member in members}

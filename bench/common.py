@@ -32,7 +32,7 @@ from slackapp.db import Store, upgrade
 from slackapp.leads.models import Lead
 from slackapp.leads.service import normalize_url
 from slackapp.sandbox import payloads
-from slackapp.sandbox.fake import FakeSlack
+from slackapp.sandbox.fake import FakeSlack, _Fault
 from slackapp.sandbox.slackhttp import FORM, USER_AGENT, sign
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,6 +58,27 @@ def exit_cleanly_on_sigterm() -> None:
 def start_fake() -> FakeSlack:
     """A started FakeSlack on 127.0.0.1 (call .stop() when done)."""
     return FakeSlack().start()
+
+
+class LimitedSlack(FakeSlack):
+    """The fake, answering 429 (Retry-After: 1) to a random `share` of chat.postMessage calls;
+    `limited_at` holds when (this process's monotonic clock)."""
+
+    def __init__(self, share: float, seed: int = 7):
+        super().__init__()
+        self._share = share
+        self._random = random.Random(seed)
+        self._dice = threading.Lock()
+        self.limited_at: list[float] = []
+
+    def _take_fault(self, method, *, any_method, args=None):
+        if method == "chat.postMessage":
+            with self._dice:
+                hit = self._random.random() < self._share
+            if hit:
+                self.limited_at.append(time.monotonic())
+                return _Fault(status=429, error="ratelimited", retry_after=1, remaining=None)
+        return super()._take_fault(method, any_method=any_method, args=args)
 
 
 # ---- the servers under test ---------------------------------------------------------------

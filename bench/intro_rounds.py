@@ -28,7 +28,6 @@ import random
 import re
 import sys
 import tempfile
-import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -43,7 +42,6 @@ from slackapp.intros import jobs, service
 from slackapp.intros.models import Intro, IntroMember, IntroPerson
 from slackapp.intros.pairing import ALUMNI, OFFICERS, PEERS, History, Person, pair, plan_round
 from slackapp.profiles.models import Profile
-from slackapp.sandbox.fake import FakeSlack, _Fault
 from slackapp.scheduler.dispatch import Dispatcher
 from slackapp.scheduler.models import Job
 
@@ -52,24 +50,6 @@ SCHOOLS = ["State U", "Tech", "City College", "Northern", "Coastal"]
 MAJORS = ["Finance", "Marketing", "Accounting", "Design", "Computer Science", "Economics"]
 SKILLS = ["excel", "python", "sql", "figma", "writing", "sales", "tableau", "research"]
 MONDAY = date(2031, 10, 6)
-
-
-class LimitedSlack(FakeSlack):
-    """The fake, answering 429 to a random share of chat.postMessage calls."""
-
-    def __init__(self, share: float, seed: int = 11):
-        super().__init__()
-        self._share, self._random, self._dice = share, random.Random(seed), threading.Lock()
-        self.limited = 0
-
-    def _take_fault(self, method, *, any_method, args=None):
-        if method == "chat.postMessage":
-            with self._dice:
-                hit = self._random.random() < self._share
-                self.limited += hit
-            if hit:
-                return _Fault(status=429, error="ratelimited", retry_after=1, remaining=None)
-        return super()._take_fault(method, any_method=any_method, args=args)
 
 
 def seed_members(store: Store, team: str, count: int, *, alumni_every: int = 10, rng: random.Random) -> list[str]:
@@ -151,7 +131,7 @@ def sending(store: Store, share: float, rng: random.Random) -> dict:
         # Only the intro DMs: the check-ins are for a week later.
         session.execute(update(Job).where(Job.team_id == team, Job.kind == jobs.CHECK_IN).values(status="cancelled"))
     began = time.monotonic()
-    with LimitedSlack(share=share) as fake:
+    with common.LimitedSlack(share=share, seed=11) as fake:
         dispatcher = Dispatcher(
             store, WebClient(token="xoxb-bench", base_url=fake.url), renderers=job_renderers(), worker="bench", per_second=20.0,
             clock=lambda: due + timedelta(seconds=time.monotonic() - began),
@@ -167,7 +147,7 @@ def sending(store: Store, share: float, rng: random.Random) -> dict:
         dispatcher.shutdown()
         elapsed = time.monotonic() - began
         sent = [call for call in fake.calls_to("chat.postMessage") if not call.failed]
-        limited = fake.limited
+        limited = len(fake.limited_at)
     per_person = collections.Counter(call.args["channel"] for call in sent)
     per_pair = collections.Counter()
     for call in sent:

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import collections
-import random
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -33,29 +31,8 @@ from slackapp.db import Store, upgrade, utcnow
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Dispatcher, Outgoing
 from slackapp.scheduler.models import Job
-from slackapp.sandbox.fake import FakeSlack, _Fault
 
 TEAM = "TBENCHFANOUT"
-
-
-class LimitedSlack(FakeSlack):
-    """The fake, answering 429 to a random tenth of chat.postMessage calls."""
-
-    def __init__(self, share: float, seed: int = 7):
-        super().__init__()
-        self._share = share
-        self._random = random.Random(seed)
-        self._dice = threading.Lock()
-        self.limited_at: list[float] = []
-
-    def _take_fault(self, method, *, any_method, args=None):
-        if method == "chat.postMessage":
-            with self._dice:
-                hit = self._random.random() < self._share
-            if hit:
-                self.limited_at.append(time.monotonic())
-                return _Fault(status=429, error="ratelimited", retry_after=1, remaining=None)
-        return super()._take_fault(method, any_method=any_method, args=args)
 
 
 def render(session, job, now) -> Outgoing:
@@ -78,7 +55,7 @@ def plan(store: Store, count: int, prefix: str) -> None:
             )
 
 
-def drain(store: Store, fake: FakeSlack, workers: int, total: int) -> float:
+def drain(store: Store, fake: common.LimitedSlack, workers: int, total: int) -> float:
     dispatchers = [
         Dispatcher(store, WebClient(token="xoxb-bench", base_url=fake.url), renderers={"bench": render}, worker=f"w{n}", senders=4, per_second=0)
         for n in range(workers)
@@ -139,13 +116,13 @@ def main() -> int:
 
 def run(args, store: Store) -> int:
     # Unlimited baseline: how fast the fake and the store take the same fan-out.
-    with LimitedSlack(share=0.0) as fake:
+    with common.LimitedSlack(share=0.0) as fake:
         plan(store, args.jobs, "base")
         baseline = drain(store, fake, args.workers, args.jobs)
     with store.write() as session:
         session.execute(Job.__table__.delete().where(Job.team_id == TEAM))
 
-    with LimitedSlack(share=args.share) as fake:
+    with common.LimitedSlack(share=args.share) as fake:
         plan(store, args.jobs, "run")
         elapsed = drain(store, fake, args.workers, args.jobs)
         delivered = collections.Counter(

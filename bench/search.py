@@ -106,7 +106,7 @@ def time_direct(store: Store, *, repeats: int, per_query_limit: float) -> dict[s
 def count_matches(store: Store, text: str) -> int | None:
     """How many open leads the query matches in all (what the page of 10 is cut from): the
     search's own filters and text match, counted."""
-    from sqlalchemy import bindparam, func, select
+    from sqlalchemy import func, select
 
     query = service.parse_query(text)
     terms = service._search_terms(query.words)

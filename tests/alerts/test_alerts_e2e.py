@@ -112,6 +112,9 @@ def zones_far_from_nine(count: int) -> list[str]:
         name = "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
         if 11 <= now.astimezone(ZoneInfo(name)).hour < 21:
             found.append(name)
+    # Zones a whole day apart (GMT-10 and GMT+14) share their 09:00, so two zones are taken whose
+    # clocks differ by less than a day.
+    found = [name for name in found if abs(now.astimezone(ZoneInfo(name)).utcoffset() - now.astimezone(ZoneInfo(found[0])).utcoffset()) < timedelta(hours=24)]
     assert len(found) >= count
     return [found[0], found[-1]][:count] if count == 2 else found[:count]
 

@@ -79,23 +79,15 @@ def _delete(session: Session, *, team_id: str, user_id: str, alert_ids: list[int
     return queries
 
 
-def _change_from_list(change, ack, action, respond, club: Club, session: Session, store: Store, user_id: str) -> None:
+_LIST_CHANGES = {ids.LIST_PAUSE: service.pause, ids.LIST_RESUME: service.resume, ids.LIST_DELETE: _delete}
+
+
+def on_list_change(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    change = _LIST_CHANGES[action["action_id"]]
     with store.writing(session):
         change(session, team_id=club.team_id, user_id=user_id, alert_ids=[number_in(action.get("value"))])
     ack()
     respond(**_listing(club, session, user_id), replace_original=True)
-
-
-def on_list_pause(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    _change_from_list(service.pause, ack, action, respond, club, session, store, user_id)
-
-
-def on_list_resume(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    _change_from_list(service.resume, ack, action, respond, club, session, store, user_id)
-
-
-def on_list_delete(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    _change_from_list(_delete, ack, action, respond, club, session, store, user_id)
 
 
 # ---- an alert DM's buttons -------------------------------------------------------------------
@@ -133,31 +125,23 @@ def on_bid(ack, body, action, club: Club, slack: Slack, session: Session, store:
     bidding.on_bid(ack, body, {"value": str(project_id or 0)}, club, slack, session, user_id)
 
 
-def _change_from_dm(change, told, ack, action, respond, club: Club, session: Session, store: Store, user_id: str) -> None:
-    """Change the alerts a DM's button carries; the member is told `told(what change returned)`."""
-    alert_ids, _ = _carried(action)
-    with store.writing(session):
-        changed = change(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
-    ack()
-    respond(**ephemeral(told(changed)), replace_original=False)
-
-
 def _pause_from_dm(session: Session, *, team_id: str, user_id: str, alert_ids: list[int]) -> list[Alert]:
     # A click on the DM, as any of its buttons is (Resume and Stop clear the mark themselves).
     service.clicked(session, team_id=team_id, user_id=user_id, alert_ids=alert_ids)
     return service.pause(session, team_id=team_id, user_id=user_id, alert_ids=alert_ids)
 
 
-def on_pause(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    _change_from_dm(_pause_from_dm, views.paused, ack, action, respond, club, session, store, user_id)
+# A DM button's change, and what the member is told of what it returned.
+_DM_CHANGES = {ids.PAUSE: (_pause_from_dm, views.paused), ids.STOP: (_delete, views.stopped), ids.RESUME: (service.resume, views.resumed)}
 
 
-def on_stop(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    _change_from_dm(_delete, views.stopped, ack, action, respond, club, session, store, user_id)
-
-
-def on_resume(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
-    _change_from_dm(service.resume, views.resumed, ack, action, respond, club, session, store, user_id)
+def on_dm_change(ack, action, respond, club: Club, session: Session, store: Store, user_id: str):
+    change, told = _DM_CHANGES[action["action_id"]]
+    alert_ids, _ = _carried(action)
+    with store.writing(session):
+        changed = change(session, team_id=club.team_id, user_id=user_id, alert_ids=alert_ids)
+    ack()
+    respond(**ephemeral(told(changed)), replace_original=False)
 
 
 def register(app: App) -> None:
@@ -166,12 +150,10 @@ def register(app: App) -> None:
     app.command(ids.COMMAND, matchers=[starting_with(ids.WORD)])(on_command)
     app.action(ids.CREATE)(on_create)
     app.action(ids.DELIVERY)(on_delivery)
-    app.action(ids.LIST_PAUSE)(on_list_pause)
-    app.action(ids.LIST_RESUME)(on_list_resume)
-    app.action(ids.LIST_DELETE)(on_list_delete)
+    for action_id in _LIST_CHANGES:
+        app.action(action_id)(on_list_change)
     app.action(ids.OPEN)(on_open)
     app.action(ids.SAVE)(on_save)
     app.action(ids.BID)(on_bid)
-    app.action(ids.PAUSE)(on_pause)
-    app.action(ids.STOP)(on_stop)
-    app.action(ids.RESUME)(on_resume)
+    for action_id in _DM_CHANGES:
+        app.action(action_id)(on_dm_change)

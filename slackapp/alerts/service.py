@@ -9,7 +9,7 @@ DM (instant, or daily at 09:00 their time), never twice, at most 10 items a DM a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -20,6 +20,7 @@ from slackapp.alerts.models import Alert, AlertMatch, AlertState, Delivery
 from slackapp.db import insert_for, inserted, utcnow
 from slackapp.errors import UserError
 from slackapp.events.models import Event
+from slackapp.hooks import TeamHooks
 from slackapp.leads.models import Lead, LeadStatus, LeadType
 from slackapp.leads.service import Query, parse_query, shown_filter
 from slackapp.localtime import at_local, local
@@ -275,20 +276,11 @@ def capped(companies: Sequence[str], *, per_dm: int = PER_DM, per_company: int =
 
 # ---- what is new and shown --------------------------------------------------------------------
 
-# (session, team_id) -> None, run in the matcher's transaction before it reads what is new:
-# companies links new leads and projects to their records there, so a follow sees a lead at once.
-# A feature registers one from its own register(app).
-BeforeMatching = Callable[[Session, str], None]
-_before_matching: dict[str, BeforeMatching] = {}
-
-
-def before_matching(name: str, hook: BeforeMatching) -> None:
-    _before_matching[name] = hook
-
-
-def prepare(session: Session, team_id: str) -> None:
-    for hook in _before_matching.values():
-        hook(session, team_id)
+# Run in the matcher's transaction before it reads what is new: companies links new leads and
+# projects to their records there, so a follow sees a lead at once.
+_before_matching = TeamHooks()
+before_matching = _before_matching.add
+prepare = _before_matching.run
 
 
 def unmatched(session: Session, *, team_id: str, today: date, lock: bool, limit: int = 500) -> tuple[list[Lead], list[Project]]:

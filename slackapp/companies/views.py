@@ -129,19 +129,14 @@ def review_form(company: Company, review: Review | None, *, year: int) -> View:
 
 
 def contact_form(company: Company, *, today) -> View:
-    return modal(
-        ids.CONTACT_FORM,
-        "Log a contact",
-        submit="Log it",
-        metadata={"company_id": company.id},
-        blocks=[
-            section(f"A conversation with *{name(company)}*. Only officers ever see the log."),
-            InputBlock(block_id="club_member", label="Who from the club", element=UserSelectElement(action_id=ids.VALUE)),
-            text_input("their_person", "Whom there", max_length=LIMITS["their_person"]),
-            InputBlock(block_id="contacted_on", label="When", element=DatePickerElement(action_id=ids.VALUE, initial_date=today.isoformat())),
-            text_input("notes", "Notes", max_length=LIMITS["notes"], multiline=True, optional=True),
-        ],
-    )
+    blocks = [
+        section(f"A conversation with *{name(company)}*. Only officers ever see the log."),
+        InputBlock(block_id="club_member", label="Who from the club", element=UserSelectElement(action_id=ids.VALUE)),
+        text_input("their_person", "Whom there", max_length=LIMITS["their_person"]),
+        InputBlock(block_id="contacted_on", label="When", element=DatePickerElement(action_id=ids.VALUE, initial_date=today.isoformat())),
+        text_input("notes", "Notes", max_length=LIMITS["notes"], multiline=True, optional=True),
+    ]
+    return modal(ids.CONTACT_FORM, "Log a contact", blocks, submit="Log it", metadata={"company_id": company.id})
 
 
 def review_question(review: Review, company_name: str) -> tuple[str, list]:

@@ -38,13 +38,8 @@ def plan(session: Session, now: datetime) -> int:
         if workspace.team_id in upcoming:
             queue.cancel(session, team_id=workspace.team_id, kind=KIND, key_prefix=KEY_PREFIX, reason="digest settings changed", now=now)
         planned += queue.plan(
-            session,
-            team_id=workspace.team_id,
-            kind=KIND,
-            key=f"{KEY_PREFIX}{local(due, workspace.timezone).date().isoformat()}",
-            target=workspace.leads_channel,
-            due_at=due,
-            expires_at=due + USEFUL_FOR,
+            session, team_id=workspace.team_id, kind=KIND, key=f"{KEY_PREFIX}{local(due, workspace.timezone).date().isoformat()}",
+            target=workspace.leads_channel, due_at=due, expires_at=due + USEFUL_FOR,
         )
     return planned
 

@@ -58,14 +58,7 @@ def _post(session: Session, gig: Gig) -> tuple[str, list]:
     return views.announcement(gig, service.roster(session, gig=gig))
 
 
-ANNOUNCEMENT = posts.AnnouncedPost(
-    model=Gig,
-    announce_kind=ANNOUNCE,
-    update_kind=POST,
-    render=_post,
-    no_channel=views.NO_GIGS_CHANNEL,
-    not_announced=views.NOT_ANNOUNCED,
-)
+ANNOUNCEMENT = posts.AnnouncedPost(model=Gig, announce_kind=ANNOUNCE, update_kind=POST, render=_post, no_channel=views.NO_GIGS_CHANNEL, not_announced=views.NOT_ANNOUNCED)
 
 
 def announce(session: Session, *, gig: Gig, channel: str | None, poster: str) -> None:
@@ -78,23 +71,12 @@ def refresh(session: Session, *, gig: Gig) -> None:
     ANNOUNCEMENT.refresh(session, row=gig)
 
 
-REQUEST_REVIEW = posts.OfficersAsked(
-    model=GigRequest,
-    kind=REVIEW,
-    id_key="request_id",
-    render=views.request_review,
-    asker=lambda request: request.requester,
-    no_reviewers=views.NO_REVIEWERS,
-)
+REQUEST_REVIEW = posts.OfficersAsked(model=GigRequest, kind=REVIEW, id_key="request_id", render=views.request_review, asker=lambda request: request.requester, no_reviewers=views.NO_REVIEWERS)
 
 
 def ask_officers(session: Session, *, request: GigRequest, reviewers: list[str]) -> None:
     REQUEST_REVIEW.ask_officers(session, row=request, reviewers=reviewers)
 
 
-RENDERERS = {
-    KIND: render,
-    **ANNOUNCEMENT.work(),
-    **REQUEST_REVIEW.work(),
-}
+RENDERERS = {KIND: render, **ANNOUNCEMENT.work(), **REQUEST_REVIEW.work()}
 PLANNERS = (plan,)

@@ -293,17 +293,8 @@ def already_decided(request: GigRequest) -> UserError:
     return UserError(f"<@{request.decided_by}> already {request.status} this request.")
 
 
-def decide(
-    session: Session,
-    *,
-    team_id: str,
-    request_id: int,
-    officer_id: str,
-    is_officer: bool,
-    approve: bool,
-    reason: str | None = None,
-    now: datetime | None = None,
-) -> tuple[GigRequest, Gig | None]:
+def decide(session: Session, *, team_id: str, request_id: int, officer_id: str, is_officer: bool, approve: bool,
+           reason: str | None = None, now: datetime | None = None) -> tuple[GigRequest, Gig | None]:
     """Approve (posting the gig, with the requester as contact) or decline, once: first click wins."""
     if not is_officer:
         raise UserError("Only club officers can approve or decline requests.")

@@ -31,14 +31,14 @@ class Action(str, enum.Enum):
     declined = "declined"
 
 
-def name_of(lead: Lead) -> str:
-    return f"{lead.role} at {lead.company}"[:400]
-
-
 def record(session: Session, *, lead: Lead, actor: str, action: Action, detail: str | None = None, at: datetime | None = None) -> LeadChange:
     change = LeadChange(team_id=lead.team_id, lead_id=lead.id, lead_name=name_of(lead), actor=actor, action=action.value, detail=detail, at=at or utcnow())
     session.add(change)
     return change
+
+
+def name_of(lead: Lead) -> str:
+    return f"{lead.role} at {lead.company}"[:400]
 
 
 def of_lead(session: Session, *, team_id: str, lead_id: int) -> list[LeadChange]:

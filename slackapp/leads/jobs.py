@@ -97,14 +97,7 @@ def _post(session: Session, lead: Lead) -> tuple[str, list]:
     return views.announcement(lead, club.workspace(session, team_id=lead.team_id).timezone)
 
 
-ANNOUNCEMENT = posts.AnnouncedPost(
-    model=Lead,
-    announce_kind=ANNOUNCE,
-    update_kind=POST,
-    render=_post,
-    no_channel=views.NO_LEADS_CHANNEL,
-    not_announced=views.NOT_ANNOUNCED,
-)
+ANNOUNCEMENT = posts.AnnouncedPost(model=Lead, announce_kind=ANNOUNCE, update_kind=POST, render=_post, no_channel=views.NO_LEADS_CHANNEL, not_announced=views.NOT_ANNOUNCED)
 
 
 def announce(session: Session, *, lead: Lead, channel: str | None, poster: str) -> None:

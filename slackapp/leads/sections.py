@@ -11,6 +11,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from slackapp.club.context import Club
+from slackapp.hooks import TeamHooks
 from slackapp.slack.commands import first_word
 
 # (session, club, user_id, words, remote) -> blocks
@@ -58,16 +59,8 @@ def below_search(club: Club, user_id: str, query: str, page: int) -> list:
     return [block for section in _below_search.values() for block in section(club, user_id, query, page)]
 
 
-# (session, team_id) -> None: the leads waiting for officers changed (reported, hidden, waiting for
-# approval, decided), in the caller's transaction. Home registers one to publish officers' Homes.
-ReviewChanged = Callable[[Session, str], None]
-_review_watchers: dict[str, ReviewChanged] = {}
-
-
-def watch_review(name: str, watcher: ReviewChanged) -> None:
-    _review_watchers[name] = watcher
-
-
-def review_changed(session: Session, team_id: str) -> None:
-    for watcher in _review_watchers.values():
-        watcher(session, team_id)
+# Run when the leads waiting for officers changed (reported, hidden, waiting for approval, decided).
+# Home registers one to publish officers' Homes.
+_review_watchers = TeamHooks()
+watch_review = _review_watchers.add
+review_changed = _review_watchers.run

@@ -98,14 +98,7 @@ def render_overdue(session: Session, job: Job, now: datetime) -> Outgoing:
 # --- asking the officers to approve a project ----------------------------------------------------
 
 
-PROJECT_APPROVAL = posts.OfficersAsked(
-    model=Project,
-    kind=APPROVAL,
-    id_key="project_id",
-    render=views.approval_request,
-    asker=lambda project: project.posted_by,
-    no_reviewers=views.NO_REVIEWERS,
-)
+PROJECT_APPROVAL = posts.OfficersAsked(model=Project, kind=APPROVAL, id_key="project_id", render=views.approval_request, asker=lambda project: project.posted_by, no_reviewers=views.NO_REVIEWERS)
 
 
 def ask_officers(session: Session, *, project: Project, reviewers: list[str]) -> None:

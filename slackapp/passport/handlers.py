@@ -158,6 +158,5 @@ def register(app: App) -> None:
     app.command(ids.COMMAND)(on_command)
     app.action(ids.NEW_CLAIM)(on_new_claim)
     app.action(ids.REVIEW)(on_review)
-    app.view(ids.CLAIM_FORM)(on_claim)
-    app.view(ids.DECISION_FORM)(on_decision)
-    app.view(ids.CONFIG_FORM)(on_config)
+    for callback_id, on_submit in ((ids.CLAIM_FORM, on_claim), (ids.DECISION_FORM, on_decision), (ids.CONFIG_FORM, on_config)):
+        app.view(callback_id)(on_submit)

@@ -26,11 +26,6 @@ class Category:
     unit: Unit = Unit.activity
 
 
-class PeriodKind(str, enum.Enum):
-    semester = "semester"
-    year = "year"
-
-
 # The categories the careers page's activities fall in. Event categories use the same keys.
 CAREER_EVENTS = "career_events"
 EMPLOYER_MEETINGS = "employer_meetings"
@@ -40,6 +35,11 @@ DEVELOPMENT = "professional_development"
 CLUBS = "clubs"
 MICRO = "micro_internships"
 HELPING = "helping_others"
+
+
+class PeriodKind(str, enum.Enum):
+    semester = "semester"
+    year = "year"
 
 
 @dataclass(frozen=True)

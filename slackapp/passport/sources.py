@@ -58,7 +58,7 @@ def event_checkins(session: Session, team_id: str, users: Collection[str] | None
         select(Attendance.user_id, Event.id, Event.title, Event.category, Event.starts_at)
         .join(Event, Event.id == Attendance.event_id)
         .where(*_whose(Attendance.team_id, team_id, Attendance.user_id, users), Event.cancelled_at.is_(None), *_within(Event.starts_at, window))
-    ).all()
+    )
     return [Stamp(user, category, window.day(starts), "event", title, f"event:{event_id}") for user, event_id, title, category, starts in rows]
 
 
@@ -67,14 +67,14 @@ def gig_hours(session: Session, team_id: str, users: Collection[str] | None, win
         select(GigVolunteer.user_id, Gig.id, Gig.title, GigVolunteer.hours, Gig.done_at)
         .join(Gig, Gig.id == GigVolunteer.gig_id)
         .where(*_whose(GigVolunteer.team_id, team_id, GigVolunteer.user_id, users), Gig.status == GigStatus.done.value, GigVolunteer.hours > 0, *_within(Gig.done_at, window))
-    ).all()
+    )
     return [Stamp(user, SERVICE, window.day(done), "gig", title, f"gig:{gig_id}", units=hours) for user, gig_id, title, hours, done in rows]
 
 
 def leads_shared(session: Session, team_id: str, users: Collection[str] | None, window: Window) -> list[Stamp]:
     rows = session.execute(
         select(Lead.posted_by, Lead.id, Lead.company, Lead.role, Lead.created_at).where(*_whose(Lead.team_id, team_id, Lead.posted_by, users), *_within(Lead.created_at, window))
-    ).all()
+    )
     return [Stamp(user, DEVELOPMENT, window.day(at), "lead", f"Shared a lead: {role} at {company}", f"lead:{lead_id}") for user, lead_id, company, role, at in rows]
 
 
@@ -84,7 +84,7 @@ def habit_weeks(session: Session, team_id: str, users: Collection[str] | None, w
         .where(*_whose(HabitCheck.team_id, team_id, HabitCheck.user_id, users), HabitCheck.week_start >= window.start, HabitCheck.week_start <= window.end)
         .group_by(HabitCheck.user_id, HabitCheck.week_start)
         .having(func.count() >= HABIT_WEEK_TICKS)
-    ).all()
+    )
     return [Stamp(user, DEVELOPMENT, week, "habit", f"Job-search habit, week of {week:%b} {week.day}", f"habit:{week.isoformat()}") for user, week in rows]
 
 
@@ -93,7 +93,7 @@ def approved_claims(session: Session, team_id: str, users: Collection[str] | Non
         select(Claim.user_id, Claim.id, Claim.title, Claim.category, Claim.done_on).where(
             *_whose(Claim.team_id, team_id, Claim.user_id, users), Claim.status == ClaimStatus.approved.value, Claim.done_on >= window.start, Claim.done_on <= window.end
         )
-    ).all()
+    )
     return [Stamp(user, category, done_on, "claim", title, f"claim:{claim_id}") for user, claim_id, title, category, done_on in rows]
 
 
@@ -103,7 +103,7 @@ def completed_projects(session: Session, team_id: str, users: Collection[str] | 
         select(Bid.user_id, Project.id, Project.title, Project.organization, Bid.completed_at)
         .join(Project, Project.id == Bid.project_id)
         .where(*_whose(Bid.team_id, team_id, Bid.user_id, users), Bid.status.in_(MICRO_DONE), *_within(Bid.completed_at, window))
-    ).all()
+    )
     return [Stamp(user, MICRO, window.day(done), "micro", f"{title} ({organization})", f"micro:{project_id}") for user, project_id, title, organization, done in rows]
 
 
@@ -113,7 +113,7 @@ def help_given(session: Session, team_id: str, users: Collection[str] | None, wi
         select(HelpRequest.helper, HelpRequest.id, HelpRequest.kind, HelpRequest.closed_at).where(
             *_whose(HelpRequest.team_id, team_id, HelpRequest.helper, users), HelpRequest.status == HelpStatus.done.value, *_within(HelpRequest.closed_at, window)
         )
-    ).all()
+    )
     return [Stamp(user, HELPING, window.day(done), "help", f"Helped a member: {Kind(kind).label.lower()}", f"help:{request_id}") for user, request_id, kind, done in rows]
 
 
@@ -123,7 +123,7 @@ def intros_met(session: Session, team_id: str, users: Collection[str] | None, wi
         select(IntroPerson.user_id, Intro.id, Intro.day)
         .join(Intro, Intro.id == IntroPerson.intro_id)
         .where(*_whose(IntroPerson.team_id, team_id, IntroPerson.user_id, users), IntroPerson.answer == "yes", Intro.day >= window.start, Intro.day <= window.end)
-    ).all()
+    )
     return [Stamp(user, DEVELOPMENT, day, "intro", f"Met a member through an introduction, week of {day:%b} {day.day}", f"intro:{intro_id}") for user, intro_id, day in rows]
 
 

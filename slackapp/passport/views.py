@@ -39,10 +39,6 @@ CLAIM_SENT = "Thanks! Your claim waits for an officer; I'll tell you what they d
 NO_PENDING = "No claims are waiting for a decision."
 
 
-def leaderboard_choice(on: bool) -> list:
-    return [section(LEADERBOARD_ON if on else LEADERBOARD_OFF)]
-
-
 def help_blocks() -> list:
     return [section(HELP)]
 
@@ -71,6 +67,10 @@ def record_blocks(record: Record, *, whose: str = "Your") -> list:
     if latest:
         blocks.append(context("Latest: " + " · ".join(f"{stamp.on:%b %-d} {escape(stamp.title, 80)}" for stamp in reversed(latest))))
     return blocks
+
+
+def leaderboard_choice(on: bool) -> list:
+    return [section(LEADERBOARD_ON if on else LEADERBOARD_OFF)]
 
 
 def leaderboard_blocks(period_label: str, ranked: list[Record]) -> list:

@@ -96,11 +96,10 @@ def links_lines(links: list[tuple[Link, list[Access]]]) -> list[str]:
 
 def closed_dm(book: Book, consenting: int) -> tuple[str, list]:
     text = f"The resume book for {_firm(book)} closed at its deadline: {plural(consenting, 'member')} opted in."
-    blocks = [
+    return text, [
         section(f"The resume book for *{_firm(book)}* closed at its deadline: {plural(consenting, 'member')} opted in."),
         actions(button("Get the export", ids.EXPORT, str(book.id), style="primary"), block_id=f"book_closed_{book.id}"),
     ]
-    return text, blocks
 
 
 def export_comment(book: Book, count: int) -> str:
@@ -150,13 +149,12 @@ def closed_now(book: Book, changed: bool) -> str:
 
 def invitation(book: Book) -> tuple[str, list]:
     text = f"{_firm(book)} is collecting resumes through the club. Want to be in the book?"
-    blocks = [
+    return text, [
         section(f":page_facing_up: *{_firm(book)}* is collecting resumes through the club ({deadline_line(book)}).\n"
                 "You were invited because of your profile. Nothing is sent unless you opt in; press the button to see exactly what the firm would get."),
         actions(button("Preview and opt in", ids.REVIEW, str(book.id), style="primary"),
                 button("Stop these invitations", ids.STOP_INVITES, "stop"), block_id=f"book_invite_{book.id}"),
     ]
-    return text, blocks
 
 
 def preview_lines(entry: Entry) -> str:
@@ -179,12 +177,11 @@ def consent_form(book: Book, entry: Entry):
 
 def consented(book: Book) -> tuple[str, list]:
     text = f"You're in the resume book for {_firm(book)}."
-    blocks = [
+    return text, [
         section(f":white_check_mark: You're in the resume book for *{_firm(book)}*. Keep `/club profile` up to date: "
                 "the firm gets it as it reads when the book is exported."),
         actions(button("Withdraw", ids.WITHDRAW, str(book.id)), block_id=f"book_in_{book.id}"),
     ]
-    return text, blocks
 
 
 def withdrawn(book: Book) -> str:

@@ -150,18 +150,13 @@ def told(lines: list[str]) -> str:
 def notes_form(role: OfficerRole, versions: list[RoleNote]) -> View:
     current = versions[0].text if versions else ""
     edits = " · ".join(f"<@{note.edited_by}> {date_token(note.edited_at)}" for note in versions) or "no edits yet"
-    return modal(
-        ids.NOTES_FORM,
-        "Role notes",
-        submit="Save",
-        metadata={"role_id": role.id},
-        blocks=[
-            section(f"*{escape(role.title)}* — held by {_holder(role)}, term ends {day_with_year(role.term_end)}.\n"
-                    "Notes stay with the role, for whoever holds it next: contacts, how things were run, what to do when."),
-            text_input(ids.NOTES_TEXT, "Notes (mrkdwn)", max_length=NOTES_MAX, initial=current or None, optional=True, multiline=True),
-            context(f"Last edits: {edits}"),
-        ],
-    )
+    blocks = [
+        section(f"*{escape(role.title)}* — held by {_holder(role)}, term ends {day_with_year(role.term_end)}.\n"
+                "Notes stay with the role, for whoever holds it next: contacts, how things were run, what to do when."),
+        text_input(ids.NOTES_TEXT, "Notes (mrkdwn)", max_length=NOTES_MAX, initial=current or None, optional=True, multiline=True),
+        context(f"Last edits: {edits}"),
+    ]
+    return modal(ids.NOTES_FORM, "Role notes", blocks, submit="Save", metadata={"role_id": role.id})
 
 
 def which_role(roles: list[OfficerRole]) -> str:

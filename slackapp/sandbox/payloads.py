@@ -133,12 +133,9 @@ def slash_command(
     command: str,
     text: str = "",
     *,
-    user_id: str = "U1",
-    team_id: str = "T1",
-    channel_id: str = "C1",
+    user_id: str = "U1", team_id: str = "T1", enterprise_id: str | None = ORG, channel_id: str = "C1",
     response_url: str | None = None,
     trigger_id: str | None = None,
-    enterprise_id: str | None = ORG,
     **extra: Any,
 ) -> str:
     """A form-encoded slash command body; ``extra`` sets other fields (``user_name``…)."""
@@ -169,9 +166,7 @@ def block_actions(
     action_id: str,
     value: str | None = None,
     *,
-    user_id: str = "U1",
-    team_id: str = "T1",
-    channel_id: str = "C1",
+    user_id: str = "U1", user_name: str | None = None, team_id: str = "T1", enterprise_id: str | None = ORG, channel_id: str = "C1",
     message_ts: str | None = None,
     response_url: str | None = None,
     block_id: str | None = None,
@@ -181,8 +176,6 @@ def block_actions(
     action_type: str = "button",
     selected_option: dict | str | None = None,
     action: dict | None = None,
-    enterprise_id: str | None = ORG,
-    user_name: str | None = None,
 ) -> dict:
     """A ``block_actions`` payload from a message button (default) or from ``view``.
 
@@ -254,14 +247,11 @@ def view_submission(
     callback_id: str,
     values: dict[str, dict[str, Any]],
     *,
-    user_id: str = "U1",
-    team_id: str = "T1",
+    user_id: str = "U1", user_name: str | None = None, team_id: str = "T1", enterprise_id: str | None = ORG,
     private_metadata: str = "",
     view_id: str | None = None,
     view: dict | None = None,
     trigger_id: str | None = None,
-    enterprise_id: str | None = ORG,
-    user_name: str | None = None,
 ) -> dict:
     """A ``view_submission``; ``values`` maps block_id -> action_id -> element state.
 
@@ -297,11 +287,8 @@ def view_submission(
 def view_closed(
     view: dict,
     *,
-    user_id: str = "U1",
-    team_id: str = "T1",
+    user_id: str = "U1", user_name: str | None = None, team_id: str = "T1", enterprise_id: str | None = ORG,
     is_cleared: bool = False,
-    enterprise_id: str | None = ORG,
-    user_name: str | None = None,
 ) -> dict:
     """A ``view_closed``: sent when a person closes a modal whose view set ``notify_on_close``.
     Shaped as the view_submission sample, less what only a submission carries (a trigger,
@@ -353,10 +340,8 @@ def message_action(
 def global_shortcut(
     callback_id: str,
     *,
-    user_id: str = "U1",
-    team_id: str = "T1",
+    user_id: str = "U1", team_id: str = "T1", enterprise_id: str | None = ORG,
     trigger_id: str | None = None,
-    enterprise_id: str | None = ORG,
 ) -> dict:
     p = _from_person("shortcut.global.json", user_id=user_id, team_id=team_id, enterprise_id=enterprise_id, user_name=None)
     p.update({"callback_id": callback_id, "trigger_id": trigger_id or new_trigger_id(),
@@ -422,12 +407,10 @@ def reaction_removed(reaction: str = "thumbsup", **fields) -> dict:
 
 def app_home_opened(
     *,
-    user_id: str = "U1",
-    team_id: str = "T1",
+    user_id: str = "U1", team_id: str = "T1", enterprise_id: str | None = ORG,
     tab: str = "home",
     view: dict | None = None,
     event_id: str | None = None,
-    enterprise_id: str | None = ORG,
 ) -> dict:
     """``view`` is the currently published Home view; ``None`` means never published."""
     ev = load("event_callback.app_home_opened.json")["event"]

@@ -17,8 +17,6 @@ def register(app: App) -> None:
     app.action(ids.EDIT)(forms.on_edit)
     app.shortcut(ids.SHORTCUT)(forms.on_shortcut)
     app.view(ids.FORM)(forms.on_form)
-    for action_id in rsvp.BUTTON_ANSWERS:
-        app.action(action_id)(rsvp.on_button)
     app.action(ids.CANCEL)(roster.on_cancel)
     app.action(ids.CANCEL_REST)(series.on_cancel_rest)
     app.action(ids.SERIES_JOIN)(series.on_join)
@@ -27,6 +25,8 @@ def register(app: App) -> None:
     app.action(ids.ROSTER_CSV)(roster.on_csv)
     app.action(ids.ROSTER_DM)(roster.on_roster_dm)
     app.action(ids.CALENDAR)(roster.on_calendar)
+    for action_id in rsvp.BUTTON_ANSWERS:
+        app.action(action_id)(rsvp.on_button)
     app.action(ids.OPEN_CHECKIN)(checkin.on_open_checkin)
     app.action(ids.HERE)(checkin.on_here)
     app.action(ids.MARK_ATTENDED)(checkin.on_mark)

@@ -3,6 +3,7 @@
 from slackapp.slack.forms import VALUE  # noqa: F401  (re-exported: every input's action id)
 
 COMMAND = "/internships"
+SHARE_WORDS = ("post", "share")  # `/internships post`: the lead form
 SHORTCUT_SAVE_MESSAGE = "save_as_lead"
 FORM = "lead_form"
 

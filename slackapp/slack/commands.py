@@ -11,11 +11,11 @@ def first_word(text: str) -> str:
     return words[0].lower() if words else ""
 
 
-def starting_with(word: str) -> Callable[[dict], bool]:
-    """A Bolt matcher: the command's text starts with `word` (`/internships habit …` is answered
-    by the habit feature, registered before the one that owns `/internships`)."""
+def starting_with(*words: str) -> Callable[[dict], bool]:
+    """A Bolt matcher: the command's text starts with one of `words` (`/internships habit …` is
+    answered by the habit feature, registered before the one that owns `/internships`)."""
 
     def matches(command: dict) -> bool:
-        return first_word(command.get("text") or "") == word
+        return first_word(command.get("text") or "") in words
 
     return matches

@@ -13,7 +13,11 @@ executor is `ListenerPool`, which Bolt has no other way to give us:
   After its ack a listener waits on Slack (a modal, a response) without holding a place, so the
   pool's many threads still absorb a slow Slack;
 - its `submit` returns once the listener has acked: Bolt looks for the ack every 10 ms after
-  `submit` returns, and now finds it at its first look.
+  `submit` returns, and now finds it at its first look;
+- a listener whose whole answer is its ack (a search, a help text: `answers_in_its_ack`) runs
+  in the request's own thread. Handing it over costs two thread wake-ups, each by the thread
+  holding the GIL: on club traffic, running /internships in place used 11 % less CPU a request
+  and answered 12 % more requests (bench/club_traffic).
 """
 
 from __future__ import annotations
@@ -46,6 +50,16 @@ _PAUSE: contextvars.ContextVar[Callable[[], None] | None] = contextvars.ContextV
 ACK_WAIT_SECONDS = 3
 # The place the running listener holds among those working towards their ack.
 _PLACE: contextvars.ContextVar[_Place | None] = contextvars.ContextVar("slackapp_place", default=None)
+# Set by `answers_in_its_ack` for the listener Bolt is about to hand over in this thread.
+_IN_PLACE: contextvars.ContextVar[bool] = contextvars.ContextVar("slackapp_in_place", default=False)
+
+
+def answers_in_its_ack(next_) -> None:
+    """Listener middleware (Bolt's `middleware=[…]`) for a listener that does nothing after its
+    ack: the pool runs it in the request's thread rather than handing it over. Not for one that
+    calls Slack after acking (a modal, a response_url): its ack would wait for Slack."""
+    _IN_PLACE.set(True)
+    next_()
 
 
 class _Place:
@@ -79,9 +93,10 @@ class ListenerPool(ThreadPoolExecutor):
         self._releaser: threading.Thread | None = None
 
     def submit(self, fn, /, *args, **kwargs):
-        session, pause = _SESSION.get(), _PAUSE.get()
+        session, pause, in_place = _SESSION.get(), _PAUSE.get(), _IN_PLACE.get()
         _SESSION.set(None)
         _PAUSE.set(None)
+        _IN_PLACE.set(False)
         context = contextvars.copy_context()
         place = _Place(self._places)
         context.run(_PLACE.set, place)
@@ -97,6 +112,8 @@ class ListenerPool(ThreadPoolExecutor):
 
         if pause is not None:
             return self._hold(pause, run)
+        if in_place and session is not None:
+            return _ran(run)
         future = super().submit(run)
         if session is not None:  # a request's listener, which Bolt waits on for its ack
             # Bolt looks for the ack every 10 ms once this returns; returning when the listener
@@ -123,6 +140,15 @@ class ListenerPool(ThreadPoolExecutor):
             for pause, run, future in held:
                 pause()  # the first waits for the pause; the others find it at once
                 super().submit(run).add_done_callback(lambda done, future=future: _settle(future, done))
+
+
+def _ran(run: Callable) -> Future:
+    future: Future = Future()
+    try:
+        future.set_result(run())
+    except BaseException as error:  # kept on the future, as the pool's thread would
+        future.set_exception(error)
+    return future
 
 
 def _settle(future: Future, done: Future) -> None:
@@ -178,6 +204,7 @@ class ForEveryRequest(Middleware):
         session = context["session"] = self._store.session()
         self._provide(context)
         _SESSION.set(session)
+        _IN_PLACE.set(False)  # until this request's listener says otherwise
         if body.get("type") == "event_callback":
             _PAUSE.set(self._keeper.wait_for_a_pause)
         return next()

@@ -7,10 +7,13 @@ from slack_bolt import App
 from slackapp.leads import ids, sections
 from slackapp.leads.handlers import browse, history, sharing, tracking
 from slackapp.leads.handlers import moderation as moderating
+from slackapp.slack.commands import starting_with
+from slackapp.slack.middleware import answers_in_its_ack
 
 
 def register(app: App) -> None:
-    app.command(ids.COMMAND, matchers=[sections.answered_by_leads])(browse.on_command)
+    app.command(ids.COMMAND, matchers=[starting_with(*ids.SHARE_WORDS)])(browse.on_post)
+    app.command(ids.COMMAND, matchers=[sections.answered_by_leads], middleware=[answers_in_its_ack])(browse.on_command)
     app.action(ids.OPEN)(browse.on_open)
     app.action(ids.PAGE)(browse.on_page)
     app.action(ids.PAGE_BACK)(browse.on_page)

@@ -16,14 +16,17 @@ from slackapp.slack.facade import Slack
 from slackapp.slack.forms import form_values, metadata
 
 
-def on_command(ack, command, club: Club, slack: Slack, session: Session, user_id: str):
+def on_post(ack, command, slack: Slack):
+    ack()
+    slack.open_modal(command["trigger_id"], views.lead_form(channel=command.get("channel_id")))
+
+
+def on_command(ack, command, club: Club, session: Session, user_id: str):
+    """Every answer is the ack itself (see register: it runs in the request's thread)."""
     text = (command.get("text") or "").strip()
     first = text.split(maxsplit=1)[0].lower() if text else ""
     if first == "help":
         ack(**ephemeral(views.HELP, views.help_blocks()))
-    elif first in ("post", "share"):
-        ack()
-        slack.open_modal(command["trigger_id"], views.lead_form(channel=command.get("channel_id")))
     elif first == "mine" and len(text.split()) == 1:
         ack(**my_leads(club, session, user_id))
     elif first == "history" and club.looks_like_officer(user_id):  # for anyone else, a search for the word

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import available_timezones
 
-from sqlalchemy import Date, bindparam, delete, select, text
+from sqlalchemy import Date, bindparam, column, delete, select, text
 from sqlalchemy.orm import Session
 
 from slackapp.club import ids
@@ -68,14 +68,19 @@ def read_with_settings(name: str, exists_sql: str) -> None:
 
 @functools.cache
 def _snapshot_statement():
-    """One statement on the connection: it is run on every request, so it skips the ORM's machinery."""
-    facts = "".join(f", EXISTS ({sql}) AS fact_{index}" for index, sql in enumerate(_FACTS.values()))
+    """One statement on the connection: it is run on every request, so it skips the ORM's machinery,
+    and it names its columns, so SQLAlchemy reads what the result holds once, not at every run (a
+    text without them cost a third of the statement's time in matching names to the cursor's)."""
+    facts = [f"fact_{index}" for index in range(len(_FACTS))]
     statement = text(
         f"SELECT {', '.join('w.' + name for name in _SETTINGS_COLUMNS)}, "
-        f"EXISTS (SELECT 1 FROM officers o WHERE o.team_id = :team AND o.user_id = :user) AS listed{facts} "
-        "FROM (SELECT 1 AS one) AS request LEFT OUTER JOIN workspaces w ON w.team_id = :team"
+        "EXISTS (SELECT 1 FROM officers o WHERE o.team_id = :team AND o.user_id = :user) AS listed"
+        + "".join(f", EXISTS ({sql}) AS {name}" for name, sql in zip(facts, _FACTS.values()))
+        + " FROM (SELECT 1 AS one) AS request LEFT OUTER JOIN workspaces w ON w.team_id = :team"
     )
-    return statement.bindparams(bindparam("since", type_=Date)) if _FACTS else statement
+    if _FACTS:
+        statement = statement.bindparams(bindparam("since", type_=Date))
+    return statement.columns(*(column(name) for name in [*_SETTINGS_COLUMNS, "listed", *facts]))
 
 
 def snapshot(session: Session, *, team_id: str, user_id: str | None) -> Snapshot:

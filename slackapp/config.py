@@ -71,9 +71,12 @@ class Settings:
     # once (slackapp.slack.middleware.ListenerPool); the rest wait on Slack after theirs. Bolt's
     # default of 5 lets five slow Web API calls starve every other request.
     slackapp_listener_threads: int = _setting(16, kind="integer", low=4, high=1024)
-    # Requests one HTTP worker answers at once. Each waits for its listener's ack
-    # (bench/club_traffic: 8 did better than 32 and than 4).
-    slackapp_http_threads: int = _setting(8, kind="integer", low=1, high=1024)
+    # Requests one HTTP worker answers at once: one runs Python while the other waits on the store
+    # or on Slack; more only take turns at the GIL, each turn a thread switch (club traffic, one
+    # worker: 2 answered 0.98 of the plain peer's requests, 3 0.85, 8 0.83). A storm of events
+    # did a little better with 8 (the inbox commits more events at once): 0.93 of the peer's acks/s
+    # against 1.08, still above the 0.9 it must keep.
+    slackapp_http_threads: int = _setting(2, kind="integer", low=1, high=1024)
     # One per core, at most 4 (each holds its own database connections): on SQLite too, where
     # writers of all the processes queue on one file lock (slackapp.db).
     slackapp_http_workers: int = _setting(kind="integer", low=1, high=64, default_factory=lambda: max(1, min(os.cpu_count() or 1, 4)))

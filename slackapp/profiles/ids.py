@@ -9,7 +9,12 @@ FORM = "profile_form"
 EDIT = "profile_edit"  # App Home: the profile form
 
 # The form's inputs are named as the profile's columns.
-SCHOOL, MAJOR, GRADUATION_YEAR, SKILLS, LINK, JOB_BOARD = "school", "major", "graduation_year", "skills", "link", "job_board"
+SCHOOL = "school"
+MAJOR = "major"
+GRADUATION_YEAR = "graduation_year"
+SKILLS = "skills"
+LINK = "link"
+JOB_BOARD = "job_board"
 ALUMNI = "alumni"  # a checkbox: they graduated (introductions match alumni with students)
 PAST_EMPLOYERS = "past_employers"  # companies they worked or interned at (company pages list them)
 SHOW_PAST_EMPLOYERS = "show_past_employers"  # a checkbox: their consent to be listed there

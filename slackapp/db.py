@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, exc, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -77,8 +77,36 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=4, max_overflow=40)
         _tune_sqlite(engine)
         return engine
-    # Up to 4 workers a process each (config): 80 connections fit PostgreSQL's default 100.
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # Up to 4 workers a process each (config): 80 connections fit PostgreSQL's default 100. Last
+    # in, first out: the connections in use stay few and warm, and the rest sit idle (see below).
+    engine = create_engine(url, pool_size=10, max_overflow=10, pool_use_lifo=True)
+    _ping_after_idling(engine)
+    return engine
+
+
+# A pooled connection unused for longer than this is asked whether it still works before it is
+# handed out: a database restarted (or a connection closed by the server) while the app was quiet
+# then costs no request an error. Pinging every checkout (pool_pre_ping) would add a round trip to
+# every request of a busy club, whose connections never idle that long; one that dies in use fails
+# its request once, and SQLAlchemy then replaces every connection the pool held before it.
+IDLE_BEFORE_PING_SECONDS = 1.0
+
+
+def _ping_after_idling(engine: Engine) -> None:
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record):
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idled(dbapi_connection, record, _proxy):
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The documented way to have the pool drop this connection and hand out a new one.
+            raise exc.DisconnectionError(f"an idle connection no longer answers: {error}") from error
 
 
 _BUSY_TIMEOUT_MS = 30000
@@ -239,7 +267,12 @@ class Store:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
+        # PostgreSQL reads run outside a transaction, as SQLite's do (make_engine): each statement
+        # sees what was committed when it began, as it would inside one at READ COMMITTED, without
+        # a BEGIN and a ROLLBACK on every request. Writes take a transaction (writing).
+        self._reads_autocommit = engine.dialect.name == "postgresql"
+        reads = engine.execution_options(isolation_level="AUTOCOMMIT") if self._reads_autocommit else engine
+        self._sessions = sessionmaker(bind=reads, expire_on_commit=False)
         self._committed_hooks: list[Callable[[set[str]], None]] = []
         event.listen(self._sessions, "after_commit", self._after_commit)
         self._writers = _Writers(engine)
@@ -270,8 +303,7 @@ class Store:
         return self.engine.dialect.name
 
     def session(self) -> Session:
-        """A new session; the caller closes it. Reads run in short deferred transactions; writes go
-        through `writing`."""
+        """A new session; the caller closes it. Reads need no transaction; writes go through `writing`."""
         return self._sessions()
 
     @contextlib.contextmanager
@@ -283,7 +315,8 @@ class Store:
         if session.in_transaction():
             session.rollback()
         with self._writers:
-            session.connection(execution_options={"write": True})
+            # READ COMMITTED is PostgreSQL's default, the level the app's row locks are written for.
+            session.connection(execution_options={"write": True, "isolation_level": "READ COMMITTED"} if self._reads_autocommit else {"write": True})
             try:
                 yield session
             except BaseException:

@@ -18,10 +18,11 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from sqlalchemy import select
 
+from slackapp.db import IDLE_BEFORE_PING_SECONDS
 from slackapp.leads import ids
 from slackapp.leads.models import SavedLead
 from slackapp.sandbox import payloads
-from tests.conftest import BOT_TOKEN, SECRET, fresh_database, start_app
+from tests.conftest import BOT_TOKEN, SECRET, Workspace, fresh_database, start_app
 from tests.helpers import all_text, announced_leads, eventually, eventually_got, lead_values, leads_of, share_lead
 from slackapp.sandbox.slackhttp import FORM, post_signed
 
@@ -148,6 +149,36 @@ def test_healthz_answers_503_when_the_postgresql_database_is_gone(request, fake_
 
         assert status == 503
         assert json.loads(body) == {"ok": False, "store": "down"}
+    finally:
+        app.stop()
+
+
+def test_a_database_restarted_while_the_app_was_quiet_costs_no_request(request, fake_slack, tmp_path_factory):
+    """Connections that idled in the pool are checked before use; the first command after the
+    database dropped them is answered like any other."""
+    import psycopg
+
+    base = request.getfixturevalue("postgres")  # skips when there is no PostgreSQL
+    database_url = fresh_database("postgresql", request, tmp_path_factory)
+    name = database_url.rsplit("/", 1)[1]
+    # No scheduler: its clock would meet a cut connection first and have the pool replace them all.
+    app = start_app(database_url, fake_slack, tmp_path_factory.mktemp("app-pg-restart") / "app.log", SLACKAPP_SCHEDULER="off")
+    try:
+        workspace = Workspace(app, fake_slack)
+        member = workspace.member()
+        assert workspace.command("/internships", user=member).status == 200
+        app.store.dispose()
+        with psycopg.connect(base.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+            dropped = connection.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,)
+            ).fetchone()[0]
+        assert dropped >= 1  # the app's pooled connections were cut
+        time.sleep(IDLE_BEFORE_PING_SECONDS * 1.5)  # the pool's connections have now idled past the limit
+
+        reply = workspace.command("/internships", user=member)
+
+        assert reply.status == 200, reply.body[:300]
+        assert json.loads(reply.body)["blocks"]
     finally:
         app.stop()
 

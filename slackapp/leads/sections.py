@@ -28,7 +28,7 @@ _below_search: dict[str, BelowSearch] = {}
 
 
 def answer_word(word: str) -> None:
-    """`/internships <word> …` is answered by the feature registering it, not by leads."""
+    """`/internships <word> …` is answered by the listener registering it, not by the list."""
     _their_words.add(word)
 
 

@@ -8,10 +8,14 @@ from slackapp.events import ids
 from slackapp.events.handlers import checkin, commands, forms, roster, rsvp, series
 
 
-def register(app: App) -> None:
-    # Reactions first: a storm of them is the busiest traffic the app gets.
+def register_reactions(app: App) -> None:
+    """Registered before every other listener of the app (app.FEATURES): a storm of reactions is
+    the busiest traffic it gets."""
     app.event("reaction_added")(rsvp.on_reaction)
     app.event("reaction_removed")(rsvp.on_reaction)
+
+
+def register(app: App) -> None:
     app.command(ids.COMMAND)(commands.on_command)
     app.action(ids.NEW)(forms.on_new)
     app.action(ids.EDIT)(forms.on_edit)

@@ -12,10 +12,14 @@ from slackapp.slack.middleware import answers_in_its_ack
 
 
 def register(app: App) -> None:
-    app.command(ids.COMMAND, matchers=[starting_with(*ids.SHARE_WORDS)])(browse.on_post)
+    # The list, searches and their pages first (trying a listener that doesn't match costs); the list leaves
+    # `post` and `share` to the form's listener as it leaves other features their words.
+    for word in ids.SHARE_WORDS:
+        sections.answer_word(word)
     app.command(ids.COMMAND, matchers=[sections.answered_by_leads], middleware=[answers_in_its_ack])(browse.on_command)
-    app.action(ids.OPEN)(browse.on_open)
     app.action(ids.PAGE)(browse.on_page)
+    app.command(ids.COMMAND, matchers=[starting_with(*ids.SHARE_WORDS)])(browse.on_post)
+    app.action(ids.OPEN)(browse.on_open)
     app.action(ids.PAGE_BACK)(browse.on_page)
     app.action(ids.FIND)(browse.on_find)
     app.view(ids.FIND_FORM)(browse.on_find_form)

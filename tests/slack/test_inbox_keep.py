@@ -3,11 +3,12 @@ listener never finished (slackapp.slack.inbox)."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from slackapp.db import Store, utcnow
 from slackapp.slack import inbox
@@ -105,6 +106,30 @@ def test_a_storm_of_events_is_kept_together_each_answered_once_its_own_is_writte
     # Slack's retries of them, arriving together again.
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert not any(pool.map(lambda n: keeper.keep(team_id=team, event_id=f"Ev{n}", body={}), range(200)))
+
+
+def test_whoever_writes_a_batch_of_a_storm_has_its_own_event_in_it(store):
+    """The request that wrote a batch answers Slack at once: the events that arrived meanwhile are
+    written by one of their own requests."""
+    team = new_id("T")
+    keeper = inbox.Keeper(store)
+    batches: list[tuple[str, set[str]]] = []
+
+    def seen(_connection, statement, many, one, _options):
+        if getattr(statement, "table", None) is inbox.InboxEvent.__table__:
+            batches.append((threading.current_thread().name, {row["event_id"] for row in many or [one]}))
+
+    event.listen(store.engine, "before_execute", seen)
+
+    def keep_naming_the_thread(n: int) -> bool:
+        return keeper.keep(team_id=team, event_id=f"{threading.current_thread().name}/Ev{n}", body={})
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert all(pool.map(keep_naming_the_thread, range(300)))
+    assert sorted(len(ids) for _, ids in batches)[-1] > 1  # the storm did share transactions
+    assert sum(len(ids) for _, ids in batches) == 300
+    for writer, ids in batches:
+        assert any(event_id.startswith(f"{writer}/") for event_id in ids), (writer, sorted(ids))
 
 
 def test_when_the_store_fails_every_waiting_request_fails(store, monkeypatch):

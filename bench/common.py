@@ -7,6 +7,7 @@ Everything listens on and talks to 127.0.0.1 only. Every loop is bounded in coun
 from __future__ import annotations
 
 import contextlib
+import gc
 import http.client
 import itertools
 import json
@@ -727,6 +728,10 @@ def interleave(contenders: list[Contender], *, rounds: int, seconds: float, clie
 
     def run(contender: Contender, limit: float) -> LoadResult:
         offset = contender.sent
+        # The driver keeps every sample and the fake every call it got: a full collection of that
+        # heap during a turn stalls the clients (and the fake) of whichever server is driven then.
+        gc.collect()
+        gc.freeze()
         with contender.during() if contender.during else contextlib.nullcontext():
             result = drive(contender.server.url, lambda i: contender.make_request(offset + i), total=10**9,
                            clients=clients, time_limit=limit, check=contender.check,

@@ -80,10 +80,10 @@ def make_engine(url: str) -> Engine:
     # Up to 4 workers a process each (config): 80 connections fit PostgreSQL's default 100. Last
     # in, first out: the connections in use stay few and warm, and the rest sit idle (see below).
     #
-    # psycopg prepares a statement run five times on a connection, and PostgreSQL then plans it
-    # once for any parameters: a search's plan made for a rare word served a common one in 130 ms
-    # at p95 instead of 13 (bench/search). Each run is planned for its own words; the prepared
-    # statement still saves parsing.
+    # psycopg prepares a statement run five times on a connection, and PostgreSQL may then plan it
+    # once for any parameters: that generic plan served the lead search's common words in 100 ms
+    # and more (bench/search p95 130 ms, 14 with this). Each run is planned for its own words; the
+    # prepared statement still saves parsing.
     engine = create_engine(url, pool_size=10, max_overflow=10, pool_use_lifo=True, connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
     _ping_after_idling(engine)
     return engine

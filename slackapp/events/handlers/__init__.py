@@ -9,7 +9,7 @@ from slackapp.events.handlers import checkin, commands, forms, roster, rsvp, ser
 
 
 def register_reactions(app: App) -> None:
-    """Registered before every other listener of the app (app.FEATURES): a storm of reactions is
+    """Registered before every other listener of the app (app.BUSIEST): a storm of reactions is
     the busiest traffic it gets."""
     app.event("reaction_added")(rsvp.on_reaction)
     app.event("reaction_removed")(rsvp.on_reaction)

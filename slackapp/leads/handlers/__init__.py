@@ -12,8 +12,8 @@ from slackapp.slack.middleware import answers_in_its_ack
 
 
 def register(app: App) -> None:
-    # The list, searches and their pages first (trying a listener that doesn't match costs); the list leaves
-    # `post` and `share` to the form's listener as it leaves other features their words.
+    # The list, searches and their pages first (trying a listener that doesn't match costs). The
+    # list leaves `post` and `share` to the form's listener, as it leaves other features their words.
     for word in ids.SHARE_WORDS:
         sections.answer_word(word)
     app.command(ids.COMMAND, matchers=[sections.answered_by_leads], middleware=[answers_in_its_ack])(browse.on_command)

@@ -74,8 +74,8 @@ class Settings:
     # Requests one HTTP worker answers at once: one runs Python while the other waits on the store
     # or on Slack; more only take turns at the GIL, each turn a thread switch (club traffic, one
     # worker: 2 answered 0.98-0.99 of the plain peer's requests, 3 0.85, 8 0.83). A storm of
-    # reactions does better with 8, as the inbox then commits more events at once (0.75-0.93 of
-    # the peer's acks/s with 2, 0.93-1.08 with 8): raise it where storms matter more than commands.
+    # reactions holds its own with 2 as well (1.02 of the peer's acks/s, bench/reaction_ack), as
+    # the inbox's writer hands on to the next request instead of keeping its thread.
     slackapp_http_threads: int = _setting(2, kind="integer", low=1, high=1024)
     # One per core, at most 4 (each holds its own database connections): on SQLite too, where
     # writers of all the processes queue on one file lock (slackapp.db).

@@ -3,6 +3,7 @@ importing each other's views."""
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
@@ -19,8 +20,10 @@ def time_range(starts: datetime, ends: datetime) -> str:
     return f"{date_token(starts)} – {date_token(ends, '{time}')}"
 
 
+@functools.lru_cache(maxsize=4096)
 def deadline(day: date | None, tz: str) -> str:
-    """When applications close: open all of `day` on the club's clock."""
+    """When applications close: open all of `day` on the club's clock. Remembered, as it depends
+    on nothing else: a list of ten leads asks for ten, and most share a few days."""
     if day is None:
         return "rolling deadline"
     return f"apply by {date_token(end_of_day(day, tz))}"

@@ -320,7 +320,7 @@ RANKED_MATCHES = 50
 _leads = Lead.__table__
 _saved_leads = SavedLead.__table__
 # status and expired_at too, though every listed lead is open: views read them, and a name a row lacks costs an exception.
-_LISTED = [_leads.c[name] for name in ("id", "team_id", "company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags", "posted_by", "updated_at", "closed_at", "status", "expired_at", "expires_on")]
+_LISTED = [_leads.c[name] for name in ("id", "team_id", "company", "role", "url", "kind", "location", "remote", "pay", "deadline", "description", "tags", "posted_by", "closed_at", "status", "expired_at", "expires_on")]
 # A row of the list as the views get it: they read some twenty attributes of each of ten leads,
 # and a named tuple's attribute costs a tenth of a SQLAlchemy Row's (looked up by name each time).
 ListedLead = collections.namedtuple("ListedLead", [column.name for column in _LISTED] + ["saved"])

@@ -148,9 +148,6 @@ def create_lead(
 ) -> Lead:
     """Store a shared lead: shown at once, or (`waits_for_approval`) once an officer approves it."""
     url_key = normalize_url(draft.url)
-    existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
-    if existing is not None:
-        raise duplicate(existing)
     now = now or utcnow()
     status = LeadStatus.pending if waits_for_approval else LeadStatus.open
     lead = Lead(team_id=team_id, posted_by=user_id, url_key=url_key, created_at=now, status=status.value, **_columns(draft))
@@ -158,7 +155,8 @@ def create_lead(
         with session.begin_nested():
             session.add(lead)
     except IntegrityError:
-        # Someone shared the same link in the same instant (PostgreSQL lets both reach the insert).
+        # The link was shared before (or by someone else in the same instant): the unique key on
+        # (team_id, url_key) says so, with no lookup before every insert.
         existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
         if existing is None:
             raise

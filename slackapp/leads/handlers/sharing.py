@@ -85,14 +85,14 @@ def on_form(ack, view, club: Club, session: Session, store: Store, user_id: str)
     # The poster's zone: their "Still open?" DM comes at 9:00 their time.
     club.member_timezone(user_id)
     with store.writing(session):
-        club_service.ensure_workspace(session, team_id=club.team_id)
+        workspace = club_service.ensure_workspace(session, team_id=club.team_id)
         club.keep_timezone(user_id)
         if editing is not None:
             lead = _edit(session, club, user_id, lead_id=editing, is_officer=is_officer, draft=draft)
             jobs.refresh(session, lead=lead)
         else:
             lead = service.create_lead(session, team_id=club.team_id, user_id=user_id, draft=draft, waits_for_approval=waits)
-            leads_channel = club_service.workspace(session, team_id=club.team_id).leads_channel
+            leads_channel = workspace.leads_channel
             if waits:
                 moderating.hold_for_approval(session, club, lead=lead, channel=leads_channel or meta.get("channel"))
             else:

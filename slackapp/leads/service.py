@@ -366,10 +366,9 @@ def _best_matches(dialect: str, *, ranked_matches: int, remote: bool, paid: bool
     RANKED_MATCHES by relevance (newest first among equals); and the older ones, newest first, for
     a page that reaches past them. Built once per shape of filters, like _newest.
 
-    PostgreSQL plans this for the words searched because no connection keeps it prepared: psycopg
-    prepares a statement the fifth time it runs, but forgets it at a rollback, which ends every
-    read. A plan made without the words would guess a few hundred matches and rank them all
-    (100 ms for "team" at 100,000 leads, against 2 ms walking the newest)."""
+    PostgreSQL must plan this for the words searched (slackapp.db.make_engine asks for that): a
+    plan made without them guesses a few hundred matches and ranks them all (100 ms for "team" at
+    100,000 leads, against 2 ms walking the newest)."""
     conditions = _filters(remote=remote, paid=paid, of_kind=of_kind)
     relevance, newest_first = (_tsvector_search if dialect == "postgresql" else _fts5_search)(conditions)
     ranked = newest_first(_leads.c.id.label("id"), relevance.label("relevance")).limit(ranked_matches).subquery("ranked")

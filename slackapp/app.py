@@ -274,11 +274,11 @@ def start(settings: Settings, store: Store) -> Assembled:
 
 
 # How long a thread of a worker may keep the GIL while another waits for it (Python's default is
-# 5 ms). A worker's request passes between threads (gunicorn's poller, an HTTP thread, a listener)
-# and releases the GIL at every wait on the store or the socket; at 5 ms Python also takes the GIL
-# from a request mid-way more often, to give it to another that then stalls on its own I/O. On
-# club traffic (bench/club_traffic, one worker, interleaved A/B) 15 ms answered 5-7 % more
-# requests than 5 ms, with a lower p99, on SQLite and PostgreSQL; 50 ms was worse again.
+# 5 ms). A request's threads (gunicorn's poller, an HTTP thread, a listener) let the GIL go at every
+# wait on the store or the socket anyway; the interval only decides how soon one busy in Python is
+# made to hand it over. Chosen by measurement: on club traffic (bench/club_traffic, one worker,
+# interleaved A/B) 15 ms answered 5-7 % more requests than 5 ms, with a lower p99, on SQLite and
+# PostgreSQL; 10 and 20 ms came close to 15, and 50 ms was worse again.
 SWITCH_INTERVAL_SECONDS = 0.015
 
 

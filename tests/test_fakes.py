@@ -178,6 +178,18 @@ def test_set_delay_does_not_block_other_requests(fake, client):
         assert slow.result(timeout=5)["ok"]
 
 
+def test_a_held_method_answers_once_released_and_others_meanwhile(fake, client):
+    fake.hold("chat.postMessage")
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(client.chat_postMessage, channel="C1", text="waits")
+        fake.wait_for("chat.postMessage", text="waits")
+        assert client.auth_test()["ok"]  # another method is answered meanwhile
+        assert not held.done()
+        fake.release("chat.postMessage")
+        assert held.result(timeout=5)["ok"]
+    assert client.chat_postMessage(channel="C1", text="after")["ok"]  # released for good
+
+
 def test_views_echo_the_view_and_reject_reused_triggers(fake, client):
     view = {"type": "modal", "callback_id": "signup", "title": {"type": "plain_text", "text": "Hi"}, "blocks": []}
     opened = client.views_open(trigger_id="t1", view=view)["view"]

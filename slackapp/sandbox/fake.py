@@ -185,6 +185,8 @@ class FakeSlack:
         self._calls: list[Call] = []
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, float] = {}
+        # Methods whose answers wait until released (hold/release), each with the event they wait on.
+        self._holds: dict[str, threading.Event] = {}
         self._users: dict[str, dict] = {}
         self._channels: dict[str, dict] = {}
         self._files: dict[str, dict] = {}
@@ -395,6 +397,18 @@ class FakeSlack:
             else:
                 self._delays.pop(method, None)
 
+    def hold(self, method: str) -> None:
+        """Keep every answer to ``method`` waiting (each in its request's thread) until
+        ``release(method)``: a test can then see what the callers did meanwhile."""
+        with self._lock:
+            self._holds.setdefault(method, threading.Event())
+
+    def release(self, method: str) -> None:
+        with self._lock:
+            gate = self._holds.pop(method, None)
+        if gate is not None:
+            gate.set()
+
     def fail(
         self,
         method: str,
@@ -528,8 +542,11 @@ class FakeSlack:
         if call is not None:
             with self._lock:
                 delay = self._delays.get(call.method, 0.0)
+                gate = self._holds.get(call.method)
             if delay:
                 time.sleep(delay)
+            if gate is not None:
+                gate.wait()
 
         data = reply.encode()
         try:

@@ -188,11 +188,23 @@ def _start_worker(store, fake_slack, team: str, name: str, now: datetime) -> sub
     )
 
 
+def claimed_by(store, team_id: str, worker: str) -> int:
+    return sum(1 for job in jobs_of(store, team_id) if job.claimed_by == worker)
+
+
 def test_two_scheduler_processes_send_each_item_exactly_once(store, fake_slack):
     team, users = new_id("T"), [new_id("U") for _ in range(300)]
     plan_notes(store, team, users)
-    first = _start_worker(store, fake_slack, team, "first", T0)
-    second = _start_worker(store, fake_slack, team, "second", T0)
+    # Slack's answers wait until each process holds work of its own: without that, the first could
+    # send all 300 before the second has started.
+    fake_slack.hold("chat.postMessage")
+    try:
+        first = _start_worker(store, fake_slack, team, "first", T0)
+        eventually(lambda: claimed_by(store, team, "first") > 0, timeout=60)
+        second = _start_worker(store, fake_slack, team, "second", T0)
+        eventually(lambda: claimed_by(store, team, "second") > 0, timeout=60)
+    finally:
+        fake_slack.release("chat.postMessage")
     outputs = [process.communicate(timeout=120) for process in (first, second)]
     assert [process.returncode for process in (first, second)] == [0, 0], outputs
     sent = [int(out.strip().rsplit("sent=", 1)[1]) for out, _ in outputs]

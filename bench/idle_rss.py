@@ -17,8 +17,9 @@ and all its descendants) from /proc:
 Target (issue 18; it was 110 MB in issue "As fast as bare Bolt"): the app's tree <= 100 MB, the
 same on SQLite and PostgreSQL. The figure is the RSS sum (bare Bolt's was 59 MB, which is what
 the bare tree's RSS sum comes to here; its PSS sum is about half), so that is what is judged by
-default; `--by pss` judges the PSS sum against the same limit instead. Both sums are printed either way. Sizes are
-MiB (1024 x 1024 bytes). Exit status 0 when the target holds.
+default; `--by pss` judges the PSS sum against the same limit instead. Both sums are printed either way. The
+tables are in MiB (1024 x 1024 bytes); the target is judged in MB (10^6 bytes), the issue's unit: 100 MB is
+95.4 MiB. Exit status 0 when the target holds.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from slackapp.db import Store
 TEAM = "TBENCHRSS"
 CHANNEL = "CBENCHRSS"
 POST_TS = "1800000000.000200"
-TREE_MAX_MIB = {"sqlite": 100.0, "postgresql": 100.0}
+TREE_MAX_MB = {"sqlite": 100.0, "postgresql": 100.0}
 
 
 @dataclass
@@ -185,10 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     other_name = "PSS" if args.by == "rss" else "RSS"
     print(f"targets for {kind}:")
     code = common.verdict(
-        [common.Target(f"app tree memory, {args.by.upper()} sum (MiB)", judged / 1024, TREE_MAX_MIB[kind], at_most=True)],
+        [common.Target(f"app tree memory, {args.by.upper()} sum (MB; {judged / 1024:.1f} MiB)", judged * 1024 / 1e6, TREE_MAX_MB[kind], at_most=True)],
         [(f"every request answered 200 ({errors})", not any(errors.values()))],
     )
-    print(f"(the {other_name} sum, {other / 1024:.1f} MiB, would {'also hold' if other / 1024 <= TREE_MAX_MIB[kind] else 'miss'} the same limit)")
+    print(f"(the {other_name} sum, {other * 1024 / 1e6:.1f} MB, would {'also hold' if other * 1024 / 1e6 <= TREE_MAX_MB[kind] else 'miss'} the same limit)")
     print(f"total run time {time.perf_counter() - overall:.0f}s")
     return code
 

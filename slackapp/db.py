@@ -144,10 +144,17 @@ def _tune_sqlite(engine: Engine) -> None:
 
 def insert_for(session: Session):
     """The dialect's INSERT, which knows ON CONFLICT."""
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return dialect_insert(session.get_bind().dialect.name)
 
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+def dialect_insert(dialect: str):
+    """The INSERT of `dialect` ("postgresql" or "sqlite"). Only the store's own dialect package is
+    imported: PostgreSQL's, with all its drivers, would cost a worker on SQLite over 2 MiB."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def inserted(session: Session, statement, key_column) -> bool:

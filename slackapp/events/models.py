@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slackapp.db import Base, UTCDateTime, utcnow
@@ -61,8 +61,7 @@ class Event(Base):
         Index("ix_events_rsvp_message", "team_id", "channel", "rsvp_ts"),
         # One row per occurrence of a series, however many planners run at once.
         Index("ux_events_series_occurrence", "series_id", "occurrence", unique=True),
-        # What alerts (company follows) haven't matched yet (see leads' ix_leads_unmatched).
-        Index("ix_events_unmatched", "team_id", sqlite_where=text("alerts_matched_at IS NULL"), postgresql_where=text("alerts_matched_at IS NULL")),
+        # What alerts (company follows) haven't matched yet: ix_events_unmatched, made in 0019 only (see leads' ix_leads_unmatched).
         # Never hand a deleted event's number to a new one: old buttons and messages carry it.
         {"sqlite_autoincrement": True},
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from slackapp.db import Base, UTCDateTime, utcnow
@@ -45,8 +45,7 @@ class Project(Base):
     __tablename__ = "micro_projects"
     __table_args__ = (
         Index("ix_micro_projects_team_status", "team_id", "status"),
-        # What alerts haven't matched yet (see leads' ix_leads_unmatched).
-        Index("ix_micro_projects_unmatched", "team_id", sqlite_where=text("alerts_matched_at IS NULL"), postgresql_where=text("alerts_matched_at IS NULL")),
+        # What alerts haven't matched yet: ix_micro_projects_unmatched, made in 0012 only (see leads' ix_leads_unmatched).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

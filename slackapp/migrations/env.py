@@ -3,14 +3,9 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from slackapp.models import metadata
+from slackapp.models import metadata, modelled
 
 config = context.config
-
-
-def _ours(obj, name, type_, reflected, compare_to) -> bool:
-    # The text index tables are created by hand in 0001; autogenerate must not try to drop them.
-    return not (type_ == "table" and name and name.startswith("leads_fts"))
 
 
 def run(connection) -> None:
@@ -18,7 +13,7 @@ def run(connection) -> None:
         connection=connection,
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        include_object=_ours,
+        include_object=modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -17,12 +17,10 @@ import time
 from datetime import datetime, timedelta
 
 from slack_bolt import App, BoltRequest
-from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint, and_, bindparam, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from slackapp.db import Base, Store, UTCDateTime, utcnow
+from slackapp.db import Base, Store, UTCDateTime, dialect_insert, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +40,7 @@ class InboxEvent(Base):
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("team_id", "event_id"),
-        Index("ix_inbox_waiting", "id", postgresql_where=text("done_at IS NULL"), sqlite_where=text("done_at IS NULL")),
+        # ix_inbox_waiting (id, where done_at IS NULL) is a partial index: made in 0006 only (see models.MADE_IN_MIGRATIONS).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,7 +126,7 @@ class Keeper:
 def _keeping(dialect: str):
     """The INSERT of a batch of events, built once (it runs for every event of a storm): the
     events new to the store come back."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(dialect)
     table = InboxEvent.__table__
     return insert(table).on_conflict_do_nothing().returning(table.c.team_id, table.c.event_id)
 

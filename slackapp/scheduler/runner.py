@@ -138,8 +138,11 @@ class Clock:
             self._poked.clear()
             wait = self._every
             try:
+                # One batch a turn: the next due time, read after it, sends the loop round again at
+                # once while work is due (the rest of a fan-out, a batch's own follow-ups), and a
+                # lone item costs no second claim that finds nothing.
                 with self._turn:
-                    outcome = self.dispatcher.run_due()
+                    outcome = self.dispatcher.run_due(max_batches=1)
                 if outcome.handled:
                     log.info("scheduler: %s", outcome)
                 with self.store.read() as session:

@@ -280,6 +280,14 @@ def start(settings: Settings, store: Store) -> Assembled:
 # interleaved A/B) 15 ms answered 5-7 % more requests than 5 ms, with a lower p99, on SQLite and
 # PostgreSQL; 10 and 20 ms came close to 15, and 50 ms was worse again.
 SWITCH_INTERVAL_SECONDS = 0.015
+# How many new objects the collector lets pile up before it collects the youngest (Python: 700).
+# A storm's events wait for it to pause (slack/inbox), thousands of listeners holding their
+# requests, and with Python's thresholds the full collections it led to walked all of them again
+# and again, 70-165 ms each with every thread stopped: the reaction storm's slowest acks
+# (bench/reaction_ack on PostgreSQL, p99 1.12-1.45x the peer's; with 10,000, 0.78x and 0.82x).
+# Full collections are left as often as Python makes them: put off ten times longer instead, one
+# turn in each of two runs stalled for seconds.
+YOUNG_COLLECTION_THRESHOLD = 10_000
 
 
 def worker_app():
@@ -294,4 +302,5 @@ def worker_app():
     # garbage goes first, so its memory is used again rather than the worker growing.
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *gc.get_threshold()[1:])
     return served

@@ -149,9 +149,9 @@ def on_hand_back(ack, action, respond, club: Club, session: Session, store: Stor
         officers = _officers(club, session)
         jobs.post(session, request=request, officers=officers)
         jobs.plan_unclaimed(session, request=request, officers=officers)
-        jobs.tell(session, request=request, user_id=request.user_id, what="handed-back", text=views.handed_back(request))
+        jobs.tell(session, request=request, user_id=request.user_id, what="handed-back", text=views.handed_back(request, to_helper=False))
     ack()
-    respond(**ephemeral(views.handed_back_to_helper(request)), replace_original=False)
+    respond(**ephemeral(views.handed_back(request, to_helper=True)), replace_original=False)
 
 
 # --- closing: the requester only ----------------------------------------------------------------------
@@ -178,10 +178,10 @@ def on_withdraw(ack, action, respond, club: Club, session: Session, store: Store
     with store.writing(session):
         request = service.withdraw(session, team_id=club.team_id, request_id=number_in(action.get("value")), user_id=user_id)
         if request.helper:
-            jobs.tell(session, request=request, user_id=request.helper, what="withdrawn", text=views.withdrawn_to_helper(request))
+            jobs.tell(session, request=request, user_id=request.helper, what="withdrawn", text=views.withdrawn(request, to_helper=True))
         jobs.show_now(session, request=request)
     ack()
-    respond(**ephemeral(views.withdrawn(request)), replace_original=False)
+    respond(**ephemeral(views.withdrawn(request, to_helper=False)), replace_original=False)
 
 
 def register(app: App) -> None:

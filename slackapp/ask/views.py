@@ -234,20 +234,16 @@ def done_to_helper(request: HelpRequest) -> str:
     return f":white_check_mark: <@{request.user_id}> marked your help with their {_kind(request).lower()} done and rated it {_stars(request.rating)}.{note}\nThank you for helping!"
 
 
-def withdrawn_to_helper(request: HelpRequest) -> str:
-    return f"<@{request.user_id}> withdrew their request for a {_kind(request).lower()}. Nothing more to do: thank you."
-
-
-def withdrawn(request: HelpRequest) -> str:
+def withdrawn(request: HelpRequest, *, to_helper: bool) -> str:
+    if to_helper:
+        return f"<@{request.user_id}> withdrew their request for a {_kind(request).lower()}. Nothing more to do: thank you."
     return f"Your request for a {_kind(request).lower()} is withdrawn."
 
 
-def handed_back(request: HelpRequest) -> str:
+def handed_back(request: HelpRequest, *, to_helper: bool) -> str:
+    if to_helper:
+        return f"You handed <@{request.user_id}>'s request back to the queue."
     return f"Your request for a {_kind(request).lower()} is back in the queue: its helper couldn't take it after all. Another helper can claim it now."
-
-
-def handed_back_to_helper(request: HelpRequest) -> str:
-    return f"You handed <@{request.user_id}>'s request back to the queue."
 
 
 def claimed_by_you(request: HelpRequest) -> str:

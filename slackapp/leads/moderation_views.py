@@ -155,17 +155,15 @@ def waiting(lead: Lead) -> str:
     )
 
 
-def approved(lead: Lead) -> str:
-    return f"Your lead {_name(lead)} was approved by an officer: it is announced and listed in `/internships`."
-
-
-def declined(lead: Lead) -> str:
+def approval_decided(lead: Lead, *, approved: bool) -> str:
+    """To the poster of a first lead."""
+    if approved:
+        return f"Your lead {_name(lead)} was approved by an officer: it is announced and listed in `/internships`."
     return f"An officer declined your lead {_name(lead)}: it won't be announced or listed. A club officer can tell you why."
 
 
-def restored(lead: Lead) -> str:
-    return f"Your lead {_name(lead)} was reported and hidden for a while; an officer reviewed it and restored it, so it is listed again."
-
-
-def removed(lead: Lead) -> str:
+def review_decided(lead: Lead, *, restored: bool) -> str:
+    """To the poster of a reported lead."""
+    if restored:
+        return f"Your lead {_name(lead)} was reported and hidden for a while; an officer reviewed it and restored it, so it is listed again."
     return f"Your lead {_name(lead)} was reported, and an officer reviewed it and removed it: it is no longer listed. A club officer can tell you why."

@@ -94,7 +94,7 @@ def _review(ack, body, action, respond, club: Club, session: Session, store: Sto
                                     restore=restore)
         jobs.refresh(session, lead=decided.lead)
         hidden = moderation.last_hidden(session, lead=decided.lead)
-        told = (moderation_views.restored if restore else moderation_views.removed)(decided.lead)
+        told = moderation_views.review_decided(decided.lead, restored=restore)
         question = _after_decision(session, club, body, decided, jobs.REVIEW_ASKED, told, occasion=str(hidden.id) if hidden else None)
     _answer(ack, body, respond, question)
 
@@ -117,7 +117,7 @@ def _approve(ack, body, action, respond, club: Club, session: Session, store: St
         channel, lead.announce_channel = lead.announce_channel, None
         if approved:
             jobs.announce(session, lead=lead, channel=club_service.workspace(session, team_id=club.team_id).leads_channel or channel, poster=lead.posted_by)
-        told = (moderation_views.approved if approved else moderation_views.declined)(lead)
+        told = moderation_views.approval_decided(lead, approved=approved)
         question = _after_decision(session, club, body, decided, jobs.APPROVAL_ASKED, told)
     _answer(ack, body, respond, question)
 

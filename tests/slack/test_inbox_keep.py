@@ -119,7 +119,9 @@ def test_whoever_writes_a_batch_of_a_storm_has_its_own_event_in_it(store):
         if getattr(statement, "table", None) is inbox.InboxEvent.__table__:
             batches.append((threading.current_thread().name, {row["event_id"] for row in many or [one]}))
 
-    event.listen(store.engine, "before_execute", seen)
+    with store.read() as session:
+        sessions_engine = session.get_bind()  # on PostgreSQL not store.engine: sessions read in autocommit
+    event.listen(sessions_engine, "before_execute", seen)
 
     def keep_naming_the_thread(n: int) -> bool:
         return keeper.keep(team_id=team, event_id=f"{threading.current_thread().name}/Ev{n}", body={})

@@ -1,0 +1,58 @@
+"""The store's transactions: reads outside one, writes in one, on both stores (slackapp.db.Store)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from slackapp.club.models import Workspace
+from slackapp.db import Store
+from tests.conftest import new_id
+
+
+@pytest.fixture
+def store(migrated_url):
+    store = Store.from_url(migrated_url)
+    yield store
+    store.dispose()
+
+
+def _stored(store: Store, team: str) -> int:
+    with store.read() as session:
+        return session.scalar(select(func.count()).select_from(Workspace).where(Workspace.team_id == team))
+
+
+def test_a_write_that_fails_leaves_nothing_and_one_that_ends_is_kept(store):
+    failed, kept = new_id("T"), new_id("T")
+    with pytest.raises(RuntimeError), store.write() as session:
+        session.add(Workspace(team_id=failed))
+        session.flush()
+        raise RuntimeError("the listener failed after its first statement")
+    with store.write() as session:
+        session.add(Workspace(team_id=kept))
+
+    assert (_stored(store, failed), _stored(store, kept)) == (0, 1)
+
+
+def test_postgresql_reads_run_outside_a_transaction_and_writes_inside_one(store):
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite's reads take no BEGIN by the engine's own recipe (db._tune_sqlite)")
+
+    def autocommit(session) -> bool:
+        return session.connection().connection.driver_connection.autocommit
+
+    with store.read() as session:
+        assert autocommit(session)
+    with store.write() as session:
+        assert not autocommit(session)
+    # The connection a write had goes back to the pool in the readers' mode.
+    with store.read() as session:
+        assert autocommit(session)
+    assert store.engine.pool.checkedin() == 1
+
+    # Migrations and anything else given store.engine get PostgreSQL's transactions, as from any engine.
+    team = new_id("T")
+    with store.engine.connect() as connection:
+        connection.execute(Workspace.__table__.insert().values(team_id=team, timezone="UTC"))
+        connection.rollback()
+    assert _stored(store, team) == 0

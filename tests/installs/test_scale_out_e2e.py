@@ -48,15 +48,20 @@ def test_every_scheduled_send_happens_exactly_once_across_worker_processes(worke
     def sent():
         return [call for call in fake_slack.calls_to("chat.postMessage") if call.args.get("text", "").startswith("once ") and call.args["channel"] in token_of]
 
-    eventually(lambda: len(sent()) >= len(token_of), timeout=60)
-    with workers.store.read() as session:
-        jobs = list(session.scalars(select(Job).where(Job.team_id.in_([workspace.team_id for workspace, _ in spaces]))))
-    assert {job.status for job in jobs} == {"sent"} and len(jobs) == len(token_of)
+    def jobs():
+        with workers.store.read() as session:
+            return list(session.scalars(select(Job).where(Job.team_id.in_([workspace.team_id for workspace, _ in spaces]))))
+
+    # A job is marked sent after Slack answers, so the post can be seen before its row says so:
+    # wait for every job to be settled, not for the posts.
+    eventually(lambda: not {job.status for job in jobs()} & {"pending", "claimed"}, timeout=60)
+    settled = jobs()
+    assert {job.status for job in settled} == {"sent"} and len(settled) == len(token_of)
     deliveries = Counter(call.args["channel"] for call in sent())
     assert [channel for channel, count in deliveries.items() if count != 1] == []
     assert [call for call in sent() if call.token != token_of[call.args["channel"]]] == []
     assert [call for call in fake_slack.token_mismatches if call.token in token_of.values()] == []
     # The workers shared the work (each claims in batches; which one takes which is up to them).
-    print(f"sends by worker: {Counter(job.claimed_by.split(':')[1] for job in jobs)}")
+    print(f"sends by worker: {Counter(job.claimed_by.split(':')[1] for job in settled)}")
     status, _, metrics = http_get(workers.metrics_url + "/metrics")
     assert status == 200 and "slackapp_web_api_seconds_count" in metrics

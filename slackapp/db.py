@@ -202,10 +202,10 @@ class _Writers:
     connection that finds the lock taken sleeps and retries (for up to 100 ms a try). Writers of
     this process wait on a lock, those of other processes on a file lock next to the database
     (`<db>.lock`, which holds nothing), so each gets in as soon as the one before is done.
-    PostgreSQL locks rows, not the database: nothing to queue."""
+    PostgreSQL locks rows, not the database: its writers don't queue (Store.__init__)."""
 
     def __init__(self, engine: Engine):
-        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        database = engine.url.database
         self._path = f"{database}.lock" if database and database != ":memory:" else None
         self._in_process = threading.RLock()
         self._file: int | None = None
@@ -293,7 +293,9 @@ class Store:
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         self._committed_hooks: list[Callable[[set[str]], None]] = []
         event.listen(self._sessions, "after_commit", self._after_commit)
-        self._writers = _Writers(engine)
+        # Queued in this process too, PostgreSQL's writers of different rows waited for each other:
+        # a storm of RSVPs went one transaction at a time in each worker.
+        self._writers = _Writers(engine) if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         self._scrubs = _Scrubs(self.scrub)
 
     def on_commit(self, hook: Callable[[set[str]], None]) -> None:

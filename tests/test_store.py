@@ -56,3 +56,32 @@ def test_postgresql_reads_run_outside_a_transaction_and_writes_inside_one(store)
         connection.execute(Workspace.__table__.insert().values(team_id=team, timezone="UTC"))
         connection.rollback()
     assert _stored(store, team) == 0
+
+
+def test_writers_of_one_process_queue_on_sqlite_and_not_on_postgresql(store):
+    """SQLite takes one writer at a time, so the store queues this process's writers itself (no
+    sleeping in SQLite's busy handler); PostgreSQL locks rows, so a write of other rows goes ahead
+    while one is open."""
+    import threading
+
+    first_open, second_done = threading.Event(), threading.Event()
+    first_team, second_team = new_id("T"), new_id("T")
+
+    def second():
+        with store.write() as session:
+            session.add(Workspace(team_id=second_team))
+        second_done.set()
+
+    with store.write() as session:
+        session.add(Workspace(team_id=first_team))
+        session.flush()
+        writer = threading.Thread(target=second)
+        writer.start()
+        if store.dialect == "postgresql":
+            assert second_done.wait(timeout=30), "the second write waited for the first"
+        else:
+            # The second writer is queued behind this one: it cannot end before this block does.
+            writer.join(timeout=0.5)
+            assert not second_done.is_set()
+    writer.join(timeout=30)
+    assert second_done.is_set() and (_stored(store, first_team), _stored(store, second_team)) == (1, 1)

@@ -167,12 +167,28 @@ def with_others_waiting(session: Session, body: dict, *, team_id: str | None, ty
     oldest first (locked for the caller's transaction on PostgreSQL; SQLite's write lock does that).
     A listener that handles what it finds waiting in one go handles a storm of reactions in a few
     transactions, not one each (bench/rsvp_storm); the listeners of the others then find theirs
-    done. Mark each done (`done`) as it is handled."""
-    waiting = select(InboxEvent.body).where(InboxEvent.team_id == team_id, InboxEvent.done_at.is_(None)).order_by(InboxEvent.id).limit(limit)
+    done. Mark each done (`done`) as it is handled. An event handed over again, or set aside
+    (`set_aside`), is not among the others: it is tried alone."""
+    waiting = (
+        select(InboxEvent.body)
+        .where(InboxEvent.team_id == team_id, InboxEvent.done_at.is_(None), InboxEvent.claimed_at.is_(None))
+        .order_by(InboxEvent.id)
+        .limit(limit)
+    )
     if session.get_bind().dialect.name == "postgresql":
         waiting = waiting.with_for_update(skip_locked=True)
     others = [kept for kept in session.scalars(waiting) if (kept.get("event") or {}).get("type") in types and kept.get("event_id") != body.get("event_id")]
     return [body, *others]
+
+
+def set_aside(session: Session, body: dict, *, team_id: str | None) -> None:
+    """An event whose handling failed among others: no other listener's batch takes it again, and
+    `overdue` hands it over alone a LEASE from now."""
+    session.connection().execute(
+        update(InboxEvent.__table__)
+        .where(InboxEvent.team_id == team_id, InboxEvent.event_id == str(body.get("event_id")), InboxEvent.done_at.is_(None))
+        .values(claimed_at=utcnow())
+    )
 
 
 def overdue(store: Store, *, now: datetime, limit: int = BATCH) -> list[dict]:

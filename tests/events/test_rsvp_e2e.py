@@ -9,6 +9,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from sqlalchemy import select
+
 from tests.events.support import (
     GOING,
     MAYBE,
@@ -31,6 +33,7 @@ from tests.events.support import (
 )
 from tests.helpers import eventually, eventually_got
 from slackapp.sandbox.payloads import BOT_USER_ID, new_ts
+from slackapp.slack.inbox import InboxEvent
 
 SEAT_OF = {GOING: "going", MAYBE: "maybe", NO: "no"}
 
@@ -249,3 +252,27 @@ def test_a_rate_limited_update_is_tried_again_so_the_post_ends_up_right(workspac
     # Slack said "retry after 1 s"; the post must not stay at "1 going" for good.
     updates = wait_for_counts(workspace, event, 2, 0, 0, timeout=10)
     assert updates[-1].at - refused.at >= 1.0
+
+
+def test_a_reaction_that_fails_holds_up_none_of_the_others_of_its_storm(default_workspace):
+    """Reactions are handled in batches (one transaction for those waiting). One that can't be
+    handled (a reaction without a usable time) fails alone: every other reaction of its storm is
+    stored as it comes, not once the inbox hands the batch over again half a minute later."""
+    workspace = default_workspace
+    event = create_event(workspace, workspace.officer())
+    members = [workspace.member() for _ in range(40)]
+    unusable = reaction(workspace, event, workspace.member(), GOING)
+    unusable["event"]["event_ts"] = "not-a-time"
+    deliveries = [reaction(workspace, event, member, emoji=GOING) for member in members]
+    deliveries.insert(len(deliveries) // 2, unusable)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        list(pool.map(lambda payload: deliver(workspace, payload), deliveries))
+
+    eventually(lambda: set(seats(workspace, event.id)) == set(members), timeout=20)
+    assert unusable["event"]["user"] not in seats(workspace, event.id)
+    assert action_count(workspace, event.id) == len(members)
+    # Left to the inbox, which hands it over alone (and gives up after inbox.MAX_ATTEMPTS).
+    with workspace.server.store.read() as session:
+        kept = session.scalars(select(InboxEvent).where(InboxEvent.team_id == workspace.team_id, InboxEvent.event_id == unusable["event_id"])).one()
+    assert kept.done_at is None and kept.claimed_at is not None

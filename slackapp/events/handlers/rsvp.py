@@ -24,13 +24,26 @@ REACTIONS = ("reaction_added", "reaction_removed")
 
 def on_reaction(body, context, session: Session, store: Store):
     """reaction_added / reaction_removed on an RSVP message (kept before Slack was answered): this
-    one and the others waiting, in one transaction (inbox.with_others_waiting)."""
+    one and the others waiting, in one transaction (inbox.with_others_waiting; a savepoint each
+    would cost two more round trips an event). Should one of the others fail, the transaction is
+    undone, that one is set aside for the inbox to hand over again alone, and this one is handled
+    by itself: one that always fails holds up none of the rest."""
     team_id = body.get("team_id") or context.team_id
-    with store.writing(session):
-        for kept in inbox.with_others_waiting(session, body, team_id=team_id, types=REACTIONS):
-            with session.begin_nested():
-                if inbox.done(session, kept, team_id=team_id):
-                    _react(kept, kept.get("event") or {}, context, session)
+    handling = body
+    try:
+        with store.writing(session):
+            for handling in inbox.with_others_waiting(session, body, team_id=team_id, types=REACTIONS):
+                if inbox.done(session, handling, team_id=team_id):
+                    _react(handling, handling.get("event") or {}, context, session)
+    except Exception:
+        if handling is body:
+            raise
+        log.exception("reaction event %s failed; set aside, and event %s handled alone", handling.get("event_id"), body.get("event_id"))
+        with store.writing(session):
+            inbox.set_aside(session, handling, team_id=team_id)
+        with store.writing(session):
+            if inbox.done(session, body, team_id=team_id):
+                _react(body, body.get("event") or {}, context, session)
 
 
 def _react(body: dict, event: dict, context, session: Session) -> None:

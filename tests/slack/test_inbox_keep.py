@@ -95,6 +95,22 @@ def test_an_event_that_keeps_failing_is_given_up_with_the_reason(store):
     assert given_up.done_at is not None and "gave up" in given_up.error
 
 
+def test_an_event_set_aside_is_in_no_batch_and_is_handed_over_alone_a_lease_later(store):
+    team = new_id("T")
+    for event_id in ("EvMine", "EvFailed", "EvWaiting"):
+        inbox.Keeper(store).keep(team_id=team, event_id=event_id, body={"event_id": event_id, "team": team, "event": {"type": "reaction_added"}})
+    with store.write() as session:
+        inbox.set_aside(session, {"event_id": "EvFailed"}, team_id=team)
+    set_aside_at = row(store, team, "EvFailed").claimed_at
+
+    with store.write() as session:
+        batch = inbox.with_others_waiting(session, {"event_id": "EvMine"}, team_id=team, types=("reaction_added",))
+    assert [body["event_id"] for body in batch] == ["EvMine", "EvWaiting"]
+    assert mine(inbox.overdue(store, now=set_aside_at + inbox.LEASE - timedelta(seconds=1), limit=1000), team) == []
+    handed = inbox.overdue(store, now=set_aside_at + inbox.LEASE + timedelta(seconds=1), limit=1000)
+    assert "EvFailed" in mine(handed, team)
+
+
 def test_a_storm_of_events_is_kept_together_each_answered_once_its_own_is_written(store):
     team = new_id("T")
     keeper = inbox.Keeper(store)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
@@ -62,9 +64,7 @@ def test_writers_of_one_process_queue_on_sqlite_and_not_on_postgresql(store):
     """SQLite takes one writer at a time, so the store queues this process's writers itself (no
     sleeping in SQLite's busy handler); PostgreSQL locks rows, so a write of other rows goes ahead
     while one is open."""
-    import threading
-
-    first_open, second_done = threading.Event(), threading.Event()
+    second_done = threading.Event()
     first_team, second_team = new_id("T"), new_id("T")
 
     def second():

@@ -33,8 +33,7 @@ def on_reaction(body, context, session: Session, store: Store):
     try:
         with store.writing(session):
             for handling in inbox.with_others_waiting(session, body, team_id=team_id, types=REACTIONS):
-                if inbox.done(session, handling, team_id=team_id):
-                    _react(handling, handling.get("event") or {}, context, session)
+                _react_once(handling, context, session, team_id)
     except Exception:
         if handling is body:
             raise
@@ -42,8 +41,12 @@ def on_reaction(body, context, session: Session, store: Store):
         with store.writing(session):
             inbox.set_aside(session, handling, team_id=team_id)
         with store.writing(session):
-            if inbox.done(session, body, team_id=team_id):
-                _react(body, body.get("event") or {}, context, session)
+            _react_once(body, context, session, team_id)
+
+
+def _react_once(kept: dict, context, session: Session, team_id: str) -> None:
+    if inbox.done(session, kept, team_id=team_id):
+        _react(kept, kept.get("event") or {}, context, session)
 
 
 def _react(body: dict, event: dict, context, session: Session) -> None:

@@ -62,8 +62,9 @@ class Event(Base):
         # One row per occurrence of a series, however many planners run at once.
         Index("ux_events_series_occurrence", "series_id", "occurrence", unique=True),
         # What alerts (company follows) haven't matched yet: ix_events_unmatched, made in 0019 only (see leads' ix_leads_unmatched).
-        # Never hand a deleted event's number to a new one: old buttons and messages carry it.
-        {"sqlite_autoincrement": True},
+        # Never hand a deleted event's number to a new one: old buttons and messages carry it. On
+        # SQLite that takes AUTOINCREMENT, which migration 0005 makes; said here, it would make
+        # SQLAlchemy import SQLite's dialect in every process, PostgreSQL's too (see models.py).
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

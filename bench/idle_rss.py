@@ -2,11 +2,12 @@
 
     .venv/bin/python -m bench.idle_rss [--database-url postgresql://…] [--requests 50]
 
-Starts the app (`python -m slackapp run --http`, its default settings) and bench.bare_app (the
-same gunicorn configuration, workers and threads from the app's defaults), waits until both answer
-/healthz, sends each `--requests` signed `/internships` commands and as many RSVP reactions (8 at
-a time), waits until both are idle, then reads every process of each tree (the gunicorn master
-and all its descendants) from /proc:
+Starts the app (`python -m slackapp run --http`, its default settings), bench.bare_app (the
+same gunicorn configuration, workers and threads from the app's defaults) and bench.plain_peer
+(as many workers, its own 32 threads; reported, not judged), waits until all answer /healthz,
+sends each `--requests` signed `/internships` commands and as many RSVP reactions (8 at a time),
+waits until all are idle, then reads every process of each tree (the gunicorn master and all its
+descendants) from /proc:
 
   RSS  VmRSS from /proc/<pid>/status. Summed over a tree it counts the pages a forked worker
        still shares with the master once per process, so it overstates the tree.
@@ -33,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import common
+from bench.club_traffic import copy_leads_to_peer
 from slackapp.db import Store
 
 TEAM = "TBENCHRSS"
@@ -142,24 +144,32 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-rss-") as scratch:
         workdir = Path(scratch)
         fake = common.start_fake()
-        database = None
+        databases: list[common.Database] = []
         servers: list[common.Server] = []
         try:
-            database = common.prepare_database(args.database_url and common.sqlalchemy_url(args.database_url), workdir)
+            url = args.database_url and common.sqlalchemy_url(args.database_url)
+            for name in ("app", "peer"):
+                (workdir / name).mkdir()
+                databases.append(common.prepare_database(url, workdir / name))
+            database, peer_database = databases
             kind = common.store_kind(database.url)
             store = Store.from_url(database.url)
             try:
                 common.bulk_load_leads(store, args.leads)
                 common.create_rsvp_event(store, team_id=TEAM, channel=CHANNEL, post_ts=POST_TS)
+                copy_leads_to_peer(store, peer_database.url)
             finally:
                 store.dispose()
             app = common.start_app(database.url, fake, workdir, **({"SLACKAPP_HTTP_WORKERS": str(args.workers)} if args.workers else {}))
             servers.append(app)
             bare = common.start_bare_app(fake, workdir, workers=args.workers)
             servers.append(bare)
-            print(f"store: {kind} ({common.redact(database.url)}), {args.leads} leads, one RSVP event")
+            peer = common.start_plain_peer(peer_database.url, fake, workdir / "peer", workers=args.workers or common.app_server_defaults()[0])
+            servers.append(peer)
+            print(f"store: {kind} (app {common.redact(database.url)}, peer {common.redact(peer_database.url)}), {args.leads} leads each, one RSVP event")
             print(f"app:  slackapp, default settings, {common.serving_shape(app)}")
             print(f"bare: bench.bare_app, {common.serving_shape(bare)}")
+            print(f"peer: bench.plain_peer, {common.serving_shape(peer)} (reported, not judged)")
             errors = {server.name: serve_a_few(server, fake, args.requests) for server in servers}
             print(f"served {args.requests} /internships and {args.requests} reactions each; errors: {errors}")
             waited = common.wait_quiet(servers, timeout=30)
@@ -169,11 +179,13 @@ def main(argv: list[str] | None = None) -> int:
             app_rss, app_pss = print_tree("app", tree_memory(app))
             print()
             bare_rss, bare_pss = print_tree("bare", tree_memory(bare))
+            print()
+            peer_rss, peer_pss = print_tree("peer", tree_memory(peer))
         finally:
             for server in reversed(servers):
                 server.stop()
             fake.stop()
-            if database is not None:
+            for database in databases:
                 database.drop()
 
     print()
@@ -181,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
           f"ratio {app_pss / bare_pss:.2f})")
     print(f"tree RSS: app {app_rss / 1024:.1f} MiB, bare {bare_rss / 1024:.1f} MiB (app - bare {(app_rss - bare_rss) / 1024:.1f} MiB, "
           f"ratio {app_rss / bare_rss:.2f})")
+    print(f"tree RSS of the plain peer (what a club developer would write; its master makes its tables, so it holds "
+          f"SQLAlchemy and the driver too): {peer_rss / 1024:.1f} MiB, PSS {peer_pss / 1024:.1f} MiB; app / peer RSS {app_rss / peer_rss:.2f}")
     print()
     judged, other = (app_rss, app_pss) if args.by == "rss" else (app_pss, app_rss)
     other_name = "PSS" if args.by == "rss" else "RSS"

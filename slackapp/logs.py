@@ -18,9 +18,19 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s team=%(team)s req=%(request)s: %(me
 
 class WithContext(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.team = _TEAM.get()
-        record.request = _REQUEST.get()
+        record.team = current_team()
+        record.request = current_request()
         return True
+
+
+def current_team() -> str:
+    """The workspace the log lines of this moment are under ("-": none)."""
+    return _TEAM.get()
+
+
+def current_request() -> str:
+    """The request id the log lines of this moment are under ("-": none)."""
+    return _REQUEST.get()
 
 
 # At DEBUG, slack_sdk logs whole Web API requests and answers (oauth.v2.access: the `code` sent, the
@@ -56,7 +66,7 @@ def redact(text: str) -> str:
     return _known.sub("[redacted]", text) if _known is not None else text
 
 
-class _Redacted(logging.LogRecord):
+class Redacted(logging.LogRecord):
     """Every record, from any logger and to any handler, comes out cleaned."""
 
     def __init__(self, *args, **kwargs):
@@ -71,7 +81,7 @@ class _Redacted(logging.LogRecord):
 
 
 def setup(level: str) -> None:
-    logging.setLogRecordFactory(_Redacted)
+    logging.setLogRecordFactory(Redacted)
     logging.basicConfig(level=level, format=FORMAT)
     for handler in logging.getLogger().handlers:
         handler.addFilter(WithContext())

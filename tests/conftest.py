@@ -39,7 +39,7 @@ CONFIGURED_OFFICER = "UCONFIGOFF1"
 STORES = ["sqlite", "postgresql"]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -109,10 +109,10 @@ class AppServer:
 
 
 def start_app(database_url: str, fake: FakeSlack, log_path: Path, *, port: int | None = None, **extra_env: str) -> AppServer:
-    port = port or _free_port()
-    metrics_port = _free_port()
+    port = port or free_port()
+    metrics_port = free_port()
     while metrics_port == port:
-        metrics_port = _free_port()
+        metrics_port = free_port()
     env = {
         key: value
         for key, value in os.environ.items()

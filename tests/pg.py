@@ -72,7 +72,7 @@ def available() -> bool:
     return find_bindir() is not None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -192,7 +192,7 @@ class PgServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _save(self) -> None:
+    def save(self) -> None:
         state = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
         (self.base_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
 
@@ -235,7 +235,7 @@ def start_postgres(base_dir: Path, *, port: int | None = None, dbname: str = DEF
     base_dir.mkdir(parents=True, exist_ok=True)
     data_dir = base_dir / "data"
     server = PgServer(base_dir=base_dir, data_dir=data_dir, socket_dir=_socket_dir(base_dir),
-                      bindir=bindir, port=port or _free_port(), dbname=dbname)
+                      bindir=bindir, port=port or free_port(), dbname=dbname)
     if _running_as_root():
         _hand_over(base_dir)
         if server.socket_dir.parent != base_dir:
@@ -258,7 +258,7 @@ def start_postgres(base_dir: Path, *, port: int | None = None, dbname: str = DEF
             break
         log = server.log_file.read_text(errors="replace") if server.log_file.exists() else ""
         if port is None and "could not bind" in log and attempt < 4:
-            server.port = _free_port()
+            server.port = free_port()
             time.sleep(0.1)
             continue
         raise RuntimeError(f"pg_ctl start failed:\n{proc.stdout}\n{proc.stderr}\n{log[-3000:]}")
@@ -269,7 +269,7 @@ def start_postgres(base_dir: Path, *, port: int | None = None, dbname: str = DEF
         if fresh or "already exists" not in str(e):
             server.stop()
             raise
-    server._save()
+    server.save()
     return server
 
 

@@ -38,7 +38,7 @@ def test_a_write_that_fails_leaves_nothing_and_one_that_ends_is_kept(store):
 
 def test_postgresql_reads_run_outside_a_transaction_and_writes_inside_one(store):
     if store.dialect != "postgresql":
-        pytest.skip("SQLite's reads take no BEGIN by the engine's own recipe (db._tune_sqlite)")
+        pytest.skip("SQLite's reads take no BEGIN by the engine's own recipe (slackapp.db)")
 
     def autocommit(session) -> bool:
         return session.connection().connection.driver_connection.autocommit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from slackapp.db import insert_for, inserted, team_row, utcnow
+from slackapp.db import dialect_insert, insert_for, inserted, team_row, utcnow
 from slackapp.errors import UserError
 from slackapp.events.models import Answer, Attendance, Category, Event, Rsvp, RsvpAction, Seat
 from slackapp.slack.text import escape
@@ -212,15 +213,18 @@ _WAITING = (
     .order_by(_RSVPS.c.waiting_since, _RSVPS.c.id)
 )
 _PROMOTE = update(_RSVPS).where(_RSVPS.c.id.in_(bindparam("ids", expanding=True))).values(seat=Seat.going.value, waiting_since=None)
-_LOG_ACTION: dict[str, object] = {}
+
+
+@functools.cache
+def log_action_statement(dialect: str):
+    """The INSERT that logs an action unless its delivery is logged already: built once per store."""
+    return dialect_insert(dialect)(_ACTIONS).on_conflict_do_nothing().returning(_ACTIONS.c.id)
 
 
 def _log_action(session: Session, values: dict) -> bool:
     """Log an action unless its delivery is logged already (Slack's retry); whether it is new."""
-    dialect = session.get_bind().dialect.name
-    if dialect not in _LOG_ACTION:
-        _LOG_ACTION[dialect] = insert_for(session)(_ACTIONS).on_conflict_do_nothing().returning(_ACTIONS.c.id)
-    return session.connection().execute(_LOG_ACTION[dialect], values).first() is not None
+    statement = log_action_statement(session.get_bind().dialect.name)
+    return session.connection().execute(statement, values).first() is not None
 
 
 def _locked_event(session: Session, *, team_id: str, event_id: int) -> Event:

@@ -10,6 +10,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -170,9 +171,10 @@ _ISSUED_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,64}")  # token_urlsafe(32) is 43; 
 class SqlOAuthStateStore(OAuthStateStore):
     """States are single-use: consuming one deletes it, so a replayed redirect finds nothing."""
 
-    def __init__(self, store: Store, lifetime: timedelta = STATE_LIFETIME):
+    def __init__(self, store: Store, lifetime: timedelta = STATE_LIFETIME, *, clock: Callable[[], datetime] = utcnow):
         self._store = store
         self._lifetime = lifetime
+        self._clock = clock
 
     @property
     def logger(self) -> logging.Logger:
@@ -180,7 +182,7 @@ class SqlOAuthStateStore(OAuthStateStore):
 
     def issue(self, *args: Any, **kwargs: Any) -> str:
         state = secrets.token_urlsafe(32)
-        now = utcnow()
+        now = self._clock()
         with self._store.write() as session:
             session.execute(delete(OAuthState).where(OAuthState.expires_at < now))
             session.add(OAuthState(state=state, expires_at=now + self._lifetime))
@@ -193,7 +195,7 @@ class SqlOAuthStateStore(OAuthStateStore):
             return False
         with self._store.write() as session:
             deleted = session.execute(delete(OAuthState).where(OAuthState.state == state).returning(OAuthState.expires_at)).first()
-        return deleted is not None and deleted[0] > utcnow()
+        return deleted is not None and deleted[0] > self._clock()
 
 
 def named_briefly(teams: list[str], shown: int = 5) -> str:

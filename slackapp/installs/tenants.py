@@ -58,10 +58,11 @@ class OneWorkspace:
 class ManyWorkspaces:
     """Distribution mode: each workspace with the bot token of its own installation."""
 
-    def __init__(self, store: Store, sealer: Sealer, make_client: Callable[[str], WebClient]):
+    def __init__(self, store: Store, sealer: Sealer, make_client: Callable[[str], WebClient], *, monotonic: Callable[[], float] = time.monotonic):
         self._store = store
         self.sealer = sealer
         self._make_client = make_client
+        self._monotonic = monotonic
         self._bots: dict[str, tuple[float, Bot | None]] = {}
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
@@ -69,7 +70,7 @@ class ManyWorkspaces:
     def bot(self, team_id: str | None) -> Bot | None:
         if not team_id:
             return None
-        now = time.monotonic()
+        now = self._monotonic()
         with self._lock:
             remembered = self._bots.get(team_id)
         if remembered is not None and remembered[0] > now:
@@ -107,7 +108,7 @@ class ManyWorkspaces:
 
     def sending(self, make_client: Callable[[str], WebClient]) -> "ManyWorkspaces":
         """The same workspaces, with clients made for the scheduler; what one forgets, both do."""
-        other = ManyWorkspaces(self._store, self.sealer, make_client)
+        other = ManyWorkspaces(self._store, self.sealer, make_client, monotonic=self._monotonic)
         other._bots, other._lock = self._bots, self._lock
         return other
 

@@ -139,7 +139,7 @@ def get_lead(session: Session, *, team_id: str, lead_id: int) -> Lead:
     return team_row(session, Lead, team_id=team_id, row_id=lead_id, missing="That lead no longer exists.")
 
 
-def _existing_with_link(session: Session, *, team_id: str, url_key: str) -> Lead | None:
+def existing_with_link(session: Session, *, team_id: str, url_key: str) -> Lead | None:
     return session.scalar(select(Lead).where(Lead.team_id == team_id, Lead.url_key == url_key))
 
 
@@ -157,7 +157,7 @@ def create_lead(
     except IntegrityError:
         # The link was shared before (or by someone else in the same instant): the unique key on
         # (team_id, url_key) says so, with no lookup before every insert.
-        existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
+        existing = existing_with_link(session, team_id=team_id, url_key=url_key)
         if existing is None:
             raise
         raise duplicate(existing) from None
@@ -194,7 +194,7 @@ def update_lead(session: Session, *, team_id: str, lead_id: int, user_id: str, i
     _ensure_may_manage(lead, user_id=user_id, is_officer=is_officer)
     url_key = normalize_url(draft.url)
     if url_key != lead.url_key:
-        existing = _existing_with_link(session, team_id=team_id, url_key=url_key)
+        existing = existing_with_link(session, team_id=team_id, url_key=url_key)
         if existing is not None:
             raise duplicate(existing)
         lead.url_key = url_key
@@ -361,10 +361,10 @@ def _terms_for(dialect: str, terms: list[str]) -> str:
 
 
 @functools.cache
-def _best_matches(dialect: str, *, ranked_matches: int, remote: bool, paid: bool, of_kind: bool) -> tuple[Select, Select]:
+def best_matches_statements(dialect: str, *, ranked_matches: int, remote: bool, paid: bool, of_kind: bool) -> tuple[Select, Select]:
     """Up to a page and one more of the wanted leads that match, from :offset on: the newest
     RANKED_MATCHES by relevance (newest first among equals); and the older ones, newest first, for
-    a page that reaches past them. Built once per shape of filters, like _newest.
+    a page that reaches past them. Built once per shape of filters, like newest_statement.
 
     PostgreSQL must plan this for the words searched (slackapp.db.make_engine asks for that): a
     plan made without them guesses a few hundred matches and ranks them all (100 ms for "team" at
@@ -402,7 +402,7 @@ def _filters(*, remote: bool, paid: bool, of_kind: bool) -> list:
 def _search(session: Session, terms: list[str], query: Query, params: dict, *, offset: int) -> list:
     """Rows of the page and one more, each with whether the member saved it."""
     dialect = session.get_bind().dialect.name
-    best, older = _best_matches(dialect, ranked_matches=RANKED_MATCHES, remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
+    best, older = best_matches_statements(dialect, ranked_matches=RANKED_MATCHES, remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
     params = {**params, "terms": _terms_for(dialect, terms), "offset": offset, "limit": PAGE_SIZE + 1}
     found = session.execute(best, params).all()
     missing = PAGE_SIZE + 1 - len(found)
@@ -454,7 +454,7 @@ def open_leads(
     if terms:
         rows = _search(session, terms, query, params, offset=offset)
     else:
-        newest = _newest(remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
+        newest = newest_statement(remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
         rows = session.execute(newest, {**params, "offset": offset, "limit": PAGE_SIZE + 1}).all()
     shown = [ListedLead._make(row) for row in rows[:PAGE_SIZE]]
     saved = {lead.id for lead in shown if lead.saved}
@@ -462,7 +462,7 @@ def open_leads(
 
 
 @functools.cache
-def _newest(*, remote: bool, paid: bool, of_kind: bool) -> Select:
+def newest_statement(*, remote: bool, paid: bool, of_kind: bool) -> Select:
     """The newest-first page as a statement built once per shape of filters: the plain list is
     what every `/internships` asks for, and building the statement cost more than running it."""
     conditions = _filters(remote=remote, paid=paid, of_kind=of_kind)

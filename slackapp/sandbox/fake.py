@@ -81,6 +81,8 @@ class Call:
     failed: bool = False
     status: int = 200
     response: Any = None
+    # When the answer was written back (time.monotonic()); None until then, or if the client left.
+    answered_at: float | None = None
 
 
 @dataclass
@@ -366,6 +368,11 @@ class FakeSlack:
             "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
         }
 
+    def workspace_named_by(self, call: Call) -> str | None:
+        """The workspace of the user or channel `call` names, when the fake knows it."""
+        with self._lock:
+            return self._team_named_by(call.args)[0]
+
     def _team_named_by(self, args: dict) -> tuple[str | None, str]:
         """The workspace of the user or channel a call names, when the fake knows it."""
         user = args.get("user") or args.get("users")
@@ -557,8 +564,11 @@ class FakeSlack:
                 h.send_header(k, v)
             h.end_headers()
             h.wfile.write(data)
+            h.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (e.g. its timeout was shorter than set_delay)
+            return  # the client gave up (e.g. its timeout was shorter than set_delay)
+        if call is not None:
+            call.answered_at = time.monotonic()
 
     def _record(self, call: Call, reply: _Reply) -> None:
         call.status = reply.status

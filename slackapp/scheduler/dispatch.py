@@ -105,10 +105,19 @@ class Outcome:
         return self.sent + self.skipped + self.dropped + self.failed + self.retried
 
 
+class Ticks(Protocol):
+    """A monotonic clock and a way to wait on it: the `time` module, or a test's own."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
 class Pacer:
     """Spaces posts to one workspace so a fan-out doesn't trip Slack's limits in the first place."""
 
-    def __init__(self, per_second: float):
+    def __init__(self, per_second: float, *, ticks: Ticks = time):
+        self._ticks = ticks
         self._interval = 1.0 / per_second if per_second > 0 else 0.0
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -117,25 +126,31 @@ class Pacer:
         if not self._interval:
             return
         with self._lock:
-            now = time.monotonic()
+            now = self._ticks.monotonic()
             slot = max(now, self._next.get(team_id, now))
             self._next[team_id] = slot + self._interval
         if slot > now:
-            time.sleep(slot - now)
+            self._ticks.sleep(slot - now)
 
 
 class UpdateSpacing:
     """Updates of one message at most once per `interval` (chat.update is Tier 3), in this process."""
 
-    def __init__(self, interval: float):
+    def __init__(self, interval: float, *, ticks: Ticks = time):
         self.interval = interval
+        self._ticks = ticks
         self._last: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """How many messages it remembers."""
+        with self._lock:
+            return len(self._last)
 
     def wait_for(self, message: tuple[str, str]) -> float:
         """Seconds until this message may be updated again; 0 reserves the slot now."""
         with self._lock:
-            now = time.monotonic()
+            now = self._ticks.monotonic()
             left = self._last.get(message, float("-inf")) + self.interval - now
             if left > 0:
                 return left
@@ -148,7 +163,7 @@ class UpdateSpacing:
         """Count the interval from the moment Slack answered: the reserved moment came before the
         pacer's wait and the request's flight, so a slot counted from it could come short."""
         with self._lock:
-            self._last[message] = time.monotonic()
+            self._last[message] = self._ticks.monotonic()
 
 
 @runtime_checkable
@@ -180,6 +195,7 @@ class Dispatcher:
         per_second: float = 20.0,
         update_every: float = 1.0,
         clock: Callable[[], datetime] = utcnow,
+        ticks: Ticks = time,
     ):
         self.store = store
         # Each job is sent with the token of its own workspace (one token in single-workspace mode).
@@ -187,9 +203,10 @@ class Dispatcher:
         self.kinds = {kind: work if isinstance(work, Work) else Work(render=work) for kind, work in renderers.items()}
         self.worker = worker
         self.clock = clock
+        self._ticks = ticks
         self._pool = ThreadPoolExecutor(max_workers=senders, thread_name_prefix=f"send-{worker}")
-        self._pacer = Pacer(per_second)
-        self._spacing = UpdateSpacing(update_every)
+        self._pacer = Pacer(per_second, ticks=ticks)
+        self._spacing = UpdateSpacing(update_every, ticks=ticks)
         # Slack's 429 applies to the whole workspace; until then its work waits in the queue.
         self._paused: dict[str, datetime] = {}
         self._senders = senders
@@ -207,7 +224,7 @@ class Dispatcher:
 
         `team_id` drains one workspace only."""
         total = Outcome()
-        started = time.monotonic()
+        started = self._ticks.monotonic()
         batches = 0
         while (max_batches is None or batches < max_batches) and not self._stopping.is_set():
             moment = now or self.clock()
@@ -218,7 +235,7 @@ class Dispatcher:
             batches += 1
             for outcome in self._pool.map(lambda job: self.deliver(job, moment), jobs):
                 total.add(outcome)
-            if budget_seconds is not None and time.monotonic() - started > budget_seconds:
+            if budget_seconds is not None and self._ticks.monotonic() - started > budget_seconds:
                 break
         return total
 
@@ -269,7 +286,7 @@ class Dispatcher:
             self._paused[job.team_id] = max(paused_until, self._paused.get(job.team_id, paused_until))
             self._retry(job, paused_until, "waiting out Slack's rate limit")
             return Outcome(retried=1)
-        sending = time.monotonic()
+        sending = self._ticks.monotonic()
         try:
             channel, ts = self._send(client, outgoing)
         except SlackApiError as exc:
@@ -281,7 +298,7 @@ class Dispatcher:
             return self._backoff(job, now, f"could not reach Slack: {exc.__class__.__name__}")
         # Recorded as sent when Slack answered (in the clock `now` is on): other processes space
         # their updates of the same message from then.
-        sent_at = now + timedelta(seconds=time.monotonic() - sending)
+        sent_at = now + timedelta(seconds=self._ticks.monotonic() - sending)
         self._finish(job, JobStatus.sent, sent_at, None, channel=channel, ts=ts)
         observe_sent(job.kind, job.due_at, self.clock())
         return Outcome(sent=1)

@@ -57,7 +57,7 @@ class Routes:
 
     def __call__(self, environ, start_response):
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
-        listener = _local_port(environ)
+        listener = local_port(environ)
         if self._metrics_port is not None and listener == self._metrics_port:
             if path == "/metrics" and method == "GET":
                 body, content_type = self._metrics()
@@ -90,7 +90,7 @@ class Routes:
             refused = self._refused(environ)
             body = environ["wsgi.input"].getvalue() if refused is None else b""
             result = _answer(answer, refused, {"ok": False}) if refused is not None else self._bolt(environ, answer)
-        observe_request(_kind(body) if refused is None else "refused", answered[0] if answered else 500, time.perf_counter() - started)
+        observe_request(request_kind(body) if refused is None else "refused", answered[0] if answered else 500, time.perf_counter() - started)
         return result
 
     def _refused(self, environ) -> str | None:
@@ -118,30 +118,30 @@ class Routes:
         if not signed:
             log.info("refused a request from %s: no valid signature, or a timestamp more than 5 minutes off (%d bytes)", environ.get("REMOTE_ADDR"), len(body))  # pragma: no mutate
             return "401 Unauthorized"
-        problem = _not_slacks_shape(environ.get("CONTENT_TYPE", ""), text)
+        problem = not_slacks_shape(environ.get("CONTENT_TYPE", ""), text)
         if problem:
             log.info("refused a request from %s: %s (%d bytes)", environ.get("REMOTE_ADDR"), problem, len(body))  # pragma: no mutate
             return "400 Bad Request"
         return None
 
 
-def _local_port(environ) -> int | None:
+def local_port(environ) -> int | None:
     """The port this request came in on, from the connection itself (SERVER_PORT may be taken
     from the Host header, which the client chooses); None off gunicorn (the sandbox's server)."""
     connection = environ.get("gunicorn.socket")
     return connection.getsockname()[1] if connection is not None else None
 
 
-def _not_slacks_shape(content_type: str, text: str) -> str | None:
+def not_slacks_shape(content_type: str, text: str) -> str | None:
     """Events come as a JSON object, interactions as a form with payload=<JSON object>; a
     command's form fields need no check. Bolt reads a body starting with "{" as JSON whatever its
     type, and a form's last payload."""
     try:
         if content_type.startswith("application/json") or text.startswith("{"):
-            return _not_slacks_object(json.loads(text), "JSON body")
+            return not_slacks_object(json.loads(text), "JSON body")
         payloads = [value for name, value in parse_qsl(text, keep_blank_values=True) if name == "payload"] if "payload" in text else []
         for payload in payloads:
-            problem = _not_slacks_object(json.loads(payload), "payload")
+            problem = not_slacks_object(json.loads(payload), "payload")
             if problem:
                 return problem
     except ValueError:
@@ -167,7 +167,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def _not_slacks_object(found: object, name: str) -> str | None:
+def not_slacks_object(found: object, name: str) -> str | None:
     if not isinstance(found, dict):
         return f"{name} is not a JSON object"
     for field, types in _FIELD_TYPES.items():
@@ -179,7 +179,7 @@ def _not_slacks_object(found: object, name: str) -> str | None:
     return None
 
 
-def _kind(body: bytes) -> str:
+def request_kind(body: bytes) -> str:
     """What Slack sent, for counting: command, event, or the interaction's type."""
     if body.startswith(b"{"):
         return "event"
@@ -195,7 +195,7 @@ def _answer(start_response, status: str, payload: dict):
     return [body]
 
 
-class _Gunicorn(BaseApplication):
+class Gunicorn(BaseApplication):
     def __init__(self, load: Callable[[], Callable], options: dict):
         self._load = load
         self._options = options
@@ -213,7 +213,12 @@ class _Gunicorn(BaseApplication):
 def serve_http(load: Callable[[], Callable], *, binds: list[str], workers: int, threads: int) -> None:
     """Run gunicorn's threaded workers on `binds` (the CLI's listening sockets, as fd://N); each
     worker calls `load()` after the fork to build its own app."""
-    _Gunicorn(
+    gunicorn_server(load, binds=binds, workers=workers, threads=threads).run()
+
+
+def gunicorn_server(load: Callable[[], Callable], *, binds: list[str], workers: int, threads: int) -> Gunicorn:
+    """gunicorn, configured as serve_http runs it (not started)."""
+    return Gunicorn(
         load,
         {
             "bind": binds,
@@ -231,7 +236,7 @@ def serve_http(load: Callable[[], Callable], *, binds: list[str], workers: int, 
             # gunicorn 24+ opens a control socket at one fixed path per user; two instances would collide.
             "control_socket_disable": True,
         },
-    ).run()
+    )
 
 
 def serve_socket_mode(app: App, app_token: str) -> None:

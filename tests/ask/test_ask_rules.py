@@ -170,29 +170,34 @@ def test_a_claimed_request_nobody_closes_expires_after_14_days_in_every_workspac
 # ---- follow-ups: rendered when sent, skipped when moot -------------------------------------------------
 
 
+def render(kind: str, session, job_, now):
+    """What the scheduler renders for the job when it comes due."""
+    return jobs.RENDERERS[kind].render(session, job_, now)
+
+
 def test_follow_ups_are_moot_once_claimed_closed_or_handed_back(session):
     service.set_helper(session, team_id=TEAM, user_id=HELPER, kinds=list(Kind))
     request = ask(session)
-    assert "Unclaimed for 48 hours" in jobs._render_unclaimed(session, job(request, target="C1"), NOW).text
+    assert "Unclaimed for 48 hours" in render(ids.UNCLAIMED, session, job(request, target="C1"), NOW).text
     claim(session, request)
     with pytest.raises(Skip):
-        jobs._render_unclaimed(session, job(request, target="C1"), NOW)
+        render(ids.UNCLAIMED, session, job(request, target="C1"), NOW)
     with pytest.raises(Skip):
-        jobs._render_post(session, job(request, target="C1"), NOW)
-    reminder = jobs._render_reminder(session, job(request, role="helper", days=2), NOW)
+        render(ids.POST, session, job(request, target="C1"), NOW)
+    reminder = render(ids.REMIND, session, job(request, role="helper", days=2), NOW)
     assert "It's been 2 days" in all_text(reminder.blocks) and [b["action_id"] for b in buttons(reminder.blocks)] == [ids.HAND_BACK]
-    to_requester = jobs._render_reminder(session, job(request, role="requester", days=7, target=ASKER), NOW)
+    to_requester = render(ids.REMIND, session, job(request, role="requester", days=7, target=ASKER), NOW)
     assert [b["action_id"] for b in buttons(to_requester.blocks)] == [ids.DONE, ids.WITHDRAW]
     old_turn = job(request, role="helper", days=7)
     service.hand_back(session, team_id=TEAM, request_id=request.id, user_id=HELPER, now=NOW)
     with pytest.raises(Skip):
-        jobs._render_reminder(session, old_turn, NOW)
+        render(ids.REMIND, session, old_turn, NOW)
     claim(session, request)  # claimed again, in the new turn: the old turn's reminders stay moot
     with pytest.raises(Skip):
-        jobs._render_reminder(session, old_turn, NOW)
+        render(ids.REMIND, session, old_turn, NOW)
     service.withdraw(session, team_id=TEAM, request_id=request.id, user_id=ASKER)
     with pytest.raises(Skip):
-        jobs._render_reminder(session, job(request, role="helper", days=7), NOW)
+        render(ids.REMIND, session, job(request, role="helper", days=7), NOW)
 
 
 def test_follow_ups_are_planned_once_at_their_times(session):

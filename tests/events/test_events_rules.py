@@ -30,9 +30,9 @@ def stamp(moment: datetime) -> str:
 def fresh_statements():
     """The statement that logs an action is built once per store and kept; build it anew for each
     test, so that every test checks how it is built and not only how it runs."""
-    service._LOG_ACTION.clear()
+    service.log_action_statement.cache_clear()
     yield
-    service._LOG_ACTION.clear()
+    service.log_action_statement.cache_clear()
 
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -121,11 +122,14 @@ def test_an_installation_no_key_opens_is_served_as_not_installed_and_said_once(s
     )
 
 
-def test_an_org_wide_install_no_key_opens_is_named_by_its_org(caplog):
+def test_an_org_wide_install_no_key_opens_is_named_by_its_org(store, caplog):
+    opened, written = store
     org = new_id("E")
-    lost = row(installation(None, enterprise_id=org, org_wide=True), sealer=Sealer(Fernet.generate_key().decode()))
+    written.append(org)
+    with opened.write() as session:
+        session.add(row(installation(None, enterprise_id=org, org_wide=True), sealer=Sealer(Fernet.generate_key().decode())))
     with caplog.at_level(logging.WARNING, logger="slackapp.installs.installations"):
-        assert installations._installation_of(lost, SEALER) is None
+        assert SqlInstallationStore(opened, SEALER).find_installation(enterprise_id=org, team_id=None, is_enterprise_install=True) is None
     [said] = [record.getMessage() for record in caplog.records if record.name == "slackapp.installs.installations"]
     assert said.startswith(f"team (org-wide install in {org}): its installation")
 
@@ -283,7 +287,7 @@ def test_a_state_is_good_for_its_lifetime_and_then_refused(state_store):
     states = SqlOAuthStateStore(state_store, lifetime=timedelta(minutes=10))
     assert installations.STATE_LIFETIME == timedelta(minutes=10)
     state = states.issue()
-    assert len(state) == 43 and installations._ISSUED_SHAPE.fullmatch(state)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", state)  # 32 random bytes, URL-safe
     with state_store.read() as session:
         expires = session.scalar(select(OAuthState.expires_at).where(OAuthState.state == state))
     assert timedelta(minutes=9) < expires - datetime.now(UTC) <= timedelta(minutes=10)
@@ -296,11 +300,10 @@ def test_a_state_is_good_for_its_lifetime_and_then_refused(state_store):
     assert states.consume(state) is True
 
 
-def test_a_state_is_refused_from_the_moment_it_expires(state_store, monkeypatch):
+def test_a_state_is_refused_from_the_moment_it_expires(state_store):
     issued = datetime.now(UTC)
     moment = [issued]
-    monkeypatch.setattr(installations, "utcnow", lambda: moment[0])
-    states = SqlOAuthStateStore(state_store, lifetime=timedelta(minutes=10))
+    states = SqlOAuthStateStore(state_store, lifetime=timedelta(minutes=10), clock=lambda: moment[0])
     on_time, late = states.issue(), states.issue()
     moment[0] = issued + timedelta(minutes=10) - timedelta(microseconds=1)
     assert states.consume(on_time) is True

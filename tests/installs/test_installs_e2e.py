@@ -13,12 +13,6 @@ from tests.helpers import all_text, finish_install, share_lead, start_install
 from tests.installs.conftest import installed_workspace
 
 
-def _workspace_of_call(fake, call) -> str | None:
-    with fake._lock:
-        team, _ = fake._team_named_by(call.args)
-    return team
-
-
 def test_two_workspaces_each_served_with_its_own_token_and_data(distributed, fake_slack):
     first, first_token = installed_workspace(distributed, fake_slack)
     second, second_token = installed_workspace(distributed, fake_slack)
@@ -42,7 +36,7 @@ def test_two_workspaces_each_served_with_its_own_token_and_data(distributed, fak
     calls = [call for call in fake_slack.calls[before:] if call.method not in ("response_url", "auth.test", "oauth.v2.access")]
     tokens = {first.team_id: first_token, second.team_id: second_token}
     # Every call naming a user or channel of a workspace used that workspace's token, and only ours.
-    named = [(call.method, _workspace_of_call(fake_slack, call), call.token) for call in calls]
+    named = [(call.method, fake_slack.workspace_named_by(call), call.token) for call in calls]
     assert {token for _, _, token in named} == {first_token, second_token}
     assert [entry for entry in named if entry[1] is not None and tokens[entry[1]] != entry[2]] == []
     assert {"chat.postMessage", "users.info", "views.open"} <= {method for method, _, _ in named}

@@ -41,12 +41,12 @@ def test_the_settings_secrets_are_cut_out_wherever_they_show():
 
 
 def test_records_of_any_logger_come_out_cleaned_with_their_tracebacks():
-    record = logs._Redacted("slack_sdk.web.base_client", logging.DEBUG, __file__, 1, "answer %s", ({"access_token": "xoxb-1-2"},), None)
+    record = logs.Redacted("slack_sdk.web.base_client", logging.DEBUG, __file__, 1, "answer %s", ({"access_token": "xoxb-1-2"},), None)
     assert "xoxb-1-2" not in record.getMessage()
     try:
         raise ValueError("refused xoxp-9-8-7")
     except ValueError:
         import sys
 
-        failed = logs._Redacted("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+        failed = logs.Redacted("x", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
     assert "xoxp-9-8-7" not in logging.Formatter().format(failed)

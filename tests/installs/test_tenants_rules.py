@@ -3,7 +3,6 @@ each installation's own, remembered for a while in a process. Time is the test's
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import pytest
 from cryptography.fernet import Fernet
@@ -64,10 +63,8 @@ class Clock:
 
 
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    moved = Clock()
-    monkeypatch.setattr(tenants, "time", SimpleNamespace(monotonic=moved.monotonic))
-    return moved
+def clock() -> Clock:
+    return Clock()
 
 
 class Installs:
@@ -106,8 +103,8 @@ class Clients:
         return WebClient(token=token)
 
 
-def many(installs: Installs, clients: Clients | None = None) -> ManyWorkspaces:
-    return ManyWorkspaces(installs.store, SEALER, clients or Clients())
+def many(installs: Installs, clock: Clock, clients: Clients | None = None) -> ManyWorkspaces:
+    return ManyWorkspaces(installs.store, SEALER, clients or Clients(), monotonic=clock.monotonic)
 
 
 def test_each_workspace_is_served_with_its_own_bot(installs, clock):
@@ -115,7 +112,7 @@ def test_each_workspace_is_served_with_its_own_bot(installs, clock):
     installs.install(first, "xoxb-first")
     installs.install(second, "xoxb-second")
     clients = Clients()
-    served = many(installs, clients)
+    served = many(installs, clock, clients)
     assert served.bot(first).bot_token == "xoxb-first"
     assert served.client_for(first).token == "xoxb-first"
     assert served.client_for(second).token == "xoxb-second"
@@ -133,7 +130,7 @@ def test_each_workspace_is_served_with_its_own_bot(installs, clock):
 @pytest.mark.parametrize("event_type", sorted(tenants.DEPARTURES))
 def test_a_departure_gets_through_after_the_tokens_are_gone(installs, clock, event_type):
     assert tenants.DEPARTURES == {"app_uninstalled", "tokens_revoked"}
-    served = many(installs)
+    served = many(installs, clock)
     assert served.serves(team_id=new_id("T"), enterprise_id=None, event_type=event_type)
     assert served.serves(team_id=None, enterprise_id=None, event_type=event_type)
 
@@ -143,7 +140,7 @@ def test_no_team_is_no_bot_without_asking_the_store(clock):
         def read(self):
             raise AssertionError("the store was asked")
 
-    served = ManyWorkspaces(NoStore(), SEALER, Clients())
+    served = ManyWorkspaces(NoStore(), SEALER, Clients(), monotonic=clock.monotonic)
     assert served.bot(None) is None and served.bot("") is None
     assert served.client_for(None) is None
     assert not served.serves(team_id=None, enterprise_id=None)
@@ -152,7 +149,7 @@ def test_no_team_is_no_bot_without_asking_the_store(clock):
 def test_a_bot_is_remembered_for_thirty_seconds(installs, clock):
     team = new_id("T")
     installs.install(team, "xoxb-remembered")
-    served = many(installs)
+    served = many(installs, clock)
     assert served.bot(team).bot_token == "xoxb-remembered"
     installs.uninstall(team)
     clock.now += 29.9
@@ -164,7 +161,7 @@ def test_a_bot_is_remembered_for_thirty_seconds(installs, clock):
 
 def test_a_missing_bot_is_remembered_for_five_seconds(installs, clock):
     team = new_id("T")
-    served = many(installs)
+    served = many(installs, clock)
     assert served.bot(team) is None
     installs.install(team, "xoxb-late")
     clock.now += 4.9
@@ -184,7 +181,7 @@ def test_forgetting_a_workspace_drops_its_bot_and_client(installs, clock):
     installs.install(team, "xoxb-forgotten")
     installs.install(other, "xoxb-kept")
     clients = Clients()
-    served = many(installs, clients)
+    served = many(installs, clock, clients)
     before = served.client_for(team)
     kept = served.client_for(other)
     installs.uninstall(team)
@@ -214,7 +211,7 @@ def test_the_scheduler_sends_with_clients_of_its_own_and_forgets_with_the_app(in
     team = new_id("T")
     installs.install(team, "xoxb-shared")
     app_clients, sending_clients = Clients(), Clients()
-    served = many(installs, app_clients)
+    served = many(installs, clock, app_clients)
     sending = served.sending(sending_clients)
     assert sending.sealer is served.sealer
     assert served.client_for(team) is not sending.client_for(team)
@@ -234,7 +231,7 @@ def test_the_scheduler_sends_with_clients_of_its_own_and_forgets_with_the_app(in
 def test_bolts_authorize_uses_the_remembered_bot(installs, clock):
     team = new_id("T")
     installs.install(team, "xoxb-authorized")
-    authorize = InstalledAuthorize(many(installs))
+    authorize = InstalledAuthorize(many(installs, clock))
     result = authorize(context={}, enterprise_id="E1", team_id=team, user_id="UASKS")
     assert (result.enterprise_id, result.team_id, result.user_id) == ("E1", team, "UASKS")
     assert (result.bot_token, result.bot_id, result.bot_user_id) == ("xoxb-authorized", "B1", "UBOT1")

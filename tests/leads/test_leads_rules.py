@@ -25,11 +25,11 @@ NOW = datetime(2031, 3, 3, 12, 0, tzinfo=timezone.utc)
 def fresh_statements():
     """The list statements are built once per shape of filters and kept; build them anew for each
     test, so that every test checks how they are built and not only how they run."""
-    service._best_matches.cache_clear()
-    service._newest.cache_clear()
+    service.best_matches_statements.cache_clear()
+    service.newest_statement.cache_clear()
     yield
-    service._best_matches.cache_clear()
-    service._newest.cache_clear()
+    service.best_matches_statements.cache_clear()
+    service.newest_statement.cache_clear()
 
 
 def form(**changes) -> dict:
@@ -221,7 +221,7 @@ def test_a_link_shared_before_is_refused_by_the_unique_key_as_a_duplicate(sessio
 
 def test_an_insert_refused_for_another_reason_is_not_called_a_duplicate(session, monkeypatch):
     share(session, url="https://race.example/2")
-    monkeypatch.setattr(service, "_existing_with_link", lambda session_, *, team_id, url_key: None)
+    monkeypatch.setattr(service, "existing_with_link", lambda session_, *, team_id, url_key: None)
     with pytest.raises(IntegrityError):
         share(session, by=MEMBER, url="https://race.example/2")
 

@@ -861,8 +861,8 @@ def locked_tables(session) -> list[str]:
     locked: list[str] = []
 
     def record(state):
-        if state.is_select and state.statement._for_update_arg is not None:
-            sql = str(state.statement.compile(dialect=postgresql.dialect()))
+        sql = str(state.statement.compile(dialect=postgresql.dialect())) if state.is_select else ""
+        if re.search(r"\bFOR UPDATE\b", sql):
             locked.append(re.search(r"\bFROM\s+(\w+)", sql).group(1))
 
     event.listen(session, "do_orm_execute", record)

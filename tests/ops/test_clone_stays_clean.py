@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import eventually
-from tests.sandbox.test_cli import _free_port, _page_answers
+from tests.sandbox.test_cli import free_port, page_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,13 +27,13 @@ def test_what_the_sandbox_writes_is_ignored_by_git(tmp_path):
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     shutil.copy(ROOT / ".gitignore", tmp_path / ".gitignore")
     subprocess.run(["git", "add", ".gitignore"], cwd=tmp_path, check=True)
-    port = _free_port()
+    port = free_port()
     env = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
     env.update(PORT=str(port), PYTHONPATH=str(ROOT))
     with open(tmp_path.parent / f"{tmp_path.name}-sandbox.log", "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "slackapp", "sandbox"], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
     try:
-        eventually(lambda: process.poll() is None and _page_answers(port) and (tmp_path / "sandbox.json").exists(), timeout=60)
+        eventually(lambda: process.poll() is None and page_answers(port) and (tmp_path / "sandbox.json").exists(), timeout=60)
         written = {path.name for path in tmp_path.iterdir()} - {".git", ".gitignore"}
         assert {"sandbox.db", "sandbox.json"} <= written
         assert _untracked(tmp_path) == [], written

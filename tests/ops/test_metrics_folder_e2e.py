@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from slackapp.db import Store, upgrade
-from tests.conftest import SECRET, _free_port, start_app
+from tests.conftest import SECRET, free_port, start_app
 from tests.helpers import eventually, http_get
 from tests.test_operator_errors import BOT_TOKEN, one_line, run
 
@@ -72,8 +72,8 @@ def test_a_folder_holding_the_database_loses_no_file(app_on_the_shared_folder, s
 
 def _run_http(tmp_path, fake_slack, **env: str):
     return run(
-        tmp_path, "run", "--http", "--port", str(_free_port()),
-        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url, SLACKAPP_METRICS_PORT=str(_free_port()), **env,
+        tmp_path, "run", "--http", "--port", str(free_port()),
+        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SECRET, SLACK_API_URL=fake_slack.url, SLACKAPP_METRICS_PORT=str(free_port()), **env,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import http.client
 from urllib.parse import urlsplit
 
-from tests.conftest import _free_port, fresh_database, start_app
+from tests.conftest import free_port, fresh_database, start_app
 from tests.helpers import http_get
 
 
@@ -41,7 +41,7 @@ def test_the_metrics_port_answers_nothing_but_metrics(server):
 
 
 def test_an_operator_may_serve_metrics_on_the_slack_port(request, fake_slack, tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     app = start_app(
         fresh_database("sqlite", request, tmp_path_factory), fake_slack, tmp_path_factory.mktemp("shared-metrics") / "app.log",
         port=port, SLACKAPP_METRICS_PORT=str(port),

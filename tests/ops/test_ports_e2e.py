@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.conftest import SECRET, _free_port
+from tests.conftest import SECRET, free_port
 from tests.test_operator_errors import BOT_TOKEN, one_line, run
 
 
@@ -23,7 +23,7 @@ def taken_port():
 def taken_port_after_a_free_one():
     """(free, free + 1), the second held by someone else: where /metrics goes by default."""
     for _ in range(50):
-        free = _free_port()
+        free = free_port()
         with socket.socket() as holder:
             try:
                 holder.bind(("127.0.0.1", free + 1))
@@ -47,12 +47,12 @@ def _refused(result, port: int, setting: str) -> None:
 
 
 def test_a_taken_slack_port_is_one_line(tmp_path, fake_slack, taken_port):
-    result = _run_http(tmp_path, fake_slack, "--port", str(taken_port), SLACKAPP_METRICS_PORT=str(_free_port()))
+    result = _run_http(tmp_path, fake_slack, "--port", str(taken_port), SLACKAPP_METRICS_PORT=str(free_port()))
     _refused(result, taken_port, "PORT")
 
 
 def test_a_taken_metrics_port_is_one_line(tmp_path, fake_slack, taken_port):
-    result = _run_http(tmp_path, fake_slack, "--port", str(_free_port()), SLACKAPP_METRICS_PORT=str(taken_port))
+    result = _run_http(tmp_path, fake_slack, "--port", str(free_port()), SLACKAPP_METRICS_PORT=str(taken_port))
     _refused(result, taken_port, "SLACKAPP_METRICS_PORT")
 
 

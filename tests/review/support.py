@@ -28,7 +28,7 @@ def at(day: str, hour: int = 18) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=UTC)
 
 
-def _event(session: Session, team_id: str, officer: str, title: str, day: str, category: str, attendees: list[str], *, cancelled: bool = False) -> Event:
+def add_event(session: Session, team_id: str, officer: str, title: str, day: str, category: str, attendees: list[str], *, cancelled: bool = False) -> Event:
     starts = at(day)
     event = Event(
         team_id=team_id, title=title, starts_at=starts, ends_at=starts + timedelta(hours=2), category=category, created_by=officer, cancelled_at=starts - timedelta(days=1) if cancelled else None
@@ -39,7 +39,7 @@ def _event(session: Session, team_id: str, officer: str, title: str, day: str, c
     return event
 
 
-def _lead(session: Session, team_id: str, user: str, day: str, status: str = "open") -> None:
+def add_lead(session: Session, team_id: str, user: str, day: str, status: str = "open") -> None:
     url = f"https://jobs.example/{new_id('L')}"
     session.add(
         Lead(
@@ -62,17 +62,17 @@ def seed_year(session: Session, team_id: str, officer: str) -> list[str]:
     shows is in EXPECTED."""
     m = [new_id("U") for _ in range(8)]
     # Events: 3 held in the period (6, 2 and 7 checked in); a cancelled one and one after the period don't count.
-    _event(session, team_id, officer, "Meet the Firm Night", "2025-09-15", "career_events", m[:6])
-    _event(session, team_id, officer, FORMULA, "2025-10-10", "workshops", m[:2])
-    _event(session, team_id, officer, "Consulting case night", "2026-02-12", "employer_meetings", m[:7])
-    _event(session, team_id, officer, "Cancelled mixer", "2025-11-05", "career_events", m[:6], cancelled=True)
-    _event(session, team_id, officer, "Summer social", "2026-06-10", "career_events", m[:6])
+    add_event(session, team_id, officer, "Meet the Firm Night", "2025-09-15", "career_events", m[:6])
+    add_event(session, team_id, officer, FORMULA, "2025-10-10", "workshops", m[:2])
+    add_event(session, team_id, officer, "Consulting case night", "2026-02-12", "employer_meetings", m[:7])
+    add_event(session, team_id, officer, "Cancelled mixer", "2025-11-05", "career_events", m[:6], cancelled=True)
+    add_event(session, team_id, officer, "Summer social", "2026-06-10", "career_events", m[:6])
     # Leads: 6 shared in October by 6 members; one waiting for approval, one removed, one the year before.
     for user in m[:6]:
-        _lead(session, team_id, user, "2025-10-20")
-    _lead(session, team_id, m[6], "2025-10-21", status="pending")
-    _lead(session, team_id, m[7], "2025-10-22", status="removed")
-    _lead(session, team_id, m[0], "2024-10-20")
+        add_lead(session, team_id, user, "2025-10-20")
+    add_lead(session, team_id, m[6], "2025-10-21", status="pending")
+    add_lead(session, team_id, m[7], "2025-10-22", status="removed")
+    add_lead(session, team_id, m[0], "2024-10-20")
     # Gigs: 7 hours confirmed by 3 volunteers (a small group); an open gig's hours don't count.
     done = Gig(
         team_id=team_id, title="Career fair desk", needed="Staff the desk", hours=Decimal(4), slots=3, contact=officer, posted_by=officer, status="done", done_at=at("2025-11-20"), done_by=officer

@@ -138,7 +138,7 @@ def test_caps_apply_per_passport_period_within_the_dates(session):
     members = [f"UCAP{n}" for n in range(5)]
     for member in members:
         for day in ["2025-09-0" + str(n) for n in range(1, 8)] + ["2026-02-0" + str(n) for n in range(1, 8)]:
-            support._lead(session, "TREVIEW5", member, day)
+            support.add_lead(session, "TREVIEW5", member, day)
     session.flush()
     found = service.review(session, team_id="TREVIEW5", span=Span(support.START, support.END), tz="UTC", now=NOW)
     points = {row["category"]: row["points after caps"] for row in rows_of(views.points_csv(found))}
@@ -149,12 +149,12 @@ def test_caps_apply_per_passport_period_within_the_dates(session):
 def test_months_follow_the_club_time_zone(session):
     """A check-in at an event on Sep 1, 02:00 UTC is in August in Chicago."""
     members = [f"UTZ{n}" for n in range(5)]
-    support._event(session, "TREVIEW6", "UOFF6", "Late night", "2025-09-01", "career_events", members)
+    support.add_event(session, "TREVIEW6", "UOFF6", "Late night", "2025-09-01", "career_events", members)
     session.flush()
     late = service.review(session, team_id="TREVIEW6", span=Span(support.START, support.END), tz="UTC", now=NOW)
     assert dict(views.attendance_bars(late))["Sep 2025"] == 5
     # at() puts events at 18:00 UTC: 13:00 in Chicago, the same day; move one to 02:00 UTC.
-    support._event(session, "TREVIEW7", "UOFF7", "Early", "2025-09-01", "career_events", members).starts_at = datetime(2025, 9, 1, 2, tzinfo=UTC)
+    support.add_event(session, "TREVIEW7", "UOFF7", "Early", "2025-09-01", "career_events", members).starts_at = datetime(2025, 9, 1, 2, tzinfo=UTC)
     session.flush()
     chicago = service.review(session, team_id="TREVIEW7", span=Span(support.START, support.END), tz="America/Chicago", now=NOW)
     assert dict(views.attendance_bars(chicago))["Aug 2025"] == 5

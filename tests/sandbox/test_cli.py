@@ -14,13 +14,13 @@ import pytest
 from tests.helpers import eventually
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _page_answers(port: int) -> bool:
+def page_answers(port: int) -> bool:
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         connection.request("GET", "/")
@@ -31,14 +31,14 @@ def _page_answers(port: int) -> bool:
 
 @pytest.mark.parametrize("args", [["run"], ["sandbox", "--reset"]])
 def test_without_slack_settings_the_sandbox_starts_on_loopback(tmp_path, args):
-    port = _free_port()
+    port = free_port()
     env = {key: os.environ[key] for key in ("PATH", "HOME") if key in os.environ}
     env["PORT"] = str(port)
     log = tmp_path / "out.log"
     with open(log, "wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "slackapp", *args], env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
     try:
-        eventually(lambda: process.poll() is None and _page_answers(port), timeout=60)
+        eventually(lambda: process.poll() is None and page_answers(port), timeout=60)
         said = log.read_text()
         assert f"open http://127.0.0.1:{port}/" in said and "listens on 127.0.0.1 only" in said
         # run still shows the way to a real workspace first

@@ -37,8 +37,8 @@ DAY = timedelta(days=1)
 
 
 class Monotonic:
-    """The sender's `time` module: a monotonic clock moved by hand; sleeps are recorded (and move it
-    only when asked to)."""
+    """The sender's ticks (dispatch.Ticks): a monotonic clock moved by hand; sleeps are recorded (and
+    move it only when asked to)."""
 
     def __init__(self, start: float = 1000.0, *, sleeping_moves: bool = False):
         self.now = start
@@ -57,10 +57,8 @@ class Monotonic:
 
 
 @pytest.fixture
-def ticks(monkeypatch) -> Monotonic:
-    fake = Monotonic()
-    monkeypatch.setattr(dispatch, "time", fake)
-    return fake
+def ticks() -> Monotonic:
+    return Monotonic()
 
 
 _ERROR = object()
@@ -166,7 +164,7 @@ def test_outcomes_add_up_and_handled_leaves_out_the_rate_limit_count():
 
 
 def test_the_pacer_spaces_posts_to_one_workspace_and_not_across_workspaces(ticks):
-    pacer = Pacer(4.0)
+    pacer = Pacer(4.0, ticks=ticks)
     pacer.wait("T1")
     pacer.wait("T2")
     assert ticks.slept == []
@@ -185,7 +183,7 @@ def test_the_sender_paces_each_workspace_on_its_own(store, ticks):
     plan(store, team, "note:a", target="UA")
     plan(store, team, "note:b", target="UB")
     plan(store, other, "note:a", target="UA")
-    with Sending(store, Slack(), senders=1, per_second=4) as sender:
+    with Sending(store, Slack(), senders=1, per_second=4, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team).sent == 2
         assert ticks.slept == [0.25]
         assert sender.run_due(T0, team_id=other).sent == 1
@@ -194,7 +192,7 @@ def test_the_sender_paces_each_workspace_on_its_own(store, ticks):
 
 @pytest.mark.parametrize("per_second, spacing", [(1, 1.0), (0.5, 2.0)])
 def test_a_rate_of_one_post_a_second_or_less_is_paced_too(ticks, per_second, spacing):
-    pacer = Pacer(per_second)
+    pacer = Pacer(per_second, ticks=ticks)
     pacer.wait("T1")
     pacer.wait("T1")
     assert ticks.slept == [spacing]
@@ -202,14 +200,14 @@ def test_a_rate_of_one_post_a_second_or_less_is_paced_too(ticks, per_second, spa
 
 @pytest.mark.parametrize("per_second", [0, -1])
 def test_no_pacing_when_the_rate_is_not_positive(ticks, per_second):
-    pacer = Pacer(per_second)
+    pacer = Pacer(per_second, ticks=ticks)
     for _ in range(3):
         pacer.wait("T1")
     assert ticks.slept == []
 
 
 def test_update_spacing_of_one_message(ticks):
-    spacing = UpdateSpacing(1.0)
+    spacing = UpdateSpacing(1.0, ticks=ticks)
     message = ("C1", "1.1")
     assert spacing.wait_for(message) == 0.0
     assert spacing.wait_for(("C1", "2.2")) == 0.0
@@ -228,17 +226,19 @@ def test_update_spacing_of_one_message(ticks):
 
 
 def test_update_spacing_forgets_old_messages_past_ten_thousand_but_not_recent_ones(ticks):
-    spacing = UpdateSpacing(1.0)
+    spacing = UpdateSpacing(1.0, ticks=ticks)
     for n in range(10_000):
         assert spacing.wait_for(("C", f"old{n}")) == 0.0
     ticks.now += 50
     recent = ("C", "recent")
     assert spacing.wait_for(recent) == 0.0
-    assert len(spacing._last) == 10_001  # up to ten thousand it never prunes
+    assert len(spacing) == 10_001  # up to ten thousand it never prunes
     ticks.now += 0.5
     assert spacing.wait_for(("C", "new")) == 0.0
-    assert sorted(spacing._last) == [("C", "new"), recent]
+    # Past ten thousand it forgets the messages whose second is over, and keeps the recent one.
+    assert len(spacing) == 2
     assert spacing.wait_for(recent) == 0.5
+    assert spacing.wait_for(("C", "new")) == 1.0
 
 
 def test_the_backoff_jitter_covers_a_quarter_either_way_and_no_more():
@@ -263,7 +263,7 @@ def test_by_default_twenty_jobs_a_batch_twenty_posts_a_second_and_updates_a_seco
     for n in range(25):
         plan(store, team, f"note:{n}", target=f"U{n}")
     slack = Slack()
-    with Sending(store, slack) as sender:
+    with Sending(store, slack, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team, max_batches=1).sent == 20
         assert sorted(ticks.slept) == pytest.approx([0.05 * n for n in range(1, 20)])
         assert sender.run_due(T0, team_id=team).sent == 5
@@ -274,7 +274,7 @@ def test_by_default_updates_of_one_message_go_a_second_apart(store, ticks):
     team = new_id("T")
     plan(store, team, "edit:1", kind="edit", target="CANNOUNCE", payload={"n": 1})
     plan(store, team, "edit:2", kind="edit", target="CANNOUNCE", payload={"n": 2})
-    with Sending(store, Slack(), renderers=update_of()) as sender:
+    with Sending(store, Slack(), renderers=update_of(), ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team) == Outcome(sent=1, retried=1)
     assert [job.next_attempt_at for job in jobs_of(store, team) if job.status == "pending"] == [T0 + timedelta(seconds=1)]
 
@@ -283,7 +283,7 @@ def test_batches_are_five_jobs_per_sender_until_the_limit(store, ticks):
     team = new_id("T")
     for n in range(12):
         plan(store, team, f"note:{n}", target=f"U{n}")
-    with Sending(store, Slack(), senders=1, per_second=0) as sender:
+    with Sending(store, Slack(), senders=1, per_second=0, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team, max_batches=2).sent == 10
         assert sender.run_due(T0, team_id=team, max_batches=0).handled == 0
         assert sender.run_due(T0, team_id=team).sent == 2
@@ -294,7 +294,7 @@ def test_one_workspace_is_drained_alone(store, ticks):
     team, other = new_id("T"), new_id("T")
     plan(store, team, "note:a")
     plan(store, other, "note:a")
-    with Sending(store, Slack(), per_second=0) as sender:
+    with Sending(store, Slack(), per_second=0, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team).sent == 1
     assert job_of(store, other, "note:a").status == "pending"
 
@@ -309,7 +309,7 @@ def test_a_time_budget_ends_the_run_after_the_batch_that_passes_it(store, ticks,
         ticks.now += 1.0
         return post(session, job, now)
 
-    with Sending(store, Slack(), senders=1, per_second=0, renderers={"note": slow}) as sender:
+    with Sending(store, Slack(), senders=1, per_second=0, renderers={"note": slow}, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team, budget_seconds=budget).sent == sent
 
 
@@ -323,7 +323,7 @@ def test_stopping_finishes_the_batch_in_hand_and_claims_no_more(store, ticks):
         running[0].stop()
         return post(session, job, now)
 
-    with Sending(store, Slack(), senders=1, per_second=0, renderers={"note": stopping}) as sender:
+    with Sending(store, Slack(), senders=1, per_second=0, renderers={"note": stopping}, ticks=ticks) as sender:
         running.append(sender)
         assert sender.run_due(T0, team_id=team).sent == 5
         assert sender.run_due(T0, team_id=team).handled == 0
@@ -342,7 +342,7 @@ def test_each_sender_is_one_thread_named_after_its_worker(store, ticks):
         return post(session, job, now)
 
     worker = new_id("w")
-    with Sending(store, Slack(), worker=worker, senders=1, per_second=0, renderers={"note": render}) as sender:
+    with Sending(store, Slack(), worker=worker, senders=1, per_second=0, renderers={"note": render}, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team).sent == 5
     assert len(threads) == 5 and len(set(threads)) == 1
     assert threads[0].startswith(f"send-{worker}")
@@ -371,7 +371,7 @@ def test_shutdown_returns_once_the_batch_in_hand_is_sent_and_recorded(store, tic
         eventually(lambda: stopping is not None and (shutdown_returned.is_set() or waiting_for_a_thread(stopping)), timeout=30)
         return post(session, job, now)
 
-    sender = Dispatcher(store, Slack(), renderers={"note": held}, worker=new_id("w"), per_second=0)
+    sender = Dispatcher(store, Slack(), renderers={"note": held}, worker=new_id("w"), per_second=0, ticks=ticks)
     seen_when_it_returned = []
 
     def shut_down():
@@ -402,7 +402,7 @@ def test_work_is_rendered_from_the_store_as_it_is_at_the_moment_of_sending(store
     with store.write() as session:
         session.execute(update(Job).where(Job.team_id == team).values(payload={"text": "changed"}))
     slack = Slack()
-    with Sending(store, slack, per_second=0, renderers={"note": render}) as sender:
+    with Sending(store, slack, per_second=0, renderers={"note": render}, ticks=ticks) as sender:
         assert sender.run_due(T0 + timedelta(minutes=7), team_id=team).sent == 1
     assert [kwargs["text"] for _, kwargs in slack.calls] == ["changed at 10:07"]
 
@@ -411,7 +411,7 @@ def test_without_a_moment_the_dispatchers_clock_says_what_is_due(store, ticks):
     team = new_id("T")
     plan(store, team, "note:a")
     moment = [T0 - timedelta(seconds=1)]
-    with Sending(store, Slack(), per_second=0, clock=lambda: moment[0]) as sender:
+    with Sending(store, Slack(), per_second=0, clock=lambda: moment[0], ticks=ticks) as sender:
         assert sender.run_due(team_id=team).handled == 0
         moment[0] = T0 + timedelta(seconds=30)
         assert sender.run_due(team_id=team).sent == 1
@@ -441,7 +441,7 @@ def test_a_sent_post_records_slacks_answer_and_when_slack_answered(store, ticks)
         recorded.append(("failed", error))
 
     work = Work(render=lambda session, job, now: Outgoing(channel=job.target, text=job.payload["text"], blocks=[{"type": "divider"}], thread_ts="1.5"), sent=sent, failed=failed)
-    with Sending(store, slack, per_second=0, renderers={kind: work}, clock=lambda: T0 + timedelta(seconds=90)) as sender:
+    with Sending(store, slack, per_second=0, renderers={kind: work}, clock=lambda: T0 + timedelta(seconds=90), ticks=ticks) as sender:
         outcome = sender.run_due(T0 + timedelta(seconds=3), team_id=team)
     assert (outcome.sent, outcome.handled) == (1, 1)
     assert slack.calls == [("chat.postMessage", {"channel": "UTARGET", "text": "hello", "blocks": [{"type": "divider"}], "thread_ts": "1.5", "unfurl_links": False})]
@@ -459,7 +459,7 @@ def test_work_is_sent_up_to_the_moment_it_expires_and_dropped_after(store, ticks
     plan(store, team, "note:on-time", expires=T0 + timedelta(minutes=30))
     plan(store, team, "note:late", expires=T0 + timedelta(minutes=30))
     slack = Slack()
-    with Sending(store, slack, senders=1, per_second=0) as sender:
+    with Sending(store, slack, senders=1, per_second=0, ticks=ticks) as sender:
         with store.write() as session:
             [first] = queue.claim(session, worker=sender.worker, now=T0, limit=1, team_id=team)
         assert sender.deliver(first, T0 + timedelta(minutes=30)) == Outcome(sent=1)
@@ -483,7 +483,7 @@ def test_work_is_sent_up_to_the_moment_it_expires_and_dropped_after(store, ticks
 def test_how_late_stale_work_was_is_said_in_minutes_then_hours(store, ticks, late, said):
     team = new_id("T")
     plan(store, team, "note:a", expires=T0)
-    with Sending(store, Slack(), per_second=0) as sender:
+    with Sending(store, Slack(), per_second=0, ticks=ticks) as sender:
         assert sender.run_due(T0 + late, team_id=team).dropped == 1
     assert job_of(store, team, "note:a").reason == f"stale: due 2034-02-07 10:00 UTC, could only be sent {said} later"
 
@@ -506,7 +506,7 @@ def test_each_job_goes_out_with_its_own_workspaces_client_and_is_cancelled_where
         plan(store, team, "note:a")
     slack_one, slack_two = Slack(), Slack()
     tenants = Tenants({one: slack_one, two: slack_two})
-    with Sending(store, tenants, per_second=0) as sender:
+    with Sending(store, tenants, per_second=0, ticks=ticks) as sender:
         outcomes = [sender.run_due(T0, team_id=team) for team in (one, two, gone)]
     assert outcomes == [Outcome(sent=1), Outcome(sent=1), Outcome(skipped=1)]
     assert tenants.asked == [one, two, gone]
@@ -519,7 +519,7 @@ def test_work_of_a_kind_nobody_renders_fails(store, ticks):
     team = new_id("T")
     plan(store, team, "mystery:a", kind="mystery")
     slack = Slack()
-    with Sending(store, slack, per_second=0) as sender:
+    with Sending(store, slack, per_second=0, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team) == Outcome(failed=1)
     job = job_of(store, team, "mystery:a")
     assert (job.status, job.reason, job.finished_at) == ("failed", "no renderer for kind 'mystery'", T0)
@@ -540,7 +540,7 @@ def test_nothing_to_say_is_skipped_and_not_yet_is_tried_again_later(store, ticks
         raise NotYet("in a moment")
 
     slack = Slack()
-    with Sending(store, slack, per_second=0, renderers={"note": render}) as sender:
+    with Sending(store, slack, per_second=0, renderers={"note": render}, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team) == Outcome(skipped=1, retried=2)
     skipped, waiting, soon = (job_of(store, team, key) for key in ("note:skip", "note:wait", "note:soon"))
     assert (skipped.status, skipped.reason, skipped.finished_at) == ("skipped", "nothing new this week", T0)
@@ -555,10 +555,10 @@ def test_a_job_that_breaks_the_sender_is_retried_like_a_server_error_and_logged_
     teams_seen = []
 
     def broken(session, job, now):
-        teams_seen.append(logs._TEAM.get())
+        teams_seen.append(logs.current_team())
         raise KeyError("no such thing")
 
-    with Sending(store, Slack(), per_second=0, renderers={"note": broken}) as sender:
+    with Sending(store, Slack(), per_second=0, renderers={"note": broken}, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team) == Outcome(retried=1)
     job = job_of(store, team, "note:a")
     assert (job.status, job.reason) == ("pending", "internal error; see the app log; attempt 1 of 7")
@@ -629,7 +629,7 @@ def test_a_rate_limit_pauses_the_whole_workspace_until_it_is_over_and_no_other(s
     slack = Slack()
     slack.fail["chat.postMessage"] = [refusal(429, "ratelimited", headers={"Retry-After": "7"})]
     moment = [T0]
-    with Sending(store, slack, per_second=0, clock=lambda: moment[0]) as sender:
+    with Sending(store, slack, per_second=0, clock=lambda: moment[0], ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team) == Outcome(retried=1, rate_limited=1)
         moment[0] = T0 + timedelta(seconds=3)
         assert sender.run_due(T0 + timedelta(seconds=3), team_id=team) == Outcome(retried=1)
@@ -659,7 +659,7 @@ def test_two_rate_limits_at_once_pause_the_workspace_for_the_longer_one(store, t
             raise refusal(429, "ratelimited", headers={"Retry-After": "30" if kwargs["channel"] == "UA" else "5"})
 
     slack.during = rate_limited
-    with Sending(store, slack, senders=2, per_second=0, clock=lambda: T0) as sender:
+    with Sending(store, slack, senders=2, per_second=0, clock=lambda: T0, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team) == Outcome(retried=2, rate_limited=2)
         # The shorter wait is over, the longer one is not: the workspace still waits.
         assert sender.run_due(T0 + timedelta(seconds=10), team_id=team) == Outcome(retried=2)
@@ -725,7 +725,7 @@ def test_the_last_try_gives_up_and_tells_the_work_slack_was_unreachable(store, t
     slack.fail["chat.postMessage"] = [ConnectionResetError("reset")]
     failures = []
     work = Work(render=post, failed=lambda session, job, error: failures.append(error))
-    with Sending(store, slack, per_second=0, renderers={"note": work}) as sender:
+    with Sending(store, slack, per_second=0, renderers={"note": work}, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team) == Outcome(failed=1)
     job = job_of(store, team, "note:a")
     assert (job.status, job.reason, job.attempts, job.finished_at) == ("failed", "could not reach Slack: ConnectionResetError (gave up after 7 attempts)", 7, T0)
@@ -855,7 +855,7 @@ def test_updates_of_one_message_go_a_second_apart_counted_from_slacks_answer(sto
         ticks.now += 0.25
 
     slack.during = answered_later
-    with Sending(store, slack, senders=1, per_second=0, renderers=update_of()) as sender:
+    with Sending(store, slack, senders=1, per_second=0, renderers=update_of(), ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team) == Outcome(sent=1, retried=1)
     assert len(slack.calls) == 1
     waiting = [job for job in jobs_of(store, team) if job.status == "pending"]
@@ -865,12 +865,15 @@ def test_updates_of_one_message_go_a_second_apart_counted_from_slacks_answer(sto
 def test_a_failed_update_still_spaces_the_next_one(store, ticks):
     team = new_id("T")
     plan(store, team, "edit:1", kind="edit", target="CANNOUNCE", payload={"n": 1})
+    plan(store, team, "edit:2", kind="edit", target="CANNOUNCE", payload={"n": 2})
     slack = Slack()
     slack.fail["chat.update"] = [refusal(500, "internal_error")]
     slack.during = lambda method, kwargs: setattr(ticks, "now", ticks.now + 0.5)
-    with Sending(store, slack, senders=1, per_second=0, renderers=update_of()) as sender:
-        assert sender.run_due(T0, team_id=team) == Outcome(retried=1)
-        assert sender._spacing.wait_for(("CANNOUNCE", "1700000000.000100")) == 1.0
+    with Sending(store, slack, senders=1, per_second=0, renderers=update_of(), ticks=ticks) as sender:
+        assert sender.run_due(T0, team_id=team) == Outcome(retried=2)
+    # The second waits a whole second from Slack's (failed) answer, not from when the first was sent.
+    spaced = job_of(store, team, "edit:2")
+    assert (spaced.next_attempt_at, spaced.reason) == (T0 + timedelta(seconds=1), "the message was updated less than a second ago")
 
 
 def test_an_update_another_process_just_made_is_waited_out(store, ticks):
@@ -879,9 +882,9 @@ def test_an_update_another_process_just_made_is_waited_out(store, ticks):
     plan(store, team, "edit:2", kind="edit", target="CANNOUNCE", payload={"n": 2}, due=T0 + timedelta(seconds=0.25))
     plan(store, team, "edit:3", kind="edit", target="CANNOUNCE", payload={"n": 3}, due=T0 + timedelta(seconds=1))
     slack = Slack()
-    with Sending(store, slack, senders=1, per_second=0, renderers=update_of()) as elsewhere:
+    with Sending(store, slack, senders=1, per_second=0, renderers=update_of(), ticks=ticks) as elsewhere:
         assert elsewhere.run_due(T0, team_id=team) == Outcome(sent=1)
-    with Sending(store, slack, senders=1, per_second=0, renderers=update_of()) as here:
+    with Sending(store, slack, senders=1, per_second=0, renderers=update_of(), ticks=ticks) as here:
         assert here.run_due(T0 + timedelta(seconds=0.25), team_id=team) == Outcome(retried=1)
         second = job_of(store, team, "edit:2")
         assert (second.status, second.next_attempt_at, second.reason) == ("pending", T0 + timedelta(seconds=1), "the message was updated less than a second ago")
@@ -905,7 +908,7 @@ def test_a_job_taken_over_meanwhile_is_left_to_its_new_sender(store, ticks):
         return post(session, job, now)
 
     work = Work(render=taken_over, sent=lambda *args: recorded.append("sent"), failed=lambda *args: recorded.append("failed"))
-    with Sending(store, Slack(), per_second=0, renderers={"note": work}) as sender:
+    with Sending(store, Slack(), per_second=0, renderers={"note": work}, ticks=ticks) as sender:
         sender.run_due(T0, team_id=team)
     job = job_of(store, team, "note:a")
     assert (job.status, job.claimed_by, job.finished_at) == ("claimed", "someone-else", None)
@@ -922,7 +925,7 @@ def test_a_skipped_or_dropped_job_tells_neither_hook(store, ticks):
         raise Skip("no")
 
     work = Work(render=render, sent=lambda *args: recorded.append("sent"), failed=lambda *args: recorded.append("failed"))
-    with Sending(store, Slack(), per_second=0, renderers={"note": work}) as sender:
+    with Sending(store, Slack(), per_second=0, renderers={"note": work}, ticks=ticks) as sender:
         assert sender.run_due(T0, team_id=team) == Outcome(skipped=1, dropped=1)
     assert recorded == []
 
@@ -930,7 +933,7 @@ def test_a_skipped_or_dropped_job_tells_neither_hook(store, ticks):
 def test_after_shutdown_nothing_more_is_claimed(store, ticks):
     team = new_id("T")
     plan(store, team, "note:a")
-    sender = Dispatcher(store, Slack(), renderers={"note": post}, worker=new_id("w"), per_second=0)
+    sender = Dispatcher(store, Slack(), renderers={"note": post}, worker=new_id("w"), per_second=0, ticks=ticks)
     sender.shutdown()
     assert sender.run_due(T0, team_id=team) == Outcome()
     assert job_of(store, team, "note:a").status == "pending"

@@ -186,7 +186,7 @@ def test_a_database_restarted_while_the_app_was_quiet_costs_no_request(request, 
 # ---- concurrency --------------------------------------------------------------------------
 
 
-def test_slow_web_api_calls_do_not_starve_other_commands(workspace, monkeypatch):
+def test_slow_web_api_calls_do_not_starve_other_commands(workspace):
     fake = workspace.fake
     posters = [workspace.member() for _ in range(6)]
     readers = [workspace.member() for _ in range(20)]
@@ -195,27 +195,10 @@ def test_slow_web_api_calls_do_not_starve_other_commands(workspace, monkeypatch)
         view = call.args.get("view")
         return isinstance(view, dict) and view.get("callback_id") == ids.FORM and workspace.channel in view.get("private_metadata", "")
 
-    # The fake records a call when it arrives (Call.at), then sleeps set_delay's seconds, then answers.
-    # To know when an answer has actually been delivered, note each views.open call once the fake has
-    # finished writing its response: _api runs on the same handler thread as _serve, so a thread-local
-    # carries the Call from one to the other.
-    delivered: list = []
-    current = threading.local()
-    real_api, real_serve = fake._api, fake._serve
-
-    def api(*args, **kwargs):
-        call, reply = real_api(*args, **kwargs)
-        current.call = call
-        return call, reply
-
-    def serve(handler):
-        current.call = None
-        real_serve(handler)
-        if current.call is not None and ours(current.call):
-            delivered.append(current.call)
-
-    monkeypatch.setattr(fake, "_api", api)
-    monkeypatch.setattr(fake, "_serve", serve)
+    # The fake records a call when it arrives (Call.at), then sleeps set_delay's seconds, then
+    # answers; Call.answered_at says when the answer was written back.
+    def delivered() -> list:
+        return [call for call in fake.calls if call.method == "views.open" and ours(call) and call.answered_at is not None]
 
     try:
         fake.set_delay("views.open", 4)
@@ -224,13 +207,13 @@ def test_slow_web_api_calls_do_not_starve_other_commands(workspace, monkeypatch)
             # All six slow views.open calls are in flight (each holds one app listener thread) before any
             # list command is sent.
             fake.wait_for("views.open", count=len(posters), predicate=ours)
-            assert delivered == [], "a views.open answer came back before all six were in flight: too few listener threads"
+            assert delivered() == [], "a views.open answer came back before all six were in flight: too few listener threads"
             lists = [pool.submit(workspace.command, "/internships", user=user) for user in readers]
             replies = [future.result() for future in lists]
             # Ordering check: at the moment the last of the 20 list answers has come back, not one of the
             # delayed views.open answers has been delivered yet. A starved listener pool would queue the
             # list commands behind the views.open calls, so they could only answer after some of them.
-            delivered_before_lists_done = list(delivered)
+            delivered_before_lists_done = delivered()
             post_replies = [future.result() for future in posts]
 
         assert delivered_before_lists_done == []
@@ -241,7 +224,7 @@ def test_slow_web_api_calls_do_not_starve_other_commands(workspace, monkeypatch)
             assert "No open leads yet" in all_text(body["blocks"])
         assert [reply.status for reply in post_replies] == [200] * len(posters)
         # The slow calls were real and did finish, after the lists.
-        eventually(lambda: len(delivered) == len(posters), timeout=30)
+        eventually(lambda: len(delivered()) == len(posters), timeout=30)
     finally:
         fake.set_delay("views.open", None)
 

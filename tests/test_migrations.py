@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
+from slackapp.events.models import Event
 from slackapp.models import metadata, modelled
 
 pytestmark = pytest.mark.fast
@@ -36,9 +38,6 @@ def test_the_partial_indexes_no_model_declares_are_made_by_the_migrations(migrat
 def test_a_deleted_events_number_is_never_handed_to_a_new_event(session):
     """Old buttons and messages carry an event's number. On SQLite that takes the AUTOINCREMENT
     the migration makes (the model leaves it out, see Event); PostgreSQL's sequences never go back."""
-    from datetime import UTC, datetime
-
-    from slackapp.events.models import Event
 
     def add() -> int:
         at = datetime(2030, 1, 1, 18, tzinfo=UTC)

@@ -142,7 +142,7 @@ class UpdateSpacing:
         self._last: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
-    def __len__(self) -> int:
+    def remembered(self) -> int:
         """How many messages it remembers."""
         with self._lock:
             return len(self._last)

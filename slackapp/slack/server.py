@@ -168,6 +168,8 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
 
 
 def not_slacks_object(found: object, name: str) -> str | None:
+    """What in `found` (the body or its payload, called `name` in the answer) is not as Slack sends
+    it, of what Bolt reads before any listener runs; None when all is."""
     if not isinstance(found, dict):
         return f"{name} is not a JSON object"
     for field, types in _FIELD_TYPES.items():

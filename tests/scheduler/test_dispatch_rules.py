@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 
 from slackapp import logs
 from slackapp.db import Store
-from slackapp.scheduler import dispatch, queue
+from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import NOT_INSTALLED, Call, Dispatcher, NotYet, Outcome, Outgoing, Pacer, Skip, UpdateSpacing, Work, backoff
 from slackapp.scheduler.models import Job
 from tests.conftest import new_id
@@ -232,11 +232,11 @@ def test_update_spacing_forgets_old_messages_past_ten_thousand_but_not_recent_on
     ticks.now += 50
     recent = ("C", "recent")
     assert spacing.wait_for(recent) == 0.0
-    assert len(spacing) == 10_001  # up to ten thousand it never prunes
+    assert spacing.remembered() == 10_001  # up to ten thousand it never prunes
     ticks.now += 0.5
     assert spacing.wait_for(("C", "new")) == 0.0
     # Past ten thousand it forgets the messages whose second is over, and keeps the recent one.
-    assert len(spacing) == 2
+    assert spacing.remembered() == 2
     assert spacing.wait_for(recent) == 0.5
     assert spacing.wait_for(("C", "new")) == 1.0
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 import threading
 import time
 import uuid
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.dialects import postgresql
 
 from slackapp.club import ids as club_ids
 from slackapp.leads import ids
@@ -388,3 +390,16 @@ def install(app_url: str, fake, team_id: str) -> str:
     status, page = finish_install(app_url, code=code, state=state, cookie=cookie)
     assert status == 200, page
     return token
+
+
+def locked_tables(session) -> list[str]:
+    """The tables whose rows this session's ORM statements lock (as PostgreSQL is told: FOR UPDATE)."""
+    locked: list[str] = []
+
+    def record(state):
+        sql = str(state.statement.compile(dialect=postgresql.dialect())) if state.is_select else ""
+        if re.search(r"\bFOR UPDATE\b", sql):
+            locked.append(re.search(r"\bFROM\s+(\w+)", sql).group(1))
+
+    event.listen(session, "do_orm_execute", record)
+    return locked

@@ -3,17 +3,16 @@ who may do what, what is stored, and every row kept in its workspace (the fast l
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import select
 
 from slackapp.errors import UserError
 from slackapp.gigs import service
 from slackapp.gigs.models import Gig, GigRequest, GigVolunteer, Spot
+from tests.helpers import locked_tables
 
 pytestmark = pytest.mark.fast
 
@@ -408,19 +407,6 @@ def test_pending_requests_oldest_first_within_the_limit(session):
 
 
 # ---- one change at a time -----------------------------------------------------------------------------------------
-
-
-def locked_tables(session) -> list[str]:
-    """The tables whose rows this session's ORM statements lock (as PostgreSQL is told: FOR UPDATE)."""
-    locked: list[str] = []
-
-    def record(state):
-        sql = str(state.statement.compile(dialect=postgresql.dialect())) if state.is_select else ""
-        if re.search(r"\bFOR UPDATE\b", sql):
-            locked.append(re.search(r"\bFROM\s+(\w+)", sql).group(1))
-
-    event.listen(session, "do_orm_execute", record)
-    return locked
 
 
 def test_changes_to_a_gig_hold_its_row_lock_and_reads_hold_none(session):

@@ -3,18 +3,17 @@ told, who may do what, and every row kept in its workspace (the fast layer, both
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select, update
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import select, update
 
 from slackapp.errors import UserError
 from slackapp.micro import service
 from slackapp.micro.models import Bid, Evaluation, Milestone, Project
 from slackapp.profiles import service as profiles
 from slackapp.slack.text import escape
+from tests.helpers import locked_tables
 from tests.micro.test_service import form
 
 pytestmark = pytest.mark.fast
@@ -854,19 +853,6 @@ def test_search_is_any_case_beyond_ascii(session):
 
 
 # ---- one change at a time ---------------------------------------------------------------------------------------
-
-
-def locked_tables(session) -> list[str]:
-    """The tables whose rows this session's ORM statements lock (as PostgreSQL is told: FOR UPDATE)."""
-    locked: list[str] = []
-
-    def record(state):
-        sql = str(state.statement.compile(dialect=postgresql.dialect())) if state.is_select else ""
-        if re.search(r"\bFOR UPDATE\b", sql):
-            locked.append(re.search(r"\bFROM\s+(\w+)", sql).group(1))
-
-    event.listen(session, "do_orm_execute", record)
-    return locked
 
 
 def test_changes_to_a_project_hold_its_row_lock_and_reads_hold_none(session):

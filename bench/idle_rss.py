@@ -6,8 +6,9 @@ Starts the app (`python -m slackapp run --http`, its default settings), bench.ba
 same gunicorn configuration, workers and threads from the app's defaults) and bench.plain_peer
 (as many workers, its own 32 threads; reported, not judged), waits until all answer /healthz,
 sends each `--requests` signed `/internships` commands and as many RSVP reactions (8 at a time),
-waits until all are idle, then reads every process of each tree (the gunicorn master and all its
-descendants) from /proc:
+waits until all are idle, then reads every process of each tree (the process started, which is
+gunicorn's master or, for the app with one worker, the worker itself, and all its descendants)
+from /proc:
 
   RSS  VmRSS from /proc/<pid>/status. Summed over a tree it counts the pages a forked worker
        still shares with the master once per process, so it overstates the tree.
@@ -56,7 +57,7 @@ class Memory:
     uss: int
 
     @staticmethod
-    def read(pid: int, master: int) -> "Memory | None":
+    def read(pid: int, root: int) -> "Memory | None":
         try:
             status = _fields(Path(f"/proc/{pid}/status").read_text())
             rollup = _fields(Path(f"/proc/{pid}/smaps_rollup").read_text())
@@ -64,7 +65,7 @@ class Memory:
         except OSError:
             return None
         ppid = int(status.get("PPid", "0").split()[0])
-        role = "master" if pid == master else ("worker" if ppid == master else "child")
+        role = "root" if pid == root else ("worker" if ppid == root else "child")
         return Memory(
             pid=pid, ppid=ppid, role=f"{role}: {cmdline[:60]}", threads=int(status.get("Threads", "0")),
             rss=_kb(status, "VmRSS"), rss_anon=_kb(status, "RssAnon"), rss_file=_kb(status, "RssFile") + _kb(status, "RssShmem"),
@@ -91,8 +92,8 @@ def mib(kb: int) -> str:
 
 
 def tree_memory(server: common.Server) -> list[Memory]:
-    master = server.process.pid
-    return [memory for pid in common.process_tree(master) if (memory := Memory.read(pid, master)) is not None]
+    root = server.process.pid
+    return [memory for pid in common.process_tree(root) if (memory := Memory.read(pid, root)) is not None]
 
 
 def print_tree(name: str, processes: list[Memory]) -> tuple[int, int]:

@@ -111,11 +111,11 @@ def _run(args: argparse.Namespace) -> int:
 
 def _serve_http(settings: Settings, *, port: int, workers: int) -> int:
     """Check what the operator may have got wrong, prepare the store, take the ports, and become
-    gunicorn's master."""
+    the server: gunicorn's master, or with one worker the worker itself."""
     metrics_port = settings.metrics_port_beside(port)
     metrics_lock = _metrics_folder()
-    # Migrations and the token check run in a child process, so that gunicorn's master (which stays
-    # up as long as the app does) never loads Alembic, SQLAlchemy or Bolt.
+    # Migrations and the token check run in a child process, so that the server (which stays up as
+    # long as the app does) never loads Alembic, nor, as gunicorn's master, SQLAlchemy or Bolt.
     prepared = subprocess.run([sys.executable, "-m", "slackapp", "prepare"], check=False)
     if prepared.returncode != 0:
         return prepared.returncode
@@ -124,8 +124,8 @@ def _serve_http(settings: Settings, *, port: int, workers: int) -> int:
         "starting HTTP on port %s, /metrics on %s (%s worker(s) x %s threads)", port,
         f"port {port}" if metrics_port == port else f"{settings.slackapp_metrics_host}:{metrics_port}", workers, settings.slackapp_http_threads,
     )
-    # The settings are checked: the master starts afresh without them (this process becomes it,
-    # keeping its pid and the sockets and lock handed over), so it never holds the app;
+    # The settings are checked: the server starts afresh without them (this process becomes it,
+    # keeping its pid and the sockets and lock handed over), so a master never holds the app;
     # each worker reads them again, with the ports actually served.
     from slackapp.master import MASTER_PLAN
 
@@ -184,7 +184,7 @@ def _metrics_folder():
     """Where every gunicorn worker writes its counts for /metrics (prometheus-client's multiprocess
     mode): a folder of our own inside PROMETHEUS_MULTIPROC_DIR, which may hold anything else (the
     database, another app's counts), or a new temporary folder. Returns the mark of our own folder,
-    open and locked, for the master to hold while it runs."""
+    open and locked, for the server to hold while it runs."""
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if given:
         return _own_metrics_folder(Path(given).expanduser().absolute() / METRICS_SUBFOLDER)
@@ -194,7 +194,7 @@ def _metrics_folder():
 
     folder = tempfile.mkdtemp(prefix="slackapp-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
-    # The master removes it when it stops (it is this process after exec, so it is told to).
+    # The server removes it when it stops (it is this process after exec, so it is told to).
     from slackapp.master import METRICS_TEMPORARY
 
     os.environ[METRICS_TEMPORARY] = folder

@@ -1,6 +1,7 @@
-"""gunicorn's master for `slackapp run --http`: started afresh (by exec) once the CLI has checked the
-settings, migrated the store and asked Slack who we are. It only watches the workers, so it loads
-gunicorn and nothing of the app: each worker builds its own after the fork (cli.worker_app)."""
+"""The server of `slackapp run --http`: started afresh (by exec) once the CLI has checked the
+settings, migrated the store and asked Slack who we are. With several workers it is gunicorn's
+master: it only watches them, so it loads gunicorn and nothing of the app, and each worker builds
+its own after the fork (app.worker_app). With one, this process is the worker (server.serve_http)."""
 
 from __future__ import annotations
 

@@ -1,20 +1,24 @@
 """Serving the app: gunicorn (threaded) over HTTP, or Socket Mode.
 
 gunicorn's master process only watches its workers; it imports no more than this module, so the
-app itself (Bolt, SQLAlchemy, the features) is loaded in each worker, after the fork."""
+app itself (Bolt, SQLAlchemy, the features) is loaded in each worker, after the fork. One worker
+serves alone, without a master (serve_http)."""
 
 from __future__ import annotations
 
 import io
 import json
 import logging
+import os
 import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
+from gunicorn import sock
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -214,8 +218,30 @@ class Gunicorn(BaseApplication):
 
 def serve_http(load: Callable[[], Callable], *, binds: list[str], workers: int, threads: int) -> None:
     """Run gunicorn's threaded workers on `binds` (the CLI's listening sockets, as fd://N); each
-    worker calls `load()` after the fork to build its own app."""
-    gunicorn_server(load, binds=binds, workers=workers, threads=threads).run()
+    worker calls `load()` after the fork to build its own app. One worker runs in this process."""
+    server = gunicorn_server(load, binds=binds, workers=workers, threads=threads)
+    if workers > 1:
+        server.run()
+        return
+    # A master beside a single worker would only restart it: the tree would hold the libraries
+    # twice (bench/idle_rss, PostgreSQL: 104.9 MiB with a master, 83.5 without). Whoever runs
+    # one process (a laptop, a one-core host, Docker's restart policy) restarts it if it dies.
+    log = server.cfg.logger_class(server.cfg)
+    listeners = sock.create_sockets(server.cfg, log)
+    log.info("Listening at: %s (%s), one gthread worker without a master", ",".join(map(str, listeners)), os.getpid())
+    worker = AloneWorker(1, os.getppid(), listeners, server, server.cfg.timeout, server.cfg, log)
+    worker.pid = os.getpid()
+    worker.init_process()
+
+
+class AloneWorker(ThreadWorker):
+    """gunicorn's threaded worker with no master: SIGTERM lets the requests in hand finish
+    (graceful_timeout), SIGINT and SIGQUIT stop at once, as under a master."""
+
+    def is_parent_alive(self) -> bool:
+        # gunicorn's worker stops when its master is gone; this one's parent is whoever started
+        # the app, which may exit and leave it running (nohup, a closed terminal's shell).
+        return True
 
 
 def gunicorn_server(load: Callable[[], Callable], *, binds: list[str], workers: int, threads: int) -> Gunicorn:

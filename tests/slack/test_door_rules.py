@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import time
 from types import SimpleNamespace
 from urllib.parse import quote_plus, urlencode
@@ -656,6 +657,18 @@ def test_one_thread_is_still_a_threaded_worker():
     cfg = server.gunicorn_server(lambda: None, binds=["fd://5"], workers=1, threads=1).cfg
     assert cfg.worker_class_str == "gthread"
     assert cfg.threads == 1
+
+
+def test_a_worker_serving_alone_outlives_whoever_started_it():
+    # gunicorn's own worker stops once its parent is not the one it was started under (its master
+    # died); with no master, that parent is a shell that may exit (nohup, a terminal closed).
+    gunicorn = server.gunicorn_server(lambda: None, binds=["fd://5"], workers=1, threads=2)
+    not_the_parent = os.getppid() + 1
+    worker = server.AloneWorker(1, not_the_parent, [], gunicorn, gunicorn.cfg.timeout, gunicorn.cfg, logging.getLogger("test"))
+    try:
+        assert worker.is_parent_alive() is True
+    finally:
+        worker.tmp.close()
 
 
 def test_options_gunicorn_does_not_know_are_left_out():

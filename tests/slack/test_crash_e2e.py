@@ -19,8 +19,9 @@ KILL_AFTER = 100
 
 
 def kill_9(server) -> None:
-    """SIGKILL gunicorn's master and its workers at once: the master is stopped first so that it
-    can't start a new worker, and nobody gets to finish anything."""
+    """SIGKILL the app's process and any workers under it at once (the tests' one worker serves
+    alone; a master is stopped first so that it can't start a new worker): nobody gets to finish
+    anything."""
     master = server.process.pid
     os.kill(master, signal.SIGSTOP)
     subprocess.run(["pkill", "-KILL", "-P", str(master)], check=False)

@@ -230,13 +230,13 @@ def serve_http(load: Callable[[], Callable], *, binds: list[str], workers: int, 
     listeners = sock.create_sockets(server.cfg, log)
     log.info("Listening at: %s (%s), one gthread worker without a master", ",".join(map(str, listeners)), os.getpid())
     worker = AloneWorker(1, os.getppid(), listeners, server, server.cfg.timeout, server.cfg, log)
-    worker.pid = os.getpid()
+    worker.pid = os.getpid()  # a master sets it after the fork; the worker's log lines name it
     worker.init_process()
 
 
 class AloneWorker(ThreadWorker):
-    """gunicorn's threaded worker with no master: SIGTERM lets the requests in hand finish
-    (graceful_timeout), SIGINT and SIGQUIT stop at once, as under a master."""
+    """gunicorn's threaded worker serving with no master. It handles signals as it does under
+    one: SIGTERM stops taking requests and lets those in hand finish (graceful_timeout)."""
 
     def is_parent_alive(self) -> bool:
         # gunicorn's worker stops when its master is gone; this one's parent is whoever started

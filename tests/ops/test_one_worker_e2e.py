@@ -31,7 +31,8 @@ def test_one_worker_is_one_process_serving_on_the_port_it_was_given(server):
     # The tests' app runs with SLACKAPP_HTTP_WORKERS=1 (tests/conftest.py) and answered /healthz.
     assert children(server.process.pid) == []
     listening = [line for line in server.log().splitlines() if "Listening at: " in line]
-    assert len(listening) == 1 and f"({server.process.pid})" in listening[0], listening
+    port = server.url.rsplit(":", 1)[1]
+    assert len(listening) == 1 and f":{port}," in listening[0] and f"({server.process.pid})" in listening[0], listening
 
 
 @pytest.fixture

@@ -5,19 +5,13 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 
+from tests.conftest import free_port
 from tests.helpers import eventually
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def page_answers(port: int) -> bool:

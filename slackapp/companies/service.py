@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from slackapp.alerts.models import Alert, AlertState, Delivery
@@ -65,11 +65,7 @@ def by_key(session: Session, *, team_id: str, name: str) -> Company | None:
 
 def find_or_create(session: Session, *, team_id: str, name: str, now: datetime | None = None) -> Company:
     """The company a name is: found by its key (following merges), else made with this spelling."""
-    wanted = names.key(name)
-    statement = insert_for(session)(Company).values(team_id=team_id, name=names.clean(name) or wanted, key=wanted, created_at=now or utcnow())
-    # Two linkers at once make one record: the second insert finds the first.
-    session.execute(statement.on_conflict_do_nothing(index_elements=["team_id", "key"]))
-    return kept(session, session.scalar(select(Company).where(Company.team_id == team_id, Company.key == wanted)))
+    return companies_named(session, team_id=team_id, spellings=[name], now=now)[names.key(name)]
 
 
 def get_company(session: Session, *, team_id: str, company_id: int) -> Company:
@@ -80,21 +76,36 @@ def get_company(session: Session, *, team_id: str, company_id: int) -> Company:
 
 
 def link_team(session: Session, team_id: str, now: datetime | None = None) -> int:
-    """Link the workspace's leads, projects and events that have a name but no record yet."""
+    """Link the workspace's leads, projects and events that have a name but no record yet: a few
+    statements a kind of row, however many rows (the clock does this every tick)."""
     linked = 0
     for model, column_name in _LINKED.values():
         column = getattr(model, column_name)
         rows = session.execute(select(model.id, column).where(model.team_id == team_id, model.company_id.is_(None), column.is_not(None)).order_by(model.id).limit(LINK_BATCH)).all()
-        by_company: dict[int, list[int]] = {}
-        for row_id, name in rows:
-            if not names.clean(name):
-                continue
-            company = find_or_create(session, team_id=team_id, name=name, now=now)
-            by_company.setdefault(company.id, []).append(row_id)
-        for company_id, row_ids in by_company.items():
-            session.execute(update(model).where(model.team_id == team_id, model.id.in_(row_ids), model.company_id.is_(None)).values(company_id=company_id).execution_options(synchronize_session=False))
-            linked += len(row_ids)
+        named = [(row_id, name) for row_id, name in rows if names.clean(name)]
+        if not named:
+            continue
+        companies = companies_named(session, team_id=team_id, spellings=[name for _, name in named], now=now)
+        company_of = {row_id: companies[names.key(name)].id for row_id, name in named}
+        chosen = case(company_of, value=model.id)
+        statement = update(model).where(model.team_id == team_id, model.id.in_(list(company_of)), model.company_id.is_(None)).values(company_id=chosen)
+        session.execute(statement.execution_options(synchronize_session=False))
+        linked += len(company_of)
     return linked
+
+
+def companies_named(session: Session, *, team_id: str, spellings: list[str], now: datetime | None = None) -> dict[str, Company]:
+    """find_or_create for many names at once: key -> company (following merges). A new record
+    takes the first of its spellings in `spellings`."""
+    first_spelling: dict[str, str] = {}
+    for name in spellings:
+        first_spelling.setdefault(names.key(name), names.clean(name))
+    made = now or utcnow()
+    values = [{"team_id": team_id, "name": name or key, "key": key, "created_at": made} for key, name in first_spelling.items()]
+    # Two linkers at once make one record: the second insert finds the first.
+    session.execute(insert_for(session)(Company).values(values).on_conflict_do_nothing(index_elements=["team_id", "key"]))
+    found = session.scalars(select(Company).where(Company.team_id == team_id, Company.key.in_(list(first_spelling))))
+    return {company.key: kept(session, company) for company in found}
 
 
 def teams_to_link(session: Session) -> list[str]:

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 
 from slackapp.alerts import service as alerts
@@ -91,6 +92,48 @@ def test_linking_keeps_the_first_spelling_and_links_every_row(session, team):
     service.link_team(session, other, NOW)
     session.expire_all()
     assert theirs.company_id not in (None, acme.id)
+
+
+def statements_run(session, work) -> int:
+    """How many statements `work()` sends to the store."""
+    sent = []
+    connection = session.connection()
+    listener = lambda *_args: sent.append(1)  # noqa: E731
+    sqlalchemy_event.listen(connection, "before_cursor_execute", listener)
+    try:
+        work()
+    finally:
+        sqlalchemy_event.remove(connection, "before_cursor_execute", listener)
+    return len(sent)
+
+
+def test_linking_costs_the_same_few_statements_for_three_rows_or_thirty(session, team):
+    # The clock links every tick: a day of shared leads must not cost a statement or three each.
+    for number in range(3):
+        lead(session, team, f"Firm {number}")
+    few = statements_run(session, lambda: service.link_team(session, team, NOW))
+    for number in range(30):
+        lead(session, team, f"Firm {number % 12} Inc." if number % 3 else f"Other {number}")
+    many = statements_run(session, lambda: service.link_team(session, team, NOW))
+    assert many == few
+    session.expire_all()
+    linked = session.scalars(select(Lead).where(Lead.team_id == team)).all()
+    assert all(row.company_id is not None for row in linked)
+    # "Firm 1 Inc." joined the record "Firm 1" made; "Firm 11 Inc." made its own, with its spelling:
+    # the first three, six more firms (4, 5, 7, 8, 10, 11) and ten others.
+    firms = {company.key: company.name for company in session.scalars(select(Company).where(Company.team_id == team))}
+    assert firms["firm 1"] == "Firm 1" and firms["firm 11"] == "Firm 11 Inc." and len(firms) == 3 + 6 + 10
+
+
+def test_linking_follows_a_merge_for_a_spelling_seen_later(session, team):
+    lead(session, team, "Globex")
+    lead(session, team, "Globex Holdings")
+    service.link_team(session, team, NOW)
+    _, target = service.merge(session, team_id=team, source_name="Globex Holdings", target_name="Globex", officer_id="U1", is_officer=True)
+    later = lead(session, team, "Globex Holdings Inc.")
+    assert service.link_team(session, team, NOW) == 1
+    session.expire_all()
+    assert later.company_id == target.id
 
 
 def test_a_merged_record_sends_its_spelling_to_the_kept_one(session, team):

@@ -33,11 +33,13 @@ PLAY_STEP = timedelta(hours=1)
 
 
 def plan_all(store: Store, planners: list[Planner], now: datetime) -> int:
-    planned = 0
-    for planner in planners:
-        with store.write() as session:
-            planned += planner(session, now)
-    return planned
+    return sum(plan_one(store, planner, now) for planner in planners)
+
+
+def plan_one(store: Store, planner: Planner, now: datetime) -> int:
+    """One planner in a write transaction of its own."""
+    with store.write() as session:
+        return planner(session, now)
 
 
 def worker_name() -> str:
@@ -79,6 +81,13 @@ def _advance_to(moment: datetime) -> datetime:
     if ahead > timedelta(0):  # never back: the wall clock moved on a little while sending
         skip_ahead(ahead)
     return moment
+
+
+def _keep_going(what: str, work: Callable, *args) -> None:
+    try:
+        work(*args)
+    except Exception:  # the clock must keep ticking; the next turn retries
+        log.exception("scheduler tick: %s failed", what)
 
 
 class Clock:
@@ -125,12 +134,13 @@ class Clock:
         return played
 
     def _tick(self) -> None:
-        try:
-            plan_all(self.store, self.planners, self.dispatcher.clock())
-            for consume in self.consumers:
-                consume()
-        except Exception:  # the clock must keep ticking; the next turn retries
-            log.exception("scheduler tick failed")
+        # Each planner and consumer on its own: one that fails (a row it can't handle, in any
+        # workspace) is logged and tried again next tick, and holds up none of the others.
+        now = self.dispatcher.clock()
+        for planner in self.planners:
+            _keep_going(f"planner {getattr(planner, '__qualname__', planner)}", plan_one, self.store, planner, now)
+        for consume in self.consumers:
+            _keep_going(f"consumer {getattr(consume, '__qualname__', consume)}", consume)
         self.poke()
 
     def _send_loop(self) -> None:

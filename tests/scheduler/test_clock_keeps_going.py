@@ -1,0 +1,51 @@
+"""The clock's tick: one planner or consumer that fails holds up none of the others."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from slack_sdk import WebClient
+
+from slackapp.db import Store, upgrade
+from slackapp.scheduler.dispatch import Dispatcher
+from slackapp.scheduler.runner import Clock
+from tests.conftest import STORES, fresh_database, new_id
+
+
+@pytest.fixture(scope="module", params=STORES)
+def store(request, tmp_path_factory):
+    built = Store.from_url(fresh_database(request.param, request, tmp_path_factory))
+    upgrade(built.engine)
+    yield built
+    built.dispose()
+
+
+def test_a_failing_planner_or_consumer_holds_up_none_of_the_others(store, fake_slack, caplog):
+    # A row one feature can't handle, in one workspace, must not stop every other feature's
+    # planning, nor the redelivery of kept events, in every workspace, tick after tick.
+    planned, consumed = threading.Event(), threading.Event()
+
+    def broken_planner(session, now):
+        raise RuntimeError("a row it can't handle")
+
+    def planner(session, now):
+        planned.set()
+        return 0
+
+    def broken_consumer():
+        raise RuntimeError("the inbox can't be read")
+
+    def consumer():
+        consumed.set()
+        return 0
+
+    sender = Dispatcher(store, WebClient(token="xoxb-test", base_url=fake_slack.url), renderers={}, worker=new_id("w"), per_second=0)
+    clock = Clock(store, sender, planners=[broken_planner, planner], consumers=[broken_consumer, consumer], every_seconds=3600)
+    clock.start()  # the first tick runs at once
+    try:
+        assert planned.wait(30) and consumed.wait(30)
+    finally:
+        clock.stop()
+    assert "planner test_a_failing_planner_or_consumer_holds_up_none_of_the_others.<locals>.broken_planner failed" in caplog.text
+    assert "consumer test_a_failing_planner_or_consumer_holds_up_none_of_the_others.<locals>.broken_consumer failed" in caplog.text

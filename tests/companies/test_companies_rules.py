@@ -136,6 +136,37 @@ def test_linking_follows_a_merge_for_a_spelling_seen_later(session, team):
     assert later.company_id == target.id
 
 
+def test_linking_one_workspace_neither_reads_nor_borrows_another_workspaces_names(session, team):
+    other = "T" + uuid.uuid4().hex[:10].upper()
+    ours = lead(session, team, "Acme")
+    service.link_team(session, team, NOW)
+    theirs = lead(session, other, "Acme")
+    unseen = lead(session, other, "Hooli")
+    service.link_team(session, other, NOW)
+    later = lead(session, team, "ACME Inc.")
+    stranger = lead(session, "T" + uuid.uuid4().hex[:10].upper(), "Initech")
+    assert service.link_team(session, team, NOW) == 1
+    session.expire_all()
+    # Their newer Acme record has the same key: ours still links to our own.
+    assert later.company_id == ours.company_id != theirs.company_id
+    assert unseen.company_id != ours.company_id and stranger.company_id is None
+    keys = set(session.scalars(select(Company.key).where(Company.team_id == team)))
+    assert keys == {"acme"}
+    made = session.scalar(select(Company).where(Company.team_id == team))
+    assert made.created_at.replace(tzinfo=UTC) == NOW
+
+
+def test_a_record_made_for_one_name_is_made_at_the_time_given(session, team):
+    made = service.find_or_create(session, team_id=team, name="Umbrella Corp.", now=NOW)
+    assert (made.name, made.key, made.created_at.replace(tzinfo=UTC)) == ("Umbrella Corp.", "umbrella", NOW)
+
+
+def test_linking_counts_every_kind_of_row(session, team):
+    lead(session, team, "Acme")
+    event(session, team, "Acme night", employer="Globex")
+    assert service.link_team(session, team, NOW) == 2
+
+
 def test_a_merged_record_sends_its_spelling_to_the_kept_one(session, team):
     lead(session, team, "Globex")
     lead(session, team, "Globex Holdings")

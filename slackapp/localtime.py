@@ -6,10 +6,24 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# The time zones' farthest offsets from UTC (Kiribati's +14, Baker Island's -12): every zone's
+# date lies between the two bounds below.
+AHEAD_OF_UTC = timedelta(hours=14)
+BEHIND_UTC = timedelta(hours=12)
 
 
 def local(moment: datetime, tz: str) -> datetime:
     return moment.astimezone(ZoneInfo(tz))
+
+
+def earliest_today(moment: datetime) -> date:
+    """The earliest date any zone has at `moment`: a last day before it has passed everywhere."""
+    return (moment - BEHIND_UTC).date()
+
+
+def latest_today(moment: datetime) -> date:
+    """The latest date any zone has at `moment`: a last day before it has passed somewhere."""
+    return (moment + AHEAD_OF_UTC).date()
 
 
 def at_local(day: date, at: time, tz: str) -> datetime:

@@ -403,3 +403,16 @@ def locked_tables(session) -> list[str]:
 
     event.listen(session, "do_orm_execute", record)
     return locked
+
+
+def statements_run(session, work) -> int:
+    """How many statements `work()` sends to the store."""
+    sent = []
+    connection = session.connection()
+    listener = lambda *_args: sent.append(1)  # noqa: E731
+    event.listen(connection, "before_cursor_execute", listener)
+    try:
+        work()
+    finally:
+        event.remove(connection, "before_cursor_execute", listener)
+    return len(sent)

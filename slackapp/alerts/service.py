@@ -8,12 +8,13 @@ DM (instant, or daily at 09:00 their time), never twice, at most 10 items a DM a
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CompoundSelect, Date, bindparam, delete, func, select, union, update
 from sqlalchemy.orm import Session
 
 from slackapp.alerts.models import Alert, AlertMatch, AlertState, Delivery
@@ -23,7 +24,7 @@ from slackapp.events.models import Event
 from slackapp.hooks import TeamHooks
 from slackapp.leads.models import Lead, LeadStatus, LeadType
 from slackapp.leads.service import Query, parse_query, shown_filter
-from slackapp.localtime import at_local, local
+from slackapp.localtime import at_local, earliest_today, local
 from slackapp.micro.models import Project, ProjectStatus
 
 # The query column's size; a longer search can't be saved.
@@ -311,16 +312,25 @@ def unmatched_events(session: Session, *, team_id: str, now: datetime, lock: boo
     return list(session.scalars(statement))
 
 
-def teams_with_unmatched(session: Session, now: datetime | None = None) -> list[str]:
-    """Workspaces with a lead, project or (given `now`) upcoming event not matched yet that may be
-    shown (cheap filters only)."""
-    leads = select(Lead.team_id).where(Lead.alerts_matched_at.is_(None), Lead.status == LeadStatus.open.value, Lead.closed_at.is_(None))
-    projects = select(Project.team_id).where(Project.alerts_matched_at.is_(None), Project.status == ProjectStatus.open.value)
-    found = set(session.scalars(leads.distinct())) | set(session.scalars(projects.distinct()))
-    if now is not None:
-        events = select(Event.team_id).where(Event.alerts_matched_at.is_(None), Event.cancelled_at.is_(None), Event.starts_at > now)
-        found |= set(session.scalars(events.distinct()))
-    return sorted(found)
+def teams_with_unmatched(session: Session, now: datetime) -> list[str]:
+    """Workspaces with a lead, project or upcoming event not matched yet that may be shown (cheap
+    filters only, in one statement)."""
+    return list(session.scalars(_unmatched_teams(), {"now": now, "earliest": earliest_today(now)}))
+
+
+@functools.cache
+def _unmatched_teams() -> CompoundSelect:
+    # What was never matched and whose last day has passed in every zone can't be shown again:
+    # leaving it out keeps a workspace from being looked at on every tick for it.
+    earliest = bindparam("earliest", type_=Date())
+    leads = select(Lead.team_id).where(
+        Lead.alerts_matched_at.is_(None), Lead.status == LeadStatus.open.value, Lead.closed_at.is_(None), Lead.expires_on >= earliest
+    )
+    projects = select(Project.team_id).where(
+        Project.alerts_matched_at.is_(None), Project.status == ProjectStatus.open.value, Project.bid_deadline >= earliest
+    )
+    events = select(Event.team_id).where(Event.alerts_matched_at.is_(None), Event.cancelled_at.is_(None), Event.starts_at > bindparam("now"))
+    return union(leads, projects, events).order_by("team_id")
 
 
 def mark_matched(session: Session, *, leads: Sequence[Lead], projects: Sequence[Project], now: datetime, events: Sequence[Event] = ()) -> None:

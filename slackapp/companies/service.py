@@ -10,12 +10,13 @@ alerts.service.followed_company): one DM path for searches and follows."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import CompoundSelect, case, delete, func, select, union, update
 from sqlalchemy.orm import Session
 
 from slackapp.alerts.models import Alert, AlertState, Delivery
@@ -109,11 +110,14 @@ def companies_named(session: Session, *, team_id: str, spellings: list[str], now
 
 
 def teams_to_link(session: Session) -> list[str]:
-    found: set[str] = set()
-    for model, column_name in _LINKED.values():
-        column = getattr(model, column_name)
-        found |= set(session.scalars(select(model.team_id).where(model.company_id.is_(None), column.is_not(None)).distinct()))
-    return sorted(found)
+    return list(session.scalars(_teams_to_link()))
+
+
+@functools.cache
+def _teams_to_link() -> CompoundSelect:
+    """Workspaces with a row that names a company and has no record yet, in one statement."""
+    waiting = [select(model.team_id).where(model.company_id.is_(None), getattr(model, column).is_not(None)) for model, column in _LINKED.values()]
+    return union(*waiting).order_by("team_id")
 
 
 def directory(session: Session, *, team_id: str, words: str = "", limit: int = 30) -> list[tuple[Company, int]]:

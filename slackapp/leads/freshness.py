@@ -41,14 +41,16 @@ def is_expired(lead: Lead, *, today: date) -> bool:
     return lead.expires_on < today
 
 
-def to_look_at(session: Session, *, until: date) -> list[Lead]:
-    """Open leads that expire by `until` and still need something: their expiry recorded, or their
-    poster asked about the expiry they have now. (Each workspace's own today decides which.)"""
+def to_look_at(session: Session, *, expired_before: date, ask_until: date) -> list[Lead]:
+    """Open leads whose expiry isn't recorded that need something: their expiry recorded (their last
+    day is before `expired_before`), or their poster asked about the expiry they have now (by
+    `ask_until`). Each workspace's own today decides which."""
     statement = select(Lead).where(
         Lead.status == LeadStatus.open.value,
         Lead.closed_at.is_(None),
         Lead.expired_at.is_(None),
-        Lead.expires_on <= until,
+        Lead.expires_on <= ask_until,
+        (Lead.expires_on < expired_before) | Lead.still_open_asked_for.is_distinct_from(Lead.expires_on),
     )
     return list(session.scalars(statement.order_by(Lead.id)))
 

@@ -14,7 +14,7 @@ from slackapp.club import service as club
 from slackapp.club.models import Workspace
 from slackapp.leads import freshness, views
 from slackapp.leads.models import Lead, SavedLead, Stage
-from slackapp.localtime import at_local, end_of_day, local
+from slackapp.localtime import at_local, end_of_day, latest_today, local
 from slackapp.scheduler import queue
 from slackapp.scheduler.dispatch import Outgoing, Skip
 from slackapp.scheduler.models import Job
@@ -116,8 +116,11 @@ def plan_freshness(session: Session, now: datetime) -> int:
     """Record the expiry of leads whose last day has passed (in their workspace's zone), and owe
     each poster one "Still open?" DM per expiry, at 9:00 their time 3 days before it. A lead
     shared less than 3 days before its expiry isn't asked about."""
-    # The earliest of all zones' tomorrows: no workspace's "3 days before" is later than that.
-    candidates = freshness.to_look_at(session, until=(now + timedelta(days=2)).date() + freshness.ASK_BEFORE)
+    # Only what needs something now, in some zone: the tick comes by every few seconds, and a lead
+    # already asked about need not be read again until its last day has passed.
+    candidates = freshness.to_look_at(
+        session, expired_before=latest_today(now), ask_until=latest_today(now + ASK_PLANNED_AHEAD) + freshness.ASK_BEFORE
+    )
     if not candidates:
         return 0
     teams = {lead.team_id for lead in candidates}

@@ -17,6 +17,7 @@ from slackapp.leads import service as leads
 from slackapp.leads.models import Lead, LeadType
 from slackapp.micro.models import Project
 from slackapp.scheduler.models import Job
+from tests.helpers import statements_run
 
 pytestmark = pytest.mark.fast
 
@@ -24,6 +25,15 @@ TEAM, OTHER_TEAM = "TALRULES", "TALOTHER"
 POSTER, ADA, BOB = "UPOSTER", "UADA", "UBOB"
 NOW = datetime(2031, 3, 3, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def fresh_statements():
+    """The statement finding workspaces with something unmatched is built once and kept; built anew for each test, every test checks how it is built and
+    not only how it runs."""
+    service._unmatched_teams.cache_clear()
+    yield
+    service._unmatched_teams.cache_clear()
 
 
 def candidate(*, words="analyst intern acme", remote=False, paid=False, kind=LeadType.internship, owner=POSTER, company="Acme", item_id=1, item_kind="lead"):
@@ -301,21 +311,43 @@ def test_the_same_item_is_never_recorded_twice_for_a_member(session):
     assert [m.job_key for m in matches_of(session, ADA)] == ["k1"]
 
 
+def project(*, bid_deadline, title="Survey analysis", team_id=TEAM) -> Project:
+    return Project(team_id=team_id, title=title, organization="Cafe", supervisor=POSTER, description="Tally it", hours=10,
+                   due_date=TODAY + timedelta(days=30), fee_cents=50000, remote=True, positions=1, bid_deadline=bid_deadline,
+                   posted_by=POSTER, status="open", created_at=NOW)
+
+
+def test_what_was_never_matched_before_its_last_day_passed_everywhere_is_looked_at_no_more(session):
+    # Shared while the clock was down, say. It can't be shown again, so it can't be matched: were
+    # its workspace found for it, the matcher would look there on every tick, for ever.
+    lead = share(session, n=1)
+    lead.expires_on = TODAY - timedelta(days=1)
+    session.add(project(bid_deadline=TODAY - timedelta(days=1), team_id=OTHER_TEAM))
+    session.flush()
+    # At 11:59 UTC it is still yesterday at UTC-12, where both may still be shown.
+    assert {TEAM, OTHER_TEAM} <= set(service.teams_with_unmatched(session, NOW - timedelta(minutes=1)))
+    assert not {TEAM, OTHER_TEAM} & set(service.teams_with_unmatched(session, NOW))
+    assert statements_run(session, lambda: jobs.match(session, NOW)) == 1
+    # Kept open, it is shown again, and matched then.
+    lead.expires_on = TODAY
+    session.flush()
+    assert TEAM in service.teams_with_unmatched(session, NOW)
+    jobs.match(session, NOW)
+    session.refresh(lead)
+    assert lead.alerts_matched_at == NOW
+
+
 def test_projects_open_for_bids_match_as_type_micro(session):
     service.create_alert(session, team_id=TEAM, user_id=ADA, text="survey type:micro paid")
     service.create_alert(session, team_id=TEAM, user_id=BOB, text="survey type:internship")
-    project = Project(team_id=TEAM, title="Survey analysis", organization="Cafe", supervisor=POSTER, description="Tally it", hours=10,
-                      due_date=TODAY + timedelta(days=30), fee_cents=50000, remote=True, positions=1, bid_deadline=TODAY + timedelta(days=7),
-                      posted_by=POSTER, status="open", created_at=NOW)
-    late = Project(team_id=TEAM, title="Survey late", organization="Cafe", supervisor=POSTER, description="x", hours=10,
-                   due_date=TODAY + timedelta(days=30), fee_cents=50000, remote=True, positions=1, bid_deadline=TODAY - timedelta(days=1),
-                   posted_by=POSTER, status="open", created_at=NOW)
-    session.add_all([project, late])
+    open_one = project(bid_deadline=TODAY + timedelta(days=7))
+    late = project(bid_deadline=TODAY - timedelta(days=1), title="Survey late")
+    session.add_all([open_one, late])
     session.flush()
     jobs.match_team(session, team_id=TEAM, club_tz="UTC", now=NOW)
-    assert [(m.item_kind, m.item_id) for m in matches_of(session, ADA)] == [("project", project.id)]
+    assert [(m.item_kind, m.item_id) for m in matches_of(session, ADA)] == [("project", open_one.id)]
     assert matches_of(session, BOB) == []
-    assert project.alerts_matched_at == NOW and late.alerts_matched_at is None
+    assert open_one.alerts_matched_at == NOW and late.alerts_matched_at is None
 
 
 def test_a_departed_workspaces_purge_takes_its_alerts_and_matches(session):

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 
 from slackapp.alerts import service as alerts
@@ -20,13 +19,24 @@ from slackapp.events import series
 from slackapp.events.models import Event
 from slackapp.events.service import EventDraft
 from slackapp.leads.models import Lead, LeadType
+from slackapp.micro.models import Project
 from slackapp.profiles.models import Profile
 from slackapp.slack.blocks import to_dicts
+from tests.helpers import statements_run
 
 pytestmark = pytest.mark.fast
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture(autouse=True)
+def fresh_statements():
+    """The statement finding workspaces waiting to be linked is built once and kept; built anew for each test, every test checks how it is built and
+    not only how it runs."""
+    service._teams_to_link.cache_clear()
+    yield
+    service._teams_to_link.cache_clear()
 
 
 @pytest.fixture
@@ -94,19 +104,6 @@ def test_linking_keeps_the_first_spelling_and_links_every_row(session, team):
     assert theirs.company_id not in (None, acme.id)
 
 
-def statements_run(session, work) -> int:
-    """How many statements `work()` sends to the store."""
-    sent = []
-    connection = session.connection()
-    listener = lambda *_args: sent.append(1)  # noqa: E731
-    sqlalchemy_event.listen(connection, "before_cursor_execute", listener)
-    try:
-        work()
-    finally:
-        sqlalchemy_event.remove(connection, "before_cursor_execute", listener)
-    return len(sent)
-
-
 def test_linking_costs_the_same_few_statements_for_three_rows_or_thirty(session, team):
     # The clock links every tick: a day of shared leads must not cost a statement or three each.
     for number in range(3):
@@ -165,6 +162,22 @@ def test_linking_counts_every_kind_of_row(session, team):
     lead(session, team, "Acme")
     event(session, team, "Acme night", employer="Globex")
     assert service.link_team(session, team, NOW) == 2
+
+
+def test_the_workspaces_waiting_to_be_linked_are_read_in_one_statement(session, team):
+    # The clock asks on every tick, mostly to hear "none".
+    by_event, by_project = ("T" + uuid.uuid4().hex[:10].upper() for _ in range(2))
+    lead(session, team, "Acme")
+    event(session, by_event, "Globex night", employer="Globex")
+    session.add(Project(team_id=by_project, title="Survey", organization="Cafe", supervisor="UP", description="Tally it", hours=10, due_date=TODAY,
+                        fee_cents=50000, remote=True, positions=1, bid_deadline=TODAY, posted_by="UP", status="open", created_at=NOW))
+    session.flush()
+    found = []
+    assert statements_run(session, lambda: found.extend(service.teams_to_link(session))) == 1
+    assert {team, by_event, by_project} <= set(found) and found == sorted(set(found))
+    for waiting in (team, by_event, by_project):
+        service.link_team(session, waiting, NOW)
+    assert not {team, by_event, by_project} & set(service.teams_to_link(session))
 
 
 def test_a_merged_record_sends_its_spelling_to_the_kept_one(session, team):

@@ -31,6 +31,15 @@ MONTH_END = datetime(2031, 11, 1, 4, 0, tzinfo=timezone.utc)
 SECOND = timedelta(seconds=1)
 
 
+@pytest.fixture(autouse=True)
+def fresh_statements():
+    """The changed viewers' statement is built once and kept; built anew for each test, every test checks how it is built and
+    not only how it runs."""
+    service._changed_viewers.cache_clear()
+    yield
+    service._changed_viewers.cache_clear()
+
+
 def event(session, *, team_id=TEAM, title="Night", starts_at=NOW + timedelta(days=1), hours=2, cancelled=False) -> Event:
     row = Event(team_id=team_id, title=title, starts_at=starts_at, ends_at=starts_at + timedelta(hours=hours), created_by=OFFICER,
                 cancelled_at=NOW if cancelled else None)

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from slackapp.club.models import Workspace
 from slackapp.errors import UserError
 from slackapp.leads import freshness, history, jobs, service
 from slackapp.leads.models import Lead, LeadChange, LeadStatus
 from slackapp.scheduler import queue
 from slackapp.scheduler.models import Job
+from tests.helpers import statements_run
 from tests.leads.test_leads_rules import NOW, OFFICER, OTHER_TEAM, POSTER, TEAM, TODAY, draft, share
 
 pytestmark = pytest.mark.fast
@@ -144,18 +146,20 @@ def test_only_open_leads_of_the_last_30_days_are_duplicates(session):
 # ---- the clock: asking and expiring -------------------------------------------------------------
 
 
-def test_the_poster_is_asked_at_nine_their_time_three_days_before_expiry_once(session):
-    queue.remember_timezone(session, team_id=TEAM, user_id=POSTER, tz="America/Los_Angeles")
+# The zones farthest ahead of UTC and behind it, and one between.
+@pytest.mark.parametrize("tz", ["America/Los_Angeles", "Pacific/Kiritimati", "Etc/GMT+12"])
+def test_the_poster_is_asked_at_nine_their_time_three_days_before_expiry_once(session, tz):
+    queue.remember_timezone(session, team_id=TEAM, user_id=POSTER, tz=tz)
     lead = share(session, url="https://x.example/13", deadline=TODAY + timedelta(days=10))
     session.flush()
-    nine = datetime.combine(TODAY + timedelta(days=7), time(9), tzinfo=ZoneInfo("America/Los_Angeles")).astimezone(timezone.utc)
+    nine = datetime.combine(TODAY + timedelta(days=7), time(9), tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
     # More than an hour ahead: not planned yet.
     assert jobs.plan_freshness(session, nine - timedelta(hours=1, minutes=1)) == 0
     assert still_open_jobs(session) == []
     assert jobs.plan_freshness(session, nine - timedelta(minutes=50)) == 1
     [job] = still_open_jobs(session)
     assert (job.target, job.due_at, job.key) == (POSTER, nine, f"lead_still_open:{lead.id}:{lead.expires_on.isoformat()}")
-    assert job.payload == {"lead_id": lead.id, "expires_on": lead.expires_on.isoformat(), "tz": "America/Los_Angeles"}
+    assert job.payload == {"lead_id": lead.id, "expires_on": lead.expires_on.isoformat(), "tz": tz}
     assert lead.still_open_asked_for == lead.expires_on
     assert jobs.plan_freshness(session, nine) == 0
     assert len(still_open_jobs(session)) == 1
@@ -197,6 +201,33 @@ def test_expiry_is_recorded_once_after_the_last_day_in_the_clubs_zone(session):
     assert [action for _, action, _ in changes(session, lead.id)].count("expired") == 1
     # Gone from the open list the day after its last.
     assert service.open_leads(session, team_id=TEAM, today=TODAY + timedelta(days=1)).leads == []
+
+
+def test_expiry_is_recorded_after_the_last_day_in_a_zone_ahead_of_utc(session):
+    session.add(Workspace(team_id=TEAM, timezone="Pacific/Kiritimati"))  # UTC+14
+    lead = share(session, url="https://x.example/19", deadline=TODAY)
+    session.flush()
+    # Its last day ends at 23:59 there, 09:59 UTC.
+    jobs.plan_freshness(session, NOW.replace(hour=9, minute=58))
+    assert lead.expired_at is None
+    jobs.plan_freshness(session, NOW.replace(hour=10, minute=1))
+    assert lead.expired_at == NOW.replace(hour=10, minute=1)
+
+
+def test_a_lead_already_asked_about_is_not_read_again_until_its_last_day_has_passed(session):
+    # The clock comes by every few seconds; between the question and the expiry there is nothing to do.
+    soon = share(session, url="https://x.example/20", deadline=TODAY + timedelta(days=2))
+    share(session, url="https://x.example/21", deadline=TODAY + timedelta(days=10))
+    session.flush()
+    jobs.plan_freshness(session, NOW)
+    assert soon.still_open_asked_for == soon.expires_on
+    session.flush()
+    for later in (NOW + timedelta(seconds=10), NOW + timedelta(days=1)):
+        # One statement that finds nothing to read.
+        assert statements_run(session, lambda: jobs.plan_freshness(session, later)) == 1
+    # Its last day over in the club's zone (UTC here), its expiry is recorded.
+    jobs.plan_freshness(session, datetime.combine(soon.expires_on + timedelta(days=1), time(0, 1), tzinfo=timezone.utc))
+    assert soon.expired_at is not None
 
 
 # ---- history ------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The clock's tick: one planner or consumer that fails holds up none of the others."""
+"""The clock's tick: one planner or consumer that fails holds up none of the others, and they run
+spread out, one at a time."""
 
 from __future__ import annotations
 
@@ -49,3 +50,25 @@ def test_a_failing_planner_or_consumer_holds_up_none_of_the_others(store, fake_s
         clock.stop()
     assert "planner test_a_failing_planner_or_consumer_holds_up_none_of_the_others.<locals>.broken_planner failed" in caplog.text
     assert "consumer test_a_failing_planner_or_consumer_holds_up_none_of_the_others.<locals>.broken_consumer failed" in caplog.text
+
+
+def test_a_tick_pauses_between_its_planners_and_a_stop_ends_it_there(store, fake_slack):
+    # Run all at once, a tick held up every request in flight for all its planners' time.
+    first_ran, second_ran = threading.Event(), threading.Event()
+
+    def first(session, now):
+        first_ran.set()
+        return 0
+
+    def second(session, now):
+        second_ran.set()
+        return 0
+
+    sender = Dispatcher(store, WebClient(token="xoxb-test", base_url=fake_slack.url), renderers={}, worker=new_id("w"), per_second=0)
+    clock = Clock(store, sender, planners=[first, second], every_seconds=3600, step_gap_seconds=3600)
+    clock.start()
+    try:
+        assert first_ran.wait(30)
+    finally:
+        clock.stop()  # returns in the pause: the tick is not waited out
+    assert not second_ran.is_set()

@@ -9,9 +9,11 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql
 
@@ -416,3 +418,18 @@ def statements_run(session, work) -> int:
     finally:
         event.remove(connection, "before_cursor_execute", listener)
     return len(sent)
+
+
+def built_anew_for_each_test(*built_once: Callable):
+    """An autouse fixture for a module whose code keeps statements it builds once (functools.cache):
+    each test builds them anew, so every test checks how they are built and not only how they run."""
+
+    @pytest.fixture(autouse=True)
+    def fresh_statements():
+        for kept in built_once:
+            kept.cache_clear()
+        yield
+        for kept in built_once:
+            kept.cache_clear()
+
+    return fresh_statements

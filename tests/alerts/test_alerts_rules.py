@@ -17,7 +17,7 @@ from slackapp.leads import service as leads
 from slackapp.leads.models import Lead, LeadType
 from slackapp.micro.models import Project
 from slackapp.scheduler.models import Job
-from tests.helpers import statements_run
+from tests.helpers import built_anew_for_each_test, statements_run
 
 pytestmark = pytest.mark.fast
 
@@ -27,13 +27,7 @@ NOW = datetime(2031, 3, 3, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
 
 
-@pytest.fixture(autouse=True)
-def fresh_statements():
-    """The statement finding workspaces with something unmatched is built once and kept; built anew for each test, every test checks how it is built and
-    not only how it runs."""
-    service._unmatched_teams.cache_clear()
-    yield
-    service._unmatched_teams.cache_clear()
+fresh_statements = built_anew_for_each_test(service._unmatched_teams)
 
 
 def candidate(*, words="analyst intern acme", remote=False, paid=False, kind=LeadType.internship, owner=POSTER, company="Acme", item_id=1, item_kind="lead"):

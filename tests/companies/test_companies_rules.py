@@ -22,7 +22,7 @@ from slackapp.leads.models import Lead, LeadType
 from slackapp.micro.models import Project
 from slackapp.profiles.models import Profile
 from slackapp.slack.blocks import to_dicts
-from tests.helpers import statements_run
+from tests.helpers import built_anew_for_each_test, statements_run
 
 pytestmark = pytest.mark.fast
 
@@ -30,13 +30,7 @@ NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
 
 
-@pytest.fixture(autouse=True)
-def fresh_statements():
-    """The statement finding workspaces waiting to be linked is built once and kept; built anew for each test, every test checks how it is built and
-    not only how it runs."""
-    service._teams_to_link.cache_clear()
-    yield
-    service._teams_to_link.cache_clear()
+fresh_statements = built_anew_for_each_test(service._teams_to_link)
 
 
 @pytest.fixture

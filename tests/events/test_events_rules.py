@@ -12,6 +12,7 @@ from slackapp.errors import UserError
 from slackapp.events import service
 from slackapp.events.models import Answer, Attendance, Event, Rsvp, RsvpAction, Seat
 from tests.events.test_service import form
+from tests.helpers import built_anew_for_each_test
 
 pytestmark = pytest.mark.fast
 
@@ -26,14 +27,7 @@ def stamp(moment: datetime) -> str:
     return str(int(moment.timestamp()))
 
 
-@pytest.fixture(autouse=True)
-def fresh_statements():
-    """The statement that logs an action is built once per store and kept; build it anew for each
-    test, so that every test checks how it is built and not only how it runs."""
-    service.log_action_statement.cache_clear()
-    yield
-    service.log_action_statement.cache_clear()
-
+fresh_statements = built_anew_for_each_test(service.log_action_statement)
 
 
 def draft(editing: bool = False, **changes) -> service.EventDraft:

@@ -17,6 +17,7 @@ from slackapp.home.models import HomeViewer
 from slackapp.leads.models import Lead, SavedLead
 from slackapp.micro.models import Bid, Project
 from slackapp.passport.models import Claim
+from tests.helpers import built_anew_for_each_test
 
 pytestmark = pytest.mark.fast
 
@@ -31,13 +32,7 @@ MONTH_END = datetime(2031, 11, 1, 4, 0, tzinfo=timezone.utc)
 SECOND = timedelta(seconds=1)
 
 
-@pytest.fixture(autouse=True)
-def fresh_statements():
-    """The changed viewers' statement is built once and kept; built anew for each test, every test checks how it is built and
-    not only how it runs."""
-    service._changed_viewers.cache_clear()
-    yield
-    service._changed_viewers.cache_clear()
+fresh_statements = built_anew_for_each_test(service._changed_viewers)
 
 
 def event(session, *, team_id=TEAM, title="Night", starts_at=NOW + timedelta(days=1), hours=2, cancelled=False) -> Event:

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from slackapp.errors import UserError
 from slackapp.leads import service
 from slackapp.leads.models import Lead, LeadType, SavedLead, Stage
+from tests.helpers import built_anew_for_each_test
 
 pytestmark = pytest.mark.fast
 
@@ -20,16 +21,7 @@ POSTER, MEMBER, OFFICER = "UPOSTER", "UMEMBER", "UOFFICER"
 TODAY = date(2031, 3, 3)
 NOW = datetime(2031, 3, 3, 12, 0, tzinfo=timezone.utc)
 
-
-@pytest.fixture(autouse=True)
-def fresh_statements():
-    """The list statements are built once per shape of filters and kept; build them anew for each
-    test, so that every test checks how they are built and not only how they run."""
-    service.best_matches_statements.cache_clear()
-    service.newest_statement.cache_clear()
-    yield
-    service.best_matches_statements.cache_clear()
-    service.newest_statement.cache_clear()
+fresh_statements = built_anew_for_each_test(service.best_matches_statements, service.newest_statement)
 
 
 def form(**changes) -> dict:

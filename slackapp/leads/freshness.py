@@ -42,9 +42,9 @@ def is_expired(lead: Lead, *, today: date) -> bool:
 
 
 def to_look_at(session: Session, *, expired_before: date, ask_until: date) -> list[Lead]:
-    """Open leads whose expiry isn't recorded that need something: their expiry recorded (their last
-    day is before `expired_before`), or their poster asked about the expiry they have now (by
-    `ask_until`). Each workspace's own today decides which."""
+    """Open leads, their expiry not recorded yet, that may need something now: their expiry
+    recorded (their last day is before `expired_before`), or their poster asked about the expiry
+    they have now (a last day by `ask_until`). Each workspace's own today decides which."""
     statement = select(Lead).where(
         Lead.status == LeadStatus.open.value,
         Lead.closed_at.is_(None),

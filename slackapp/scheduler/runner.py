@@ -7,6 +7,7 @@ job per process, so nothing is shared between schedulers and a restart loses not
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
@@ -87,9 +88,9 @@ def _advance_to(moment: datetime) -> datetime:
     return moment
 
 
-def _keep_going(what: str, work: Callable, *args) -> None:
+def _keep_going(what: str, work: Callable[[], object]) -> None:
     try:
-        work(*args)
+        work()
     except Exception:  # the clock must keep ticking; the next turn retries
         log.exception("scheduler tick: %s failed", what)
 
@@ -147,12 +148,12 @@ class Clock:
         # Each planner and consumer on its own: one that fails (a row it can't handle, in any
         # workspace) is logged and tried again next tick, and holds up none of the others.
         now = self.dispatcher.clock()
-        steps = [(f"planner {_name(planner)}", plan_one, self.store, planner, now) for planner in self.planners]
+        steps = [(f"planner {_name(planner)}", functools.partial(plan_one, self.store, planner, now)) for planner in self.planners]
         steps += [(f"consumer {_name(consume)}", consume) for consume in self.consumers]
-        for index, step in enumerate(steps):
+        for index, (what, work) in enumerate(steps):
             if index and self._stopping.wait(self._step_gap):
                 return  # stopping: the rest waits for the next start
-            _keep_going(*step)
+            _keep_going(what, work)
         self.poke()
 
     def _send_loop(self) -> None:

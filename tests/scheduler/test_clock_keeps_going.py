@@ -22,6 +22,12 @@ def store(request, tmp_path_factory):
     built.dispose()
 
 
+def hourly_clock(store, fake_slack, **options) -> Clock:
+    """A clock whose first tick runs at once and its next an hour later."""
+    sender = Dispatcher(store, WebClient(token="xoxb-test", base_url=fake_slack.url), renderers={}, worker=new_id("w"), per_second=0)
+    return Clock(store, sender, every_seconds=3600, **options)
+
+
 def test_a_failing_planner_or_consumer_holds_up_none_of_the_others(store, fake_slack, caplog):
     # A row one feature can't handle, in one workspace, must not stop every other feature's
     # planning, nor the redelivery of kept events, in every workspace, tick after tick.
@@ -41,8 +47,7 @@ def test_a_failing_planner_or_consumer_holds_up_none_of_the_others(store, fake_s
         consumed.set()
         return 0
 
-    sender = Dispatcher(store, WebClient(token="xoxb-test", base_url=fake_slack.url), renderers={}, worker=new_id("w"), per_second=0)
-    clock = Clock(store, sender, planners=[broken_planner, planner], consumers=[broken_consumer, consumer], every_seconds=3600)
+    clock = hourly_clock(store, fake_slack, planners=[broken_planner, planner], consumers=[broken_consumer, consumer])
     clock.start()  # the first tick runs at once
     try:
         assert planned.wait(30) and consumed.wait(30)
@@ -64,8 +69,7 @@ def test_a_tick_pauses_between_its_planners_and_a_stop_ends_it_there(store, fake
         second_ran.set()
         return 0
 
-    sender = Dispatcher(store, WebClient(token="xoxb-test", base_url=fake_slack.url), renderers={}, worker=new_id("w"), per_second=0)
-    clock = Clock(store, sender, planners=[first, second], every_seconds=3600, step_gap_seconds=3600)
+    clock = hourly_clock(store, fake_slack, planners=[first, second], step_gap_seconds=3600)
     clock.start()
     try:
         assert first_ran.wait(30)

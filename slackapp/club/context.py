@@ -1,13 +1,17 @@
 """The club as one request sees it: its settings, its clock and its officers.
 
 Settings and whether the person asking is on the officer list are read together, once per
-request, in one statement, in the request's session, the first time a listener asks."""
+request, in one statement, in the request's session, the first time a listener asks, or with the
+first rows it reads for the club's date (read_with_snapshot: the lead list)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from typing import TypeVar
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from slackapp.club import service
@@ -16,6 +20,8 @@ from slackapp.errors import UserError
 from slackapp.localtime import local
 from slackapp.scheduler import queue
 from slackapp.slack.people import Directory
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -33,6 +39,25 @@ class Club:
         if self._snapshot is None:
             self._snapshot = service.snapshot(self.session, team_id=self.team_id, user_id=self.user_id)
         return self._snapshot
+
+    def read_with_snapshot(self, read: Callable[[date, Callable], T]) -> T:
+        """Rows for the club's date, read in the same statement as this request's snapshot when
+        that isn't read yet. `read(today, run)` builds the statement for `today` and runs it with
+        `run(rows, order_by, parameters)` (club.service.snapshot_with). The date is a guess, in the
+        zone the club had when this process last read it; when the snapshot says otherwise, `read`
+        runs again for the club's own date, on its own."""
+        if self._snapshot is not None:
+            return read(self.today(), self._run)
+        guess = local(datetime.now(timezone.utc), service.zone_last_seen(self.team_id)).date()
+        found = read(guess, self._run_with_snapshot)
+        return found if self.today() == guess else read(self.today(), self._run)
+
+    def _run_with_snapshot(self, rows: Select, order_by: Callable, parameters: dict) -> list:
+        self._snapshot, found = service.snapshot_with(self.session, team_id=self.team_id, user_id=self.user_id, rows=rows, order_by=order_by, parameters=parameters)
+        return found
+
+    def _run(self, rows: Select, _order_by: Callable, parameters: dict) -> list:
+        return self.session.execute(rows, parameters).all()
 
     def may_hold(self, fact: str) -> bool:
         """False only when a fact a feature registered (club.service.read_with_settings) was read

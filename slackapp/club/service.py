@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import available_timezones
 
-from sqlalchemy import Date, bindparam, column, delete, select, text
+from sqlalchemy import Date, Select, Subquery, bindparam, column, delete, select, text, true
 from sqlalchemy.orm import Session
 
 from slackapp.club import ids
@@ -64,6 +65,7 @@ def read_with_settings(name: str, exists_sql: str) -> None:
     """Registered again under the same name, a fact replaces itself."""
     _FACTS[name] = exists_sql
     _snapshot_statement.cache_clear()
+    _joined_statement.cache_clear()
 
 
 @functools.cache
@@ -84,17 +86,54 @@ def _snapshot_statement():
 
 
 def snapshot(session: Session, *, team_id: str, user_id: str | None) -> Snapshot:
-    facts = list(_FACTS)
+    row = session.connection().execute(_snapshot_statement(), _snapshot_parameters(team_id, user_id)).one()
+    return _snapshot_of(row, team_id)
+
+
+def snapshot_with(session: Session, *, team_id: str, user_id: str | None, rows: Select, order_by: Callable[[Subquery], list], parameters: dict) -> tuple[Snapshot, list]:
+    """The snapshot and a caller's rows (a page: `rows` has its own ORDER BY and LIMIT; its first
+    column is never NULL) in one statement: on a request that reads both, one round trip to the
+    store, not two. `order_by(page)` orders the page's columns as `rows` orders them (the page is
+    joined to the snapshot's one row, and a join keeps no order of its own)."""
+    # Through the session, as the caller's rows would be read alone: it writes what it holds first.
+    found = session.execute(_joined_statement(rows, order_by), {**parameters, **_snapshot_parameters(team_id, user_id)}).all()
+    width = len(_SETTINGS_COLUMNS) + 1 + len(_FACTS)
+    # Without rows, the one row the snapshot's outer join leaves, with every column of the page NULL.
+    return _snapshot_of(found[0], team_id), [row[width:] for row in found if row[width] is not None]
+
+
+@functools.cache
+def _joined_statement(rows: Select, order_by: Callable[[Subquery], list]) -> Select:
+    club = _snapshot_statement().subquery("club")
+    page = rows.subquery("page")
+    return select(club, page).select_from(club.outerjoin(page, true())).order_by(*order_by(page))
+
+
+def _snapshot_parameters(team_id: str, user_id: str | None) -> dict:
     parameters = {"team": team_id, "user": user_id or ""}
-    if facts:
+    if _FACTS:
         parameters["since"] = datetime.now(timezone.utc).date() - timedelta(days=1)
-    row = session.connection().execute(_snapshot_statement(), parameters).one()
+    return parameters
+
+
+def _snapshot_of(row, team_id: str) -> Snapshot:
     count = len(_SETTINGS_COLUMNS)
     values = dict(zip(_SETTINGS_COLUMNS, row[:count]))
-    held = {name: bool(value) for name, value in zip(facts, row[count + 1 :])}
+    held = {name: bool(value) for name, value in zip(_FACTS, row[count + 1 : count + 1 + len(_FACTS)])}
     # No settings saved yet: the defaults.
     settings = Settings(team_id=team_id) if values["timezone"] is None else Settings(team_id=team_id, **values)
+    _ZONES_SEEN[team_id] = settings.timezone
     return Snapshot(settings=settings, listed=bool(row[count]), facts=held)
+
+
+# The zone each workspace's snapshot last said, in this process: the guess of a request that reads
+# rows for the club's date in the same statement as the snapshot (Club.read_with_snapshot). Only a
+# guess: the statement reads the zone too, and a wrong guess is read again. A few bytes a workspace.
+_ZONES_SEEN: dict[str, str] = {}
+
+
+def zone_last_seen(team_id: str) -> str:
+    return _ZONES_SEEN.get(team_id, "UTC")
 
 
 def ensure_workspace(session: Session, *, team_id: str) -> Workspace:

@@ -6,11 +6,12 @@ import collections
 import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sqlalchemy import Select, and_, bindparam, column, func, literal_column, select, table
+from sqlalchemy import Select, Subquery, and_, bindparam, column, func, literal_column, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -373,7 +374,7 @@ def best_matches_statements(dialect: str, *, ranked_matches: int, remote: bool, 
     relevance, newest_first = (_tsvector_search if dialect == "postgresql" else _fts5_search)(conditions)
     ranked = newest_first(_leads.c.id.label("id"), relevance.label("relevance")).limit(ranked_matches).subquery("ranked")
     best = (
-        select(*_LISTED, _saved_by_member())
+        select(*_LISTED, _saved_by_member(), ranked.c.relevance, _leads.c.created_at)
         .select_from(_leads.join(ranked, _leads.c.id == ranked.c.id))
         .order_by(ranked.c.relevance.desc(), _leads.c.created_at.desc(), _leads.c.id.desc())
         .offset(bindparam("offset"))
@@ -399,12 +400,12 @@ def _filters(*, remote: bool, paid: bool, of_kind: bool) -> list:
     return conditions
 
 
-def _search(session: Session, terms: list[str], query: Query, params: dict, *, offset: int) -> list:
+def _search(session: Session, terms: list[str], query: Query, params: dict, *, offset: int, run: Run) -> list:
     """Rows of the page and one more, each with whether the member saved it."""
     dialect = session.get_bind().dialect.name
     best, older = best_matches_statements(dialect, ranked_matches=RANKED_MATCHES, remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
     params = {**params, "terms": _terms_for(dialect, terms), "offset": offset, "limit": PAGE_SIZE + 1}
-    found = session.execute(best, params).all()
+    found = run(best, _best_first, params)
     missing = PAGE_SIZE + 1 - len(found)
     if missing and offset + PAGE_SIZE + 1 > RANKED_MATCHES:
         # The page reaches past the ranked matches. When fewer than RANKED_MATCHES matched, they
@@ -439,12 +440,19 @@ class Page:
         return json.dumps(self.query.as_text())
 
 
+# Runs a page's first statement: run(statement, order_by, parameters) -> rows. By default on the
+# session; Club.read_with_snapshot's reads the club's snapshot in the same statement. `order_by`
+# says the statement's order over its columns (club.service.snapshot_with).
+Run = Callable[[Select, Callable[[Subquery], list], dict], list]
+
+
 def open_leads(
-    session: Session, *, team_id: str, today: date, query: Query = Query(), page: int = 1, member: str | None = None
+    session: Session, *, team_id: str, today: date, query: Query = Query(), page: int = 1, member: str | None = None, run: Run | None = None
 ) -> Page:
     """Open leads, a page at a time: for words, the best matches first (see RANKED_MATCHES), else
     newest first. Past-deadline and closed leads drop out by themselves. With `member`, the page
     also says which of its leads that member saved."""
+    run = run or functools.partial(_run, session)
     page = max(1, page)
     terms = _search_terms(query.words)
     if query.words and not terms:
@@ -452,11 +460,12 @@ def open_leads(
     offset = (page - 1) * PAGE_SIZE
     params = {"team": team_id, "today": today, "kind": query.kind and query.kind.value, "member": member}
     if terms:
-        rows = _search(session, terms, query, params, offset=offset)
+        rows = _search(session, terms, query, params, offset=offset, run=run)
     else:
         newest = newest_statement(remote=query.remote, paid=query.paid, of_kind=query.kind is not None)
-        rows = session.execute(newest, {**params, "offset": offset, "limit": PAGE_SIZE + 1}).all()
-    shown = [ListedLead._make(row) for row in rows[:PAGE_SIZE]]
+        rows = run(newest, _newest_first, {**params, "offset": offset, "limit": PAGE_SIZE + 1})
+    width = len(ListedLead._fields)  # the page's first statement also has the columns it is ordered by
+    shown = [ListedLead._make(row[:width]) for row in rows[:PAGE_SIZE]]
     saved = {lead.id for lead in shown if lead.saved}
     return Page(leads=shown, number=page, has_next=len(rows) > PAGE_SIZE, query=query, saved=saved)
 
@@ -467,12 +476,24 @@ def newest_statement(*, remote: bool, paid: bool, of_kind: bool) -> Select:
     what every `/internships` asks for, and building the statement cost more than running it."""
     conditions = _filters(remote=remote, paid=paid, of_kind=of_kind)
     return (
-        select(*_LISTED, _saved_by_member())
+        select(*_LISTED, _saved_by_member(), _leads.c.created_at)
         .where(*conditions)
         .order_by(_leads.c.created_at.desc(), _leads.c.id.desc())
         .offset(bindparam("offset"))
         .limit(bindparam("limit"))
     )
+
+
+def _run(session: Session, statement: Select, _order_by, parameters: dict) -> list:
+    return session.execute(statement, parameters).all()
+
+
+def _newest_first(page: Subquery) -> list:
+    return [page.c.created_at.desc(), page.c.id.desc()]
+
+
+def _best_first(page: Subquery) -> list:
+    return [page.c.relevance.desc(), page.c.created_at.desc(), page.c.id.desc()]
 
 
 def save_lead(session: Session, *, team_id: str, user_id: str, lead_id: int) -> bool:

@@ -38,7 +38,7 @@ def on_command(ack, command, club: Club, session: Session, user_id: str):
 def lead_list(club: Club, session: Session, user_id: str, query: service.Query, page: int = 1) -> dict:
     """The list: the club's settings and whether the member is listed as an officer, the page with
     what this member saved, and, heading a search's first page, what other features add to it."""
-    found = service.open_leads(session, team_id=club.team_id, today=club.today(), query=query, page=page, member=user_id)
+    found = club.read_with_snapshot(lambda today, run: service.open_leads(session, team_id=club.team_id, today=today, query=query, page=page, member=user_id, run=run))
     above = sections.above_search(session, club, user_id, query.words, query.remote) if _finds_projects(query, page) else []
     officer = club.looks_like_officer(user_id)
     manageable = {lead.id for lead in found.leads if service.may_manage(lead, user_id=user_id, is_officer=officer)}

@@ -40,24 +40,21 @@ class Club:
             self._snapshot = service.snapshot(self.session, team_id=self.team_id, user_id=self.user_id)
         return self._snapshot
 
-    def read_with_snapshot(self, read: Callable[[date, Callable], T]) -> T:
+    def read_with_snapshot(self, read: Callable[[date, Callable | None], T]) -> T:
         """Rows for the club's date, read in the same statement as this request's snapshot when
         that isn't read yet. `read(today, run)` builds the statement for `today` and runs it with
-        `run(rows, order_by, parameters)` (club.service.snapshot_with). The date is a guess, in the
-        zone the club had when this process last read it; when the snapshot says otherwise, `read`
-        runs again for the club's own date, on its own."""
+        `run(rows, order_by, parameters)` (club.service.snapshot_with), or on its own when `run` is
+        None. The date is a guess, in the zone the club had when this process last read it; when
+        the snapshot says otherwise, `read` runs again for the club's own date, on its own."""
         if self._snapshot is not None:
-            return read(self.today(), self._run)
+            return read(self.today(), None)
         guess = local(datetime.now(timezone.utc), service.zone_last_seen(self.team_id)).date()
         found = read(guess, self._run_with_snapshot)
-        return found if self.today() == guess else read(self.today(), self._run)
+        return found if self.today() == guess else read(self.today(), None)
 
     def _run_with_snapshot(self, rows: Select, order_by: Callable, parameters: dict) -> list:
         self._snapshot, found = service.snapshot_with(self.session, team_id=self.team_id, user_id=self.user_id, rows=rows, order_by=order_by, parameters=parameters)
         return found
-
-    def _run(self, rows: Select, _order_by: Callable, parameters: dict) -> list:
-        return self.session.execute(rows, parameters).all()
 
     def may_hold(self, fact: str) -> bool:
         """False only when a fact a feature registered (club.service.read_with_settings) was read

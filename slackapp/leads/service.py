@@ -440,7 +440,7 @@ class Page:
         return json.dumps(self.query.as_text())
 
 
-# Runs a page's first statement: run(statement, order_by, parameters) -> rows. By default on the
+# Runs a page's first statement: run(statement, order_by, parameters) -> rows. Without one, on the
 # session; Club.read_with_snapshot's reads the club's snapshot in the same statement. `order_by`
 # says the statement's order over its columns (club.service.snapshot_with).
 Run = Callable[[Select, Callable[[Subquery], list], dict], list]
